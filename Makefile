@@ -1,0 +1,120 @@
+# tailtrace — `make` builds build/tailtrace; `make run` traces the bundled demo; `make test`
+# runs every test; `make bench` measures overhead; `make static` links one portable binary.
+# V=1 shows the full commands.
+
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := all
+
+BUILD    := build
+ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+CLANG    ?= clang
+CC       ?= cc
+BPFTOOL  ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+VERSION  := 0.1.0
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall \
+	      -I$(BUILD) -Ibpf -Ivmlinux/$(ARCH)
+CFLAGS   ?= -g -O2
+CFLAGS   += -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -DTAILTRACE_VERSION='"$(VERSION)"' \
+	    -I$(BUILD) -Ibpf -Iuserspace
+LIBS     := $(shell pkg-config --libs libbpf libelf 2>/dev/null || echo -lbpf -lelf) -lz -lm
+STATIC_LIBS := -Wl,-Bstatic $(shell pkg-config --static --libs libbpf libelf 2>/dev/null) \
+	       -lz -lzstd -Wl,-Bdynamic -lm
+
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS      := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+USER_SRCS  := $(wildcard userspace/*.c userspace/report/*.c)
+USER_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(USER_SRCS))
+LIB_OBJS   := $(filter-out $(BUILD)/userspace/main.o,$(USER_OBJS))
+
+UNIT_SRCS  := $(wildcard tests/unit/*.c)
+UNIT_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRCS))
+INTEG_SRCS := $(wildcard tests/integration/*.c)
+INTEG_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(INTEG_SRCS))
+TARGETS    := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(wildcard tests/targets/*.c))
+
+.PHONY: all deps run test unit integration bench static vmlinux clean
+
+all: deps $(BUILD)/tailtrace
+
+deps:
+	$(Q)scripts/deps.sh
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# Every userspace object waits for every skeleton: simple, and they are few.
+$(BUILD)/%.o: %.c $(wildcard bpf/*.h userspace/*.h userspace/report/*.h) | $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/tailtrace: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/tailtrace-static: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -static-libgcc $^ $(STATIC_LIBS) -o $@
+
+static: deps $(BUILD)/tailtrace-static
+	$(Q)echo "static binary: $(BUILD)/tailtrace-static (libbpf, libelf, zlib linked in)"
+
+$(BUILD)/bpf:
+	$(Q)mkdir -p $@
+
+# Test targets: programs of known behaviour, with frame pointers so user stacks are whole.
+TARGET_CFLAGS := -g -O1 -fno-omit-frame-pointer -fno-inline -Wall -pthread
+$(BUILD)/targets/libttdemo.so: tests/targets/lib/ttdemo.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TARGET_CFLAGS) -shared -fPIC $< -o $@
+$(BUILD)/targets/%: tests/targets/%.c tests/targets/busy.h $(BUILD)/targets/libttdemo.so
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TARGET_CFLAGS) -Itests/targets $< -o $@ -L$(BUILD)/targets -lttdemo \
+		-Wl,-rpath,'$$ORIGIN'
+
+$(BUILD)/tests/unit_tests: $(UNIT_OBJS) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -lcriterion -lm -o $@
+
+$(BUILD)/tests/integration_tests: $(INTEG_OBJS) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -lcriterion -o $@
+
+run: all $(TARGETS)
+	$(BUILD)/tailtrace func 'demo_*' -d 3s -- $(BUILD)/targets/demo
+
+unit: deps $(BUILD)/tests/unit_tests
+	$(BUILD)/tests/unit_tests --jobs 2
+
+# Integration tests count whole-system things (links, programs), so they run one at a time.
+integration: deps $(BUILD)/tailtrace $(TARGETS) $(BUILD)/tests/integration_tests
+	TAILTRACE=$(abspath $(BUILD)/tailtrace) TARGETS=$(abspath $(BUILD)/targets) \
+		$(BUILD)/tests/integration_tests --jobs 1
+
+test: unit integration
+
+bench: all $(TARGETS)
+	tests/bench/run.sh
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
+
+clean:
+	rm -rf $(BUILD)

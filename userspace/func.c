@@ -1,0 +1,777 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * func: latency of user functions. Resolves PROBE globs to functions through the ELF symbol
+ * tables, attaches one uprobe_multi link for entries and one for returns per binary, and
+ * turns the in-kernel histograms (one per function, a few shards each) into the model.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "binary_resolve.h"
+#include "collectors.h"
+#include "duration.h"
+#include "elf_syms.h"
+#include "func.h"
+#include "func.skel.h"
+#include "histogram.h"
+#include "model.h"
+#include "msg.h"
+#include "options.h"
+#include "probe_spec.h"
+#include "report/json.h"
+#include "report/output_file.h"
+#include "report/text.h"
+#include "session.h"
+
+/* Map memory for histograms: 1,000 functions on a 128-CPU host stay under 64 MiB. */
+#define HIST_BUDGET	(48ull << 20)
+#define MAX_FUNCS	100000
+
+struct func_target {
+	char *name;
+	const char *binary;	/* points into func_ctx.binaries */
+	uint64_t offset;
+};
+
+struct func_ctx {
+	struct common_opts c;
+	uint64_t top;
+	uint64_t slower_ns;
+	uint64_t sample;
+	bool dry_run;
+
+	char **binaries;
+	size_t nbinaries;
+	struct func_target *funcs;
+	size_t nfuncs, funcs_cap;
+
+	struct func_bpf *skel;
+	struct bpf_link **links;
+	size_t nlinks;
+	struct ring_buffer *rb;
+	const struct hist *hists;	/* mmap of the hists map: nfuncs * nshards */
+	size_t hists_len;
+	uint32_t nshards;
+
+	struct session sess;
+	struct hist *prev;		/* cumulative at the previous report (for -i deltas) */
+	uint64_t prev_stats[FUNC_STAT_MAX];
+	uint64_t prev_tick_ns;
+	struct snapshot pending;	/* events seen since the last report */
+	struct snapshot run_events;	/* every event, for -o and --format json */
+	bool event_header_done;
+	struct output_file out;
+	bool out_open;
+};
+
+enum { OPT_TOP = 2000, OPT_SLOWER, OPT_SAMPLE, OPT_DRY_RUN };
+
+static const struct option func_long[] = {
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "slower-than", required_argument, NULL, OPT_SLOWER },
+	{ "sample", required_argument, NULL, OPT_SAMPLE },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct cmd_usage func_usage = {
+	.synopsis = "func PROBE... [options] [-- COMMAND [ARGS...]]",
+	.doc =
+	"Latency of user-space functions, timed in the kernel at every entry and return\n"
+	"(uprobes), with no change to the program. Reports per function: calls, total and\n"
+	"mean time, min, p50, p90, p99, p99.9, max and a histogram; hotspots first.\n"
+	"\n"
+	"PROBE is [BINARY_OR_LIBRARY:]FUNCTION_GLOB. A library may be given by short name\n"
+	"(libc, libsqlite3), found in the traced process's mappings or the ld.so cache.\n"
+	"Without BINARY, the executable of the COMMAND or of -p PID is meant.\n"
+	"\n"
+	"Options:\n"
+	"      --top N              show the N functions with the most total time\n"
+	"      --slower-than DUR    also print every call slower than DUR as it happens\n"
+	"      --sample N           time 1 call in N (in the kernel); counts are scaled\n"
+	"      --dry-run            list the functions the PROBEs match, attach nothing\n"
+	"\n"
+	"Examples:\n"
+	"  tailtrace func 'handle_*' -- ./server --port 8080\n"
+	"  tailtrace func libc:malloc libc:free -p 1234 -d 10s\n"
+	"  tailtrace func /usr/bin/sqlite3:sqlite3_step --slower-than 1ms -p 1234\n"
+	"  tailtrace func 'libsqlite3:sqlite3_*' -i 1s --format ndjson -p 1234\n"
+	"  tailtrace func 'work*' --dry-run -- ./app\n",
+};
+
+static int func_opt(int key, const char *arg, void *data)
+{
+	struct func_ctx *ctx = data;
+
+	switch (key) {
+	case OPT_TOP:
+		return opt_uint("--top", arg, 1, UINT32_MAX, &ctx->top);
+	case OPT_SLOWER:
+		return opt_duration("--slower-than", arg, false, &ctx->slower_ns);
+	case OPT_SAMPLE:
+		return opt_uint("--sample", arg, 1, 1000000, &ctx->sample);
+	case OPT_DRY_RUN:
+		ctx->dry_run = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static const char *intern_binary(struct func_ctx *ctx, const char *path)
+{
+	char **v;
+
+	for (size_t i = 0; i < ctx->nbinaries; i++)
+		if (!strcmp(ctx->binaries[i], path))
+			return ctx->binaries[i];
+	v = realloc(ctx->binaries, (ctx->nbinaries + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	ctx->binaries = v;
+	v[ctx->nbinaries] = strdup(path);
+	return v[ctx->nbinaries] ? v[ctx->nbinaries++] : NULL;
+}
+
+static bool func_known(const struct func_ctx *ctx, const char *binary, uint64_t offset)
+{
+	for (size_t i = 0; i < ctx->nfuncs; i++)
+		if (ctx->funcs[i].binary == binary && ctx->funcs[i].offset == offset)
+			return true;
+	return false;
+}
+
+/* Where the probe's binary is when the PROBE names none. */
+static int default_binary(struct func_ctx *ctx, char *out, size_t len)
+{
+	if (ctx->c.command)
+		return session_find_command(ctx->c.command[0], out, len);
+	if (ctx->c.pid)
+		return binary_of_pid(ctx->c.pid, out, len);
+	return -EDESTADDRREQ;
+}
+
+/* Resolves one PROBE into functions. 0, or 1 after printing why not. */
+static int resolve_probe(struct func_ctx *ctx, const char *arg)
+{
+	struct probe_spec spec;
+	struct elf_funcs fs = { 0 };
+	char why[128], path[PATH_MAX];
+	const char *binary;
+	size_t matched = 0;
+	int err, ret = 1;
+
+	if (probe_spec_parse(arg, &spec, why, sizeof(why))) {
+		usage_error("invalid PROBE '%s': %s", arg, why);
+		return 2;
+	}
+	if (spec.binary)
+		err = binary_resolve(spec.binary, ctx->c.pid, path, sizeof(path));
+	else
+		err = default_binary(ctx, path, sizeof(path));
+	if (err == -EDESTADDRREQ) {
+		usage_error("PROBE '%s' names no binary: write BINARY:%s, or give -p PID or "
+			    "'-- COMMAND'", arg, spec.pattern);
+		ret = 2;
+		goto out;
+	}
+	if (err) {
+		const char *name = spec.binary ? spec.binary : ctx->c.command ? ctx->c.command[0] :
+							       "the traced process";
+
+		if (spec.binary && !strchr(spec.binary, '/'))
+			msg_error("binary or library '%s' not found%s: give its path, or -p PID of a "
+				  "process that has it loaded", name,
+				  ctx->c.pid ? " in the process's mappings, the ld.so cache or $PATH" :
+					       " in the ld.so cache or $PATH");
+		else
+			msg_error("binary '%s' not found: %s", name, strerror(-err));
+		goto out;
+	}
+	err = elf_funcs_load(path, &fs);
+	if (err == -ENOEXEC) {
+		msg_error("'%s' is not an ELF executable or library for this machine: give the "
+			  "program itself, not a script or wrapper", path);
+		goto out;
+	}
+	if (err) {
+		msg_error("cannot read symbols of '%s': %s", path, strerror(-err));
+		goto out;
+	}
+	binary = intern_binary(ctx, path);
+	if (!binary)
+		goto out;
+	for (size_t i = 0; i < fs.n; i++) {
+		struct func_target *t;
+
+		if (fnmatch(spec.pattern, fs.v[i].name, 0))
+			continue;
+		matched++;
+		/* Aliases share an address: trace it once, under the first name. */
+		if (func_known(ctx, binary, fs.v[i].offset))
+			continue;
+		if (ctx->nfuncs >= MAX_FUNCS) {
+			msg_error("more than %d functions match: narrow the globs", MAX_FUNCS);
+			goto out;
+		}
+		if (ctx->nfuncs == ctx->funcs_cap) {
+			size_t cap = ctx->funcs_cap ? ctx->funcs_cap * 2 : 16;
+
+			t = realloc(ctx->funcs, cap * sizeof(*t));
+			if (!t)
+				goto out;
+			ctx->funcs = t;
+			ctx->funcs_cap = cap;
+		}
+		t = &ctx->funcs[ctx->nfuncs];
+		t->name = strdup(fs.v[i].name);
+		if (!t->name)
+			goto out;
+		t->binary = binary;
+		t->offset = fs.v[i].offset;
+		ctx->nfuncs++;
+	}
+	if (!matched) {
+		const char *near[5];
+		size_t n = elf_funcs_suggest(&fs, spec.pattern, near, 5);
+
+		if (probe_spec_is_glob(spec.pattern))
+			msg_error("no function in %s matches '%s'", path, spec.pattern);
+		else
+			msg_error("function '%s' not found in %s", spec.pattern, path);
+		if (n) {
+			fprintf(stderr, "  did you mean:");
+			for (size_t i = 0; i < n; i++)
+				fprintf(stderr, " %s", near[i]);
+			fprintf(stderr, "\n");
+		} else if (!fs.n) {
+			fprintf(stderr, "  %s has no function symbols (stripped?)\n", path);
+		}
+		goto out;
+	}
+	msg_verbose("%s: %zu symbols match '%s' in %s", arg, matched, spec.pattern, path);
+	ret = 0;
+out:
+	elf_funcs_free(&fs);
+	probe_spec_free(&spec);
+	return ret;
+}
+
+static int attach_multi(struct func_ctx *ctx, const char *binary, bool retprobe)
+{
+	struct bpf_program *prog = retprobe ? ctx->skel->progs.tt_func_return_multi :
+					      ctx->skel->progs.tt_func_entry_multi;
+	LIBBPF_OPTS(bpf_uprobe_multi_opts, opts, .retprobe = retprobe);
+	unsigned long *offsets;
+	__u64 *cookies;
+	size_t n = 0;
+	struct bpf_link *link;
+	int err = 0;
+
+	offsets = calloc(ctx->nfuncs, sizeof(*offsets));
+	cookies = calloc(ctx->nfuncs, sizeof(*cookies));
+	if (!offsets || !cookies) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < ctx->nfuncs; i++) {
+		if (ctx->funcs[i].binary != binary)
+			continue;
+		offsets[n] = ctx->funcs[i].offset;
+		cookies[n] = i;
+		n++;
+	}
+	opts.offsets = offsets;
+	opts.cookies = cookies;
+	opts.cnt = n;
+	link = bpf_program__attach_uprobe_multi(prog, ctx->sess.pid ? ctx->sess.pid : -1, binary,
+						NULL, &opts);
+	if (!link) {
+		err = -errno;
+		goto out;
+	}
+	ctx->links[ctx->nlinks++] = link;
+out:
+	free(offsets);
+	free(cookies);
+	return err;
+}
+
+/* Kernels before 6.6 have no uprobe_multi: one link per function and direction. */
+static int attach_single(struct func_ctx *ctx, size_t i, bool retprobe)
+{
+	struct bpf_program *prog = retprobe ? ctx->skel->progs.tt_func_return :
+					      ctx->skel->progs.tt_func_entry;
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe, .bpf_cookie = i);
+	struct bpf_link *link;
+
+	link = bpf_program__attach_uprobe_opts(prog, ctx->sess.pid ? ctx->sess.pid : -1,
+					       ctx->funcs[i].binary, ctx->funcs[i].offset, &opts);
+	if (!link)
+		return -errno;
+	ctx->links[ctx->nlinks++] = link;
+	return 0;
+}
+
+static void raise_nofile(void)
+{
+	struct rlimit r;
+
+	if (!getrlimit(RLIMIT_NOFILE, &r) && r.rlim_cur < r.rlim_max) {
+		r.rlim_cur = r.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &r);
+	}
+}
+
+/* Opens and loads the programs of one attach mode: uprobe_multi or one uprobe a function. */
+static int open_and_load(struct func_ctx *ctx, bool multi)
+{
+	struct func_bpf *skel = func_bpf__open();
+	int err;
+
+	if (!skel) {
+		msg_error("cannot open the BPF object: %s", strerror(errno));
+		return 1;
+	}
+	skel->rodata->nshards = ctx->nshards;
+	skel->rodata->sample_every = ctx->sample ? ctx->sample : 1;
+	skel->rodata->slow_ns = ctx->slower_ns;
+	bpf_map__set_max_entries(skel->maps.hists, ctx->nfuncs * ctx->nshards);
+	if (!ctx->slower_ns)
+		bpf_map__set_max_entries(skel->maps.events, 4096);
+	bpf_program__set_autoload(skel->progs.tt_func_entry_multi, multi);
+	bpf_program__set_autoload(skel->progs.tt_func_return_multi, multi);
+	bpf_program__set_autoload(skel->progs.tt_func_entry, !multi);
+	bpf_program__set_autoload(skel->progs.tt_func_return, !multi);
+	err = func_bpf__load(skel);
+	if (err) {
+		msg_error("cannot load the BPF programs: %s (run with -vv for the verifier's log)",
+			  strerror(-err));
+		func_bpf__destroy(skel);
+		return 1;
+	}
+	ctx->skel = skel;
+	ctx->links = calloc(multi ? 2 * ctx->nbinaries : 2 * ctx->nfuncs, sizeof(*ctx->links));
+	return ctx->links ? 0 : 1;
+}
+
+static void detach_all(struct func_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->nlinks; i++)
+		bpf_link__destroy(ctx->links[i]);
+	free(ctx->links);
+	ctx->links = NULL;
+	ctx->nlinks = 0;
+	func_bpf__destroy(ctx->skel);
+	ctx->skel = NULL;
+}
+
+static int load_and_attach(struct func_ctx *ctx)
+{
+	bool multi = !getenv("TAILTRACE_NO_UPROBE_MULTI");
+	long ncpus = libbpf_num_possible_cpus();
+	uint64_t t0 = mono_now_ns();
+	int err = 0;
+
+	ctx->nshards = hist_shards(ncpus > 0 ? ncpus : 1, ctx->nfuncs, HIST_BUDGET);
+	if (open_and_load(ctx, multi))
+		return 1;
+	msg_verbose("loaded: %zu functions, %u histogram shards of %zu bytes (%zu KiB of map "
+		    "memory)", ctx->nfuncs, ctx->nshards, sizeof(struct hist),
+		    ctx->nfuncs * ctx->nshards * sizeof(struct hist) / 1024);
+	for (size_t b = 0; multi && b < ctx->nbinaries; b++) {
+		err = attach_multi(ctx, ctx->binaries[b], false);
+		if (!err)
+			err = attach_multi(ctx, ctx->binaries[b], true);
+		if (err && ctx->nlinks == 0 &&
+		    (err == -EOPNOTSUPP || err == -ENOSYS || err == -EINVAL)) {
+			/* No uprobe_multi links in this kernel (before 6.6): single uprobes. */
+			msg_verbose("uprobe_multi refused (%s): one uprobe per function",
+				    strerror(-err));
+			detach_all(ctx);
+			multi = false;
+			if (open_and_load(ctx, multi))
+				return 1;
+			break;
+		}
+		if (err) {
+			msg_error("cannot attach uprobes to %s: %s", ctx->binaries[b], strerror(-err));
+			return 1;
+		}
+	}
+	if (!multi)
+		raise_nofile();
+	for (size_t i = 0; !multi && i < ctx->nfuncs; i++) {
+		err = attach_single(ctx, i, false);
+		if (!err)
+			err = attach_single(ctx, i, true);
+		if (err) {
+			msg_error("cannot attach a uprobe to %s in %s: %s%s", ctx->funcs[i].name,
+				  ctx->funcs[i].binary, strerror(-err),
+				  err == -EMFILE ? " (too many open files: trace fewer functions)" : "");
+			return 1;
+		}
+	}
+	msg_verbose("attached %zu functions in %zu binaries with %zu links (%s) in %.1f ms",
+		    ctx->nfuncs, ctx->nbinaries, ctx->nlinks, multi ? "uprobe_multi" : "uprobe",
+		    (mono_now_ns() - t0) / 1e6);
+
+	ctx->hists_len = ctx->nfuncs * ctx->nshards * sizeof(struct hist);
+	ctx->hists = mmap(NULL, ctx->hists_len, PROT_READ, MAP_SHARED,
+			  bpf_map__fd(ctx->skel->maps.hists), 0);
+	if (ctx->hists == MAP_FAILED) {
+		ctx->hists = NULL;
+		msg_error("cannot map the histograms: %s", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static int on_event(void *data, void *raw, size_t size)
+{
+	struct func_ctx *ctx = data;
+	const struct func_event *e = raw;
+	struct event *ev;
+	char comm[FUNC_COMM_LEN + 1];
+
+	if (size < sizeof(*e) || e->func_id >= ctx->nfuncs)
+		return 0;
+	memcpy(comm, e->comm, FUNC_COMM_LEN);
+	comm[FUNC_COMM_LEN] = 0;
+	if (snapshot_add_event(&ctx->pending, "slow_call", session_unix_ns(&ctx->sess, e->ts_ns),
+			       e->pid, e->tid, comm, e->duration_ns, &ev) ||
+	    event_add_label(ev, "func", ctx->funcs[e->func_id].name))
+		return -ENOMEM;
+	if (ctx->c.format == FORMAT_TEXT) {
+		report_text_event(stdout, ev, !ctx->event_header_done);
+		ctx->event_header_done = true;
+	}
+	return 0;
+}
+
+static void read_stats(struct func_ctx *ctx, uint64_t out[FUNC_STAT_MAX])
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t *vals = calloc(ncpus > 0 ? ncpus : 1, sizeof(*vals));
+
+	memset(out, 0, FUNC_STAT_MAX * sizeof(*out));
+	if (!vals)
+		return;
+	for (__u32 k = 0; k < FUNC_STAT_MAX; k++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(ctx->skel->maps.stats), &k, vals))
+			continue;
+		for (int c = 0; c < ncpus; c++)
+			out[k] += vals[c];
+	}
+	free(vals);
+}
+
+static const char *const stat_names[FUNC_STAT_MAX] = {
+	[FUNC_STAT_RINGBUF_DROP] = "ringbuf",
+	[FUNC_STAT_DEPTH] = "depth",
+	[FUNC_STAT_NO_STORAGE] = "map_full",
+	[FUNC_STAT_ABANDONED] = "no_return",
+	[FUNC_STAT_UNMATCHED] = "no_entry",
+	[FUNC_STAT_RACE] = "minmax_race",
+};
+
+static void snapshot_header(struct func_ctx *ctx, struct snapshot *s, uint64_t from_ns,
+			    uint64_t to_ns)
+{
+	struct utsname u;
+	char host[256] = "";
+
+	if (!uname(&u)) {
+		free(s->kernel);
+		s->kernel = strdup(u.release);
+	}
+	if (!gethostname(host, sizeof(host) - 1)) {
+		free(s->host);
+		s->host = strdup(host);
+	}
+	s->start_unix_ns = session_unix_ns(&ctx->sess, from_ns);
+	s->duration_ns = to_ns - from_ns;
+	s->sampling = ctx->sample ? (uint32_t)ctx->sample : 1;
+}
+
+/* Builds the model from the maps: the whole run (delta = false) or since the last call. */
+static int build_snapshot(struct func_ctx *ctx, struct snapshot *s, bool delta)
+{
+	uint64_t now = mono_now_ns(), stats[FUNC_STAT_MAX];
+	struct hist *cur = malloc(sizeof(*cur)), *d = malloc(sizeof(*d));
+	char pid[16];
+	int err = -ENOMEM;
+
+	if (!cur || !d || snapshot_init(s, "func"))
+		goto out;
+	snapshot_header(ctx, s, delta ? ctx->prev_tick_ns : ctx->sess.start_mono_ns, now);
+	snprintf(pid, sizeof(pid), "%d", ctx->sess.pid);
+	for (size_t i = 0; i < ctx->nfuncs; i++) {
+		const struct hist *h = &ctx->hists[i * ctx->nshards];
+		struct series *se;
+
+		memset(cur, 0, sizeof(*cur));
+		for (uint32_t k = 0; k < ctx->nshards; k++)
+			hist_merge(cur, &h[k]);
+		if (delta) {
+			hist_delta(d, cur, &ctx->prev[i]);
+			memcpy(&ctx->prev[i], cur, sizeof(*cur));
+		} else {
+			memcpy(d, cur, sizeof(*d));
+		}
+		if (!d->count)
+			continue;
+		if (snapshot_add_hist(s, "func.latency", "ns", d, &se) ||
+		    series_add_label(se, "func", ctx->funcs[i].name) ||
+		    series_add_label(se, "binary", ctx->funcs[i].binary) ||
+		    (ctx->sess.pid && series_add_label(se, "pid", pid)))
+			goto out;
+	}
+	if (snapshot_add_counter(s, "func.traced", "count", ctx->nfuncs, NULL))
+		goto out;
+	read_stats(ctx, stats);
+	for (int k = 0; k < FUNC_STAT_MAX; k++) {
+		/* with sampling, returns of calls not sampled are expected */
+		if (k == FUNC_STAT_UNMATCHED && ctx->sample > 1)
+			continue;
+		if (snapshot_add_drop(s, stat_names[k],
+				      stats[k] - (delta ? ctx->prev_stats[k] : 0)))
+			goto out;
+		if (delta)
+			ctx->prev_stats[k] = stats[k];
+	}
+	if (delta)
+		ctx->prev_tick_ns = now;
+	err = 0;
+out:
+	free(cur);
+	free(d);
+	return err;
+}
+
+static const struct text_opts *text_opts(const struct func_ctx *ctx)
+{
+	static struct text_opts t;
+
+	t.top = (uint32_t)ctx->top;
+	t.histograms = ctx->top && ctx->top < 10 ? (uint32_t)ctx->top : 10;
+	t.count_name = "CALLS";
+	return &t;
+}
+
+static int emit(struct func_ctx *ctx, struct snapshot *s, bool final)
+{
+	char when[32];
+
+	switch (ctx->c.format) {
+	case FORMAT_TEXT:
+		if (ctx->c.interval_ns) {
+			time_t t = time(NULL);
+			struct tm tm;
+
+			localtime_r(&t, &tm);
+			strftime(when, sizeof(when), "%H:%M:%S", &tm);
+			printf("\n--- %s (%s) ---\n", when, final ? "last interval" : "interval");
+		} else {
+			printf("\n");
+		}
+		report_text_write(stdout, s, text_opts(ctx));
+		break;
+	case FORMAT_JSON:
+		if (!final)
+			return 0;
+		report_json_write(stdout, s, true);
+		break;
+	case FORMAT_NDJSON:
+		if (!ctx->c.interval_ns && !final)
+			return 0;
+		report_json_write(stdout, s, false);
+		break;
+	}
+	return fflush(stdout) ? -errno : 0;
+}
+
+static int write_saved(FILE *f, void *data)
+{
+	return report_json_write(f, data, true);
+}
+
+static int func_tick(void *data, bool final)
+{
+	struct func_ctx *ctx = data;
+	struct snapshot s;
+	int err;
+
+	/* With -i every report is an interval; otherwise one report of the whole run. */
+	if (ctx->c.interval_ns) {
+		err = build_snapshot(ctx, &s, true);
+		if (!err && ctx->c.format != FORMAT_TEXT)
+			err = snapshot_take_events(&s, &ctx->pending);
+		if (!err)
+			err = emit(ctx, &s, final);
+		snapshot_free(&s);
+		if (err)
+			return err;
+	}
+	/* Events seen since the last report stay for the whole-run report and the file. */
+	err = snapshot_take_events(&ctx->run_events, &ctx->pending);
+	if (err || !final)
+		return err;
+	if (!ctx->c.interval_ns || ctx->out_open) {
+		err = build_snapshot(ctx, &s, false);
+		if (!err)
+			err = snapshot_take_events(&s, &ctx->run_events);
+		if (!err && !ctx->c.interval_ns)
+			err = emit(ctx, &s, true);
+		if (!err && ctx->out_open) {
+			ctx->out_open = false;
+			err = output_file_commit(&ctx->out, write_saved, &s);
+			if (err)
+				msg_error("cannot write %s: %s", ctx->c.output, strerror(-err));
+		}
+		snapshot_free(&s);
+	}
+	return err;
+}
+
+static void print_dry_run(const struct func_ctx *ctx)
+{
+	for (size_t b = 0; b < ctx->nbinaries; b++) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < ctx->nfuncs; i++)
+			n += ctx->funcs[i].binary == ctx->binaries[b];
+		printf("%s: %zu function%s\n", ctx->binaries[b], n, n == 1 ? "" : "s");
+		for (size_t i = 0; i < ctx->nfuncs; i++)
+			if (ctx->funcs[i].binary == ctx->binaries[b])
+				printf("  %-40s 0x%llx\n", ctx->funcs[i].name,
+				       (unsigned long long)ctx->funcs[i].offset);
+	}
+}
+
+static void func_cleanup(struct func_ctx *ctx)
+{
+	if (ctx->out_open)
+		output_file_abort(&ctx->out);
+	ring_buffer__free(ctx->rb);
+	if (ctx->hists)
+		munmap((void *)ctx->hists, ctx->hists_len);
+	detach_all(ctx);
+	session_close(&ctx->sess);
+	snapshot_free(&ctx->pending);
+	snapshot_free(&ctx->run_events);
+	for (size_t i = 0; i < ctx->nfuncs; i++)
+		free(ctx->funcs[i].name);
+	free(ctx->funcs);
+	for (size_t i = 0; i < ctx->nbinaries; i++)
+		free(ctx->binaries[i]);
+	free(ctx->binaries);
+	free(ctx->prev);
+	free(ctx->c.args);
+}
+
+int cmd_func(int argc, char **argv)
+{
+	struct func_ctx ctx = { 0 };
+	int ret = 1, err;
+
+	ctx.sess.epfd = -1;
+	switch (common_opts_parse(argc, argv, func_long, "", func_opt, &ctx, &func_usage, &ctx.c)) {
+	case OPTS_HELP:
+		free(ctx.c.args);
+		return 0;
+	case OPTS_USAGE:
+		free(ctx.c.args);
+		return 2;
+	case OPTS_OK:
+		break;
+	}
+	if (snapshot_init(&ctx.pending, "func") || snapshot_init(&ctx.run_events, "func"))
+		goto out;
+	if (!ctx.c.nargs) {
+		usage_error("give at least one PROBE, e.g. 'tailtrace func ./app:handle_*'");
+		ret = 2;
+		goto out;
+	}
+	if (ctx.c.pid && kill(ctx.c.pid, 0) && errno == ESRCH) {
+		msg_error("no process with pid %d: check the pid (ps -e)", ctx.c.pid);
+		goto out;
+	}
+	if (ctx.c.command) {
+		char path[PATH_MAX];
+
+		err = session_find_command(ctx.c.command[0], path, sizeof(path));
+		if (err) {
+			msg_error("cannot execute '%s': %s", ctx.c.command[0],
+				  err == -ENOENT && !strchr(ctx.c.command[0], '/') ?
+				  "command not found in $PATH" : strerror(-err));
+			goto out;
+		}
+	}
+	for (int i = 0; i < ctx.c.nargs; i++) {
+		ret = resolve_probe(&ctx, ctx.c.args[i]);
+		if (ret)
+			goto out;
+	}
+	ret = 1;
+	if (ctx.dry_run) {
+		print_dry_run(&ctx);
+		ret = 0;
+		goto out;
+	}
+	if (session_check_env())
+		goto out;
+	if (ctx.c.output) {
+		err = output_file_open(&ctx.out, ctx.c.output);
+		if (err) {
+			msg_error("cannot write '%s': %s: choose a writable path for -o",
+				  ctx.c.output, strerror(-err));
+			goto out;
+		}
+		ctx.out_open = true;
+	}
+	msg_setup_libbpf();
+	if (session_open(&ctx.sess, &ctx.c))
+		goto out;
+	if (load_and_attach(&ctx))
+		goto out;
+	ctx.prev = calloc(ctx.nfuncs, sizeof(*ctx.prev));
+	if (!ctx.prev)
+		goto out;
+	if (ctx.slower_ns) {
+		ctx.rb = ring_buffer__new(bpf_map__fd(ctx.skel->maps.events), on_event, &ctx, NULL);
+		if (!ctx.rb) {
+			msg_error("cannot set up the ring buffer: %s", strerror(errno));
+			goto out;
+		}
+		session_set_ring_buffer(&ctx.sess, ctx.rb);
+	}
+	if (session_release(&ctx.sess))
+		goto out;
+	char sampling[48] = "";
+
+	if (ctx.sample > 1)
+		snprintf(sampling, sizeof(sampling), ", timing 1 call in %llu",
+			 (unsigned long long)ctx.sample);
+	msg_info("Tracing %zu function%s in %zu binar%s%s. %s", ctx.nfuncs,
+		 ctx.nfuncs == 1 ? "" : "s", ctx.nbinaries, ctx.nbinaries == 1 ? "y" : "ies", sampling,
+		 ctx.c.command ? "Ends when the command exits or on Ctrl-C." : "Hit Ctrl-C to end.");
+	ctx.prev_tick_ns = mono_now_ns();
+	err = session_run(&ctx.sess, func_tick, &ctx);
+	if (ctx.sess.end == END_TARGET && !ctx.c.command)
+		msg_info("Process %d exited.", ctx.c.pid);
+	ret = err ? 1 : session_exit_code(&ctx.sess);
+out:
+	func_cleanup(&ctx);
+	return ret;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Userspace operations on the shared log-linear histogram (bpf/hist.h). */
+#ifndef TAILTRACE_HISTOGRAM_H
+#define TAILTRACE_HISTOGRAM_H
+
+#include <stdint.h>
+#include <linux/types.h>
+#include "hist.h"
+
+/* Adds src into dst (shards of one histogram, or several runs). */
+void hist_merge(struct hist *dst, const struct hist *src);
+/* Records one value (userspace twin of the kernel's hist_record, for tests and imports). */
+void hist_add(struct hist *h, uint64_t v, uint64_t n);
+/* cur - prev for cumulative histograms read at two moments. min and max of the interval are
+ * exact when the interval set a new extreme, otherwise bounded by the buckets (1/32). */
+void hist_delta(struct hist *out, const struct hist *cur, const struct hist *prev);
+/* Nearest-rank quantile (0 < q <= 1): the midpoint of the bucket holding the ceil(q*count)-th
+ * value, clamped to [min, max]. Within 1/64 of the exact quantile below 2^HIST_MAX_BITS. */
+uint64_t hist_quantile(const struct hist *h, double q);
+double hist_mean(const struct hist *h);
+/* Multiplies counts and sum by n (estimated totals under 1-in-n sampling). */
+void hist_scale(struct hist *h, uint32_t n);
+/* Shards per histogram for nfuncs histograms on ncpus CPUs within budget bytes: a power of
+ * two, at most ncpus rounded up and at most HIST_MAX_SHARDS, at least 1. */
+#define HIST_MAX_SHARDS 8
+uint32_t hist_shards(uint32_t ncpus, uint32_t nhists, uint64_t budget);
+
+#endif /* TAILTRACE_HISTOGRAM_H */

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Messages to the person at the terminal: one line each, on stderr, prefixed by the tool. */
+#ifndef TAILTRACE_MSG_H
+#define TAILTRACE_MSG_H
+
+#include <stdarg.h>
+
+extern int msg_verbosity;	/* -v count */
+extern const char *msg_prog;	/* "tailtrace func" */
+
+void msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Routes libbpf's own messages: warnings always, debug with -vv. */
+void msg_setup_libbpf(void);
+
+#endif
