@@ -3,6 +3,8 @@
 # V=1 shows the full commands.
 
 .DELETE_ON_ERROR:
+# Skeletons and BPF objects are intermediates that userspace objects need: keep them.
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 BUILD    := build
@@ -83,15 +85,18 @@ $(BUILD)/targets/libttdemo.so: tests/targets/lib/ttdemo.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TARGET_CFLAGS) -shared -fPIC $< -o $@
+$(BUILD)/targets/cet: TARGET_CFLAGS += -fcf-protection=full
 $(BUILD)/targets/%: tests/targets/%.c tests/targets/busy.h $(BUILD)/targets/libttdemo.so
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TARGET_CFLAGS) -Itests/targets $< -o $@ -L$(BUILD)/targets -lttdemo \
 		-Wl,-rpath,'$$ORIGIN'
 
-$(BUILD)/tests/unit_tests: $(UNIT_OBJS) $(LIB_OBJS)
+-include tests/unit/fixtures.mk
+
+$(BUILD)/tests/unit_tests: $(UNIT_OBJS) $(LIB_OBJS) $(UNIT_FIXTURES)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -lcriterion -lm -o $@
+	$(Q)$(CC) $(CFLAGS) $(filter %.o,$^) $(LIBS) -lcriterion -lm -o $@
 
 $(BUILD)/tests/integration_tests: $(INTEG_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
@@ -101,7 +106,7 @@ run: all $(TARGETS)
 	$(BUILD)/tailtrace func 'demo_*' -d 3s -- $(BUILD)/targets/demo
 
 unit: deps $(BUILD)/tests/unit_tests
-	$(BUILD)/tests/unit_tests --jobs 2
+	TT_FIXTURES=$(abspath $(BUILD)/fixtures) $(BUILD)/tests/unit_tests --jobs 2
 
 # Integration tests count whole-system things (links, programs), so they run one at a time.
 integration: deps $(BUILD)/tailtrace $(TARGETS) $(BUILD)/tests/integration_tests
@@ -110,8 +115,11 @@ integration: deps $(BUILD)/tailtrace $(TARGETS) $(BUILD)/tests/integration_tests
 
 test: unit integration
 
-bench: all $(TARGETS)
-	tests/bench/run.sh
+-include tests/bench/bench.mk
+
+bench: all $(TARGETS) $(BENCH_BINS)
+	TAILTRACE=$(abspath $(BUILD)/tailtrace) BENCH_BUILD=$(abspath $(BUILD)/bench) \
+		TARGETS=$(abspath $(BUILD)/targets) tests/bench/run.sh
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h

@@ -1,5 +1,5 @@
 /* count N NS: calls work() exactly N times, each busy for NS nanoseconds (default 500 x
- * 200us), then exits 0. other() is called N/2 times for 20us. */
+ * 200us), then exits 0. other() is called N/2 times for 100us. */
 #include <stdio.h>
 #include "busy.h"
 
@@ -20,7 +20,7 @@ int main(int argc, char **argv)
 	for (long i = 0; i < n; i++) {
 		work(ns);
 		if (i % 2)
-			other(20000);
+			other(100000);
 	}
 	return 0;
 }

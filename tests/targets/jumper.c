@@ -20,7 +20,7 @@ __attribute__((noinline)) void outer(void)
 
 __attribute__((noinline)) void done(void)
 {
-	spin_ns(5000);
+	spin_ns(100000);
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,255 @@
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <bpf/bpf.h>
+#include "harness.h"
+
+const char *tt_bin(void)
+{
+	const char *p = getenv("TAILTRACE");
+
+	cr_assert(p, "TAILTRACE is not set: run through 'make integration'");
+	return p;
+}
+
+const char *target(const char *name)
+{
+	static char buf[8][4096];
+	static int next;
+	const char *dir = getenv("TARGETS");
+	char *b = buf[next++ % 8];
+
+	cr_assert(dir, "TARGETS is not set: run through 'make integration'");
+	snprintf(b, 4096, "%s/%s", dir, name);
+	return b;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void append(char **buf, size_t *len, const char *data, size_t n)
+{
+	*buf = realloc(*buf, *len + n + 1);
+	cr_assert(*buf);
+	memcpy(*buf + *len, data, n);
+	*len += n;
+	(*buf)[*len] = 0;
+}
+
+uid_t run_as_uid;
+
+void run_cmd_signal(struct run *r, int timeout_s, char *const argv[], const char *ready,
+		    int sig)
+{
+	int out[2], err[2], st;
+	size_t olen = 0, elen = 0;
+	double start = now_s(), ready_at = 0;
+	bool signalled = false;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	r->out = calloc(1, 1);
+	r->err = calloc(1, 1);
+	cr_assert(!pipe2(out, O_CLOEXEC) && !pipe2(err, O_CLOEXEC));
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		setpgid(0, 0);
+		if (run_as_uid && (setgid(run_as_uid) || setuid(run_as_uid)))
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	struct pollfd p[2] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 } };
+	while (p[0].fd >= 0 || p[1].fd >= 0) {
+		char buf[65536];
+		int n = poll(p, 2, 100);
+
+		if (now_s() - start > timeout_s) {
+			kill(-pid, SIGKILL);
+			cr_log_error("%s timed out after %d s", argv[0], timeout_s);
+			break;
+		}
+		/* signal a moment after `ready`, once the traced program has done some work */
+		if (ready && !ready_at && strstr(r->err, ready))
+			ready_at = now_s();
+		if (ready_at && !signalled && now_s() - ready_at > 0.3) {
+			kill(pid, sig);
+			signalled = true;
+		}
+		if (n <= 0)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			ssize_t k;
+
+			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP)))
+				continue;
+			k = read(p[i].fd, buf, sizeof(buf));
+			if (k <= 0) {
+				close(p[i].fd);
+				p[i].fd = -1;
+				continue;
+			}
+			if (i == 0)
+				append(&r->out, &olen, buf, k);
+			else
+				append(&r->err, &elen, buf, k);
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		if (p[i].fd >= 0)
+			close(p[i].fd);
+	waitpid(pid, &st, 0);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	r->seconds = now_s() - start;
+}
+
+void run_cmd(struct run *r, int timeout_s, char *const argv[])
+{
+	run_cmd_signal(r, timeout_s, argv, NULL, 0);
+}
+
+void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}
+
+struct json_value *run_json(const struct run *r)
+{
+	char err[256];
+	struct json_value *v = json_parse(r->out, strlen(r->out), err, sizeof(err));
+
+	cr_assert(v, "output is not JSON (%s):\n%s\nstderr:\n%s", err, r->out, r->err);
+	return v;
+}
+
+uint64_t json_u64_at(const struct json_value *obj, const char *key)
+{
+	const struct json_value *v = json_get(obj, key);
+	uint64_t x = 0;
+
+	cr_assert(v && !json_as_u64(v, &x), "no integer field '%s'", key);
+	return x;
+}
+
+double quantile(const struct json_value *series, const char *q)
+{
+	const struct json_value *qs = json_get(series, "quantiles");
+	uint64_t x = 0;
+
+	cr_assert(qs && !json_as_u64(json_get(qs, q), &x), "no quantile %s", q);
+	return (double)x;
+}
+
+const struct json_value *find_series(const struct json_value *root, const char *metric,
+				     const char *key, const char *value)
+{
+	const struct json_value *series = json_get(root, "series");
+
+	cr_assert(series, "no 'series' in the JSON");
+	for (size_t i = 0; i < json_array_len(series); i++) {
+		const struct json_value *s = json_array_at(series, i);
+		const struct json_value *m = json_get(s, "metric");
+		const struct json_value *labels = json_get(s, "labels");
+		const struct json_value *l;
+
+		if (!m || !json_as_string(m, NULL) || strcmp(json_as_string(m, NULL), metric))
+			continue;
+		if (!key)
+			return s;
+		l = labels ? json_get(labels, key) : NULL;
+		if (l && json_as_string(l, NULL) && !strcmp(json_as_string(l, NULL), value))
+			return s;
+	}
+	return NULL;
+}
+
+static bool prog_is_ours(__u32 id)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+	bool ours;
+
+	if (fd < 0)
+		return false;
+	ours = !bpf_prog_get_info_by_fd(fd, &info, &len) && !strncmp(info.name, "tt_", 3);
+	close(fd);
+	return ours;
+}
+
+int bpf_leftovers(void)
+{
+	__u32 id = 0;
+	int n = 0;
+
+	while (!bpf_prog_get_next_id(id, &id))
+		n += prog_is_ours(id);
+	id = 0;
+	while (!bpf_link_get_next_id(id, &id)) {
+		struct bpf_link_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_link_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_link_get_info_by_fd(fd, &info, &len) && prog_is_ours(info.prog_id))
+			n++;
+		close(fd);
+	}
+	return n;
+}
+
+void assert_no_leftovers(const char *after)
+{
+	int n = 0;
+
+	/* Links of a process that just died are released by the kernel asynchronously. */
+	for (int i = 0; i < 50; i++) {
+		n = bpf_leftovers();
+		if (!n)
+			return;
+		usleep(20000);
+	}
+	cr_assert_eq(n, 0, "%d tailtrace programs or links left after %s", n, after);
+}
+
+pid_t spawn_bg(char *const argv[])
+{
+	pid_t pid = fork();
+
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+void kill_bg(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}

@@ -1,0 +1,46 @@
+/* Integration harness: runs the real tailtrace binary on the real kernel. */
+#ifndef TT_HARNESS_H
+#define TT_HARNESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "json_parse.h"
+
+struct run {
+	int status;		/* exit code, or 128 + signal */
+	char *out, *err;	/* everything printed */
+	double seconds;
+};
+
+/* Nonzero: the uid the next run_cmd drops to (for the not-root case). */
+extern uid_t run_as_uid;
+/* Runs argv (NULL-terminated) with a time limit, capturing stdout and stderr. */
+void run_cmd(struct run *r, int timeout_s, char *const argv[]);
+/* Like run_cmd, but sends sig to the command 0.3 s after its stderr shows `ready`. */
+void run_cmd_signal(struct run *r, int timeout_s, char *const argv[], const char *ready,
+		    int sig);
+void run_free(struct run *r);
+
+/* $TAILTRACE and $TARGETS/name, set by `make integration`. */
+const char *tt_bin(void);
+const char *target(const char *name);
+
+/* Parses r->out as JSON; fails the test with the output when it is not. */
+struct json_value *run_json(const struct run *r);
+/* The series of metric whose label key has value (key NULL: the first of metric). */
+const struct json_value *find_series(const struct json_value *root, const char *metric,
+				     const char *key, const char *value);
+uint64_t json_u64_at(const struct json_value *obj, const char *key);
+double quantile(const struct json_value *series, const char *q);
+
+/* Programs named tt_* (ours) loaded in the kernel, and links to them. */
+int bpf_leftovers(void);
+/* Fails the test when the kernel still holds any of ours. */
+void assert_no_leftovers(const char *after);
+
+/* Starts a command in the background; returns its pid. */
+pid_t spawn_bg(char *const argv[]);
+void kill_bg(pid_t pid);
+
+#endif

@@ -1,0 +1,141 @@
+/* Every user-facing error: the right exit code, a message that says what to do, and
+ * nothing left attached. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "harness.h"
+
+#define TT (char *)tt_bin()
+#define TG(name) (char *)target(name)
+
+static void expect(char *const argv[], int status, const char *message)
+{
+	struct run r;
+
+	run_cmd(&r, 30, argv);
+	cr_assert_eq(r.status, status, "'%s %s ...' exited %d, expected %d; stderr: %s", argv[1],
+		     argv[2] ? argv[2] : "", r.status, status, r.err);
+	cr_assert(strstr(r.err, message), "message should contain '%s', got: %s", message, r.err);
+	cr_assert(!strchr(strchr(r.err, '\n') ? strchr(r.err, '\n') + 1 : "", ':') ||
+			  strstr(r.err, "did you mean") || strstr(r.err, "Try '"),
+		  "one clear line: %s", r.err);
+	cr_assert_eq(r.out[0], 0, "no report on error: %s", r.out);
+	run_free(&r);
+	assert_no_leftovers(message);
+}
+
+Test(bad_input, not_root)
+{
+	run_as_uid = 65534;
+	expect((char *[]){ TT, "func", "work", "--", TG("count"), NULL }, 1, "needs root");
+	run_as_uid = 0;
+}
+
+Test(bad_input, kernel_without_btf)
+{
+	setenv("TAILTRACE_SYSFS_BTF", "/nonexistent/vmlinux", 1);
+	expect((char *[]){ TT, "func", "work", "--", TG("count"), NULL }, 1, "has no BTF");
+	unsetenv("TAILTRACE_SYSFS_BTF");
+}
+
+Test(bad_input, binary_not_found)
+{
+	expect((char *[]){ TT, "func", "/nonexistent/app:main", NULL }, 1, "not found");
+	expect((char *[]){ TT, "func", "libnosuchlib:f", "--", TG("count"), NULL }, 1,
+	       "'libnosuchlib' not found");
+}
+
+Test(bad_input, not_an_elf_file)
+{
+	expect((char *[]){ TT, "func", "/etc/passwd:main", NULL }, 1, "not an ELF");
+}
+
+Test(bad_input, function_not_found_suggests_names)
+{
+	struct run r;
+
+	expect((char *[]){ TT, "func", "wrok", "--", TG("count"), NULL }, 1,
+	       "function 'wrok' not found");
+	run_cmd(&r, 30, (char *[]){ TT, "func", "wrok", "--", TG("count"), NULL });
+	cr_assert(strstr(r.err, "did you mean:") && strstr(r.err, " work"), "%s", r.err);
+	run_free(&r);
+}
+
+Test(bad_input, glob_matching_nothing)
+{
+	expect((char *[]){ TT, "func", "zzz*", "--", TG("count"), NULL }, 1,
+	       "no function in");
+}
+
+Test(bad_input, invalid_glob)
+{
+	expect((char *[]){ TT, "func", "wo[rk", "--", TG("count"), NULL }, 2, "not closed");
+}
+
+Test(bad_input, pid_that_does_not_exist)
+{
+	expect((char *[]){ TT, "func", "libc:malloc", "-p", "4194000", NULL }, 1,
+	       "no process with pid 4194000");
+}
+
+Test(bad_input, bad_durations_and_numbers)
+{
+	expect((char *[]){ TT, "func", "work", "-d", "5x", "--", TG("count"), NULL }, 2,
+	       "invalid duration '5x' for -d");
+	expect((char *[]){ TT, "func", "work", "-i", "0", "--", TG("count"), NULL }, 2,
+	       "-i must be greater than zero");
+	expect((char *[]){ TT, "func", "work", "--slower-than", "-1ms", "--", TG("count"), NULL },
+	       2, "invalid duration '-1ms' for --slower-than");
+	expect((char *[]){ TT, "func", "work", "--top", "0", "--", TG("count"), NULL }, 2,
+	       "--top needs a whole number from 1");
+	expect((char *[]){ TT, "func", "work", "--sample", "x", "--", TG("count"), NULL }, 2,
+	       "--sample needs a whole number");
+	expect((char *[]){ TT, "func", "work", "-p", "abc", NULL }, 2, "-p needs a whole number");
+}
+
+Test(bad_input, unwritable_output)
+{
+	expect((char *[]){ TT, "func", "work", "-o", "/nonexistent/dir/run.json", "--",
+			   TG("count"), NULL },
+	       1, "cannot write '/nonexistent/dir/run.json'");
+	expect((char *[]){ TT, "func", "work", "-o", "/proc/version", "--", TG("count"), NULL }, 1,
+	       "cannot write");
+}
+
+Test(bad_input, command_that_cannot_run)
+{
+	expect((char *[]){ TT, "func", "/bin/true:main", "--", "/etc/passwd", NULL }, 1,
+	       "cannot execute '/etc/passwd'");
+	expect((char *[]){ TT, "func", "/bin/true:main", "--", "no-such-command-here", NULL }, 1,
+	       "command not found");
+}
+
+Test(bad_input, usage_errors)
+{
+	expect((char *[]){ TT, "func", NULL }, 2, "give at least one PROBE");
+	expect((char *[]){ TT, "func", "work", NULL }, 2, "names no binary");
+	expect((char *[]){ TT, "nosuchcommand", NULL }, 2, "unknown command 'nosuchcommand'");
+	expect((char *[]){ TT, "func", "work", "--format", "xml", "--", TG("count"), NULL }, 2,
+	       "unknown format 'xml'");
+	expect((char *[]){ TT, "func", "work", "--bogus", "--", TG("count"), NULL }, 2,
+	       "unknown option '--bogus'");
+	expect((char *[]){ TT, "func", "work", "-p", "1", "--", TG("count"), NULL }, 2,
+	       "cannot be used together");
+	expect((char *[]){ TT, "func", "work", "--", NULL }, 2, "followed by a command");
+}
+
+Test(bad_input, help_and_version)
+{
+	struct run r;
+
+	run_cmd(&r, 10, (char *[]){ TT, "func", "--help", NULL });
+	cr_assert_eq(r.status, 0);
+	cr_assert(strstr(r.out, "Examples:") && strstr(r.out, "--slower-than"), "%s", r.out);
+	run_free(&r);
+	run_cmd(&r, 10, (char *[]){ TT, "--version", NULL });
+	cr_assert_eq(r.status, 0);
+	cr_assert(!strncmp(r.out, "tailtrace ", 10), "%s", r.out);
+	run_free(&r);
+}

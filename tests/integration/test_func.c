@@ -1,0 +1,451 @@
+/* The func collector on the real kernel, against targets of known behaviour. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "harness.h"
+
+#define TT (char *)tt_bin()
+#define TG(name) (char *)target(name)
+
+static void within(double got, double want, double rel, const char *what)
+{
+	cr_assert(fabs(got - want) <= rel * want, "%s: %.0f, expected %.0f +/- %.0f%%", what, got,
+		  want, rel * 100);
+}
+
+static uint64_t calls(const struct json_value *root, const char *func)
+{
+	const struct json_value *s = find_series(root, "func.latency", "func", func);
+
+	return s ? json_u64_at(s, "count") : 0;
+}
+
+static uint64_t drop(const struct json_value *root, const char *name)
+{
+	return json_u64_at(json_get(root, "drops"), name);
+}
+
+Test(func, exact_count_and_p50_of_known_busy_wait)
+{
+	struct run r;
+	struct json_value *j;
+	const struct json_value *s;
+
+	run_cmd(&r, 60, (char *[]){ TT, "func", "work", "other", "--format", "json", "--",
+				    TG("count"), "500", "200000", NULL });
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	j = run_json(&r);
+	s = find_series(j, "func.latency", "func", "work");
+	cr_assert(s, "no series for work:\n%s", r.out);
+	cr_assert_eq(json_u64_at(s, "count"), 500);
+	cr_assert_eq(calls(j, "other"), 250);
+	within(quantile(s, "p50"), 200000, 0.05, "p50 of work");
+	cr_assert_geq(json_u64_at(s, "min"), 200000, "no call is faster than its busy-wait");
+	within(quantile(find_series(j, "func.latency", "func", "other"), "p50"), 100000, 0.05,
+	       "p50 of other");
+	cr_assert_str_eq(json_as_string(json_get(j, "command"), NULL), "func");
+	cr_assert_eq(json_u64_at(j, "schema"), 1);
+	cr_assert_eq(drop(j, "no_entry") + drop(j, "no_return") + drop(j, "ringbuf"), 0);
+	json_free(j);
+	run_free(&r);
+	assert_no_leftovers("a traced command");
+}
+
+Test(func, recursion_is_timed_per_level)
+{
+	struct run r;
+	struct json_value *j;
+	const struct json_value *s;
+
+	/* rec(k) takes (k+1) * 200us for k = 0..4, 50 times each, plus the probes of the k
+	 * calls nested in it. A tracer with one start time per thread would time every level
+	 * from the innermost entry. */
+	run_cmd(&r, 60, (char *[]){ TT, "func", "rec", "--format", "json", "--", TG("recurse"),
+				    "50", "4", "200000", NULL });
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	j = run_json(&r);
+	s = find_series(j, "func.latency", "func", "rec");
+	cr_assert(s);
+	cr_assert_eq(json_u64_at(s, "count"), 250);
+	within(quantile(s, "p50"), 600000, 0.05, "p50 (the depth-2 calls)");
+	within((double)json_u64_at(s, "min"), 200000, 0.05, "min (the innermost calls)");
+	cr_assert_geq(json_u64_at(s, "max"), 1000000, "max (an outermost call)");
+	cr_assert_eq(drop(j, "no_entry") + drop(j, "no_return") + drop(j, "depth"), 0);
+	json_free(j);
+	run_free(&r);
+}
+
+Test(func, threads_are_independent)
+{
+	struct run r;
+	struct json_value *j;
+	const struct json_value *s;
+
+	run_cmd(&r, 60, (char *[]){ TT, "func", "work", "--format", "json", "--", TG("threads"),
+				    "4", "200", "100000", NULL });
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	j = run_json(&r);
+	s = find_series(j, "func.latency", "func", "work");
+	cr_assert(s);
+	cr_assert_eq(json_u64_at(s, "count"), 800);
+	/* 4 threads on 2 CPUs are preempted mid-call at times: the tail is theirs */
+	cr_assert_geq(json_u64_at(s, "min"), 100000);
+	within(quantile(s, "p50"), 100000, 0.05, "p50");
+	json_free(j);
+	run_free(&r);
+}
+
+Test(func, command_exit_status_is_passed_on)
+{
+	struct run r;
+	struct json_value *j;
+
+	run_cmd(&r, 60, (char *[]){ TT, "func", "work", "--format", "json", "--", TG("exitcode"),
+				    "3", "7", NULL });
+	cr_assert_eq(r.status, 7, "exit %d: %s", r.status, r.err);
+	j = run_json(&r);
+	cr_assert_eq(calls(j, "work"), 3, "attached before the first instruction");
+	json_free(j);
+	run_free(&r);
+}
+
+Test(func, shared_library_function)
+{
+	struct run r;
+	struct json_value *j;
+	const struct json_value *s;
+	char probe[4200];
+
+	snprintf(probe, sizeof(probe), "%s:ttlib_work", target("libttdemo.so"));
+	run_cmd(&r, 60, (char *[]){ TT, "func", probe, "--format", "json", "--", TG("libcall"),
+				    "300", "50000", NULL });
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	j = run_json(&r);
+	s = find_series(j, "func.latency", "func", "ttlib_work");
+	cr_assert(s, "%s", r.out);
+	cr_assert_eq(json_u64_at(s, "count"), 300);
+	within(quantile(s, "p50"), 50000, 0.05, "p50");
+	json_free(j);
+	run_free(&r);
+}
+
+Test(func, longjmp_frames_are_dropped_not_mismatched)
+{
+	struct run r;
+	struct json_value *j;
+
+	run_cmd(&r, 60, (char *[]){ TT, "func", "inner", "outer", "done", "--format", "json",
+				    "--", TG("jumper"), "50", NULL });
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	j = run_json(&r);
+	cr_assert_eq(calls(j, "done"), 50);
+	cr_assert_eq(calls(j, "inner"), 0, "inner never returns");
+	cr_assert_eq(calls(j, "outer"), 0, "outer never returns");
+	within(quantile(find_series(j, "func.latency", "func", "done"), "p50"), 100000, 0.05,
+	       "done is not charged with abandoned frames");
+	cr_assert_geq(drop(j, "no_return"), 98, "abandoned frames are counted");
+	cr_assert_eq(drop(j, "depth"), 0, "abandoned frames do not pile up");
+	json_free(j);
+	run_free(&r);
+}
+
+Test(func, pid_and_library_short_name)
+{
+	char *tick[] = { TG("ticker"), "5", NULL };
+	pid_t pid = spawn_bg(tick);
+	char pidstr[16];
+	struct run r;
+	struct json_value *j;
+	uint64_t n;
+
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	usleep(100000);
+	run_cmd(&r, 30, (char *[]){ TT, "func", "tick", "libc:usleep", "-p", pidstr, "-d", "1s",
+				    "--format", "json", NULL });
+	kill_bg(pid);
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	j = run_json(&r);
+	/* a 5 ms tick and a 5 ms sleep: about 100 a second */
+	n = calls(j, "tick");
+	cr_assert(n >= 50 && n <= 110, "tick called %llu times in 1 s", (unsigned long long)n);
+	n = calls(j, "usleep");
+	cr_assert(n >= 50 && n <= 110, "usleep (libc, found through the maps) %llu times",
+		  (unsigned long long)n);
+	within(quantile(find_series(j, "func.latency", "func", "tick"), "p50"), 5000000, 0.05,
+	       "tick p50");
+	json_free(j);
+	run_free(&r);
+	assert_no_leftovers("-p");
+}
+
+Test(func, pid_that_exits_ends_the_trace)
+{
+	char *tick[] = { TG("ticker"), "5", "1", NULL };
+	pid_t pid = spawn_bg(tick);
+	char pidstr[16];
+	struct run r;
+	struct json_value *j;
+
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	usleep(50000);
+	run_cmd(&r, 30, (char *[]){ TT, "func", "tick", "-p", pidstr, "-d", "20s", "--format",
+				    "json", NULL });
+	kill_bg(pid);
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	cr_assert_lt(r.seconds, 5, "ended with the process, not after -d");
+	cr_assert(strstr(r.err, "exited"), "says the process exited: %s", r.err);
+	j = run_json(&r);
+	cr_assert_gt(calls(j, "tick"), 20);
+	json_free(j);
+	run_free(&r);
+}
+
+Test(func, intervals_as_ndjson_add_up)
+{
+	struct run r;
+	uint64_t total = 0;
+	int lines = 0;
+
+	run_cmd(&r, 60, (char *[]){ TT, "func", "work", "-i", "300ms", "--format", "ndjson",
+				    "--", TG("count"), "2000", "1000000", NULL });
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n")) {
+		char err[128];
+		struct json_value *j = json_parse(line, strlen(line), err, sizeof(err));
+
+		cr_assert(j, "line %d is not JSON: %s", lines + 1, err);
+		total += calls(j, "work");
+		lines++;
+		json_free(j);
+	}
+	cr_assert_geq(lines, 4, "2 s in 300 ms intervals: %d objects", lines);
+	cr_assert_eq(total, 2000, "intervals add up to every call exactly");
+	run_free(&r);
+}
+
+Test(func, slow_calls_stream_as_events)
+{
+	struct run r;
+	struct json_value *j;
+	const struct json_value *ev;
+
+	run_cmd(&r, 60, (char *[]){ TT, "func", "work", "--slower-than", "100us",
+				    "--format", "json", "--", TG("count"), "100", "200000", NULL });
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	j = run_json(&r);
+	ev = json_get(j, "events");
+	/* every event is a call at least as slow as the threshold, and every such call is one */
+	{
+		size_t nwork = 0;
+
+		for (size_t i = 0; i < json_array_len(ev); i++) {
+			const struct json_value *e = json_array_at(ev, i);
+			const char *f = json_as_string(json_get(json_get(e, "labels"), "func"), NULL);
+
+			nwork += f && !strcmp(f, "work");
+			cr_assert_geq(json_u64_at(e, "duration_ns"), 100000, "event %zu", i);
+			cr_assert_str_eq(json_as_string(json_get(e, "comm"), NULL), "count");
+		}
+		cr_assert_eq(nwork, 100, "every work call is an event");
+	}
+	cr_assert_eq(drop(j, "ringbuf"), 0);
+	json_free(j);
+	run_free(&r);
+
+	/* text: one line per slow call, as it happens */
+	run_cmd(&r, 60, (char *[]){ TT, "func", "work", "--slower-than", "100us", "--",
+				    TG("count"), "10", "200000", NULL });
+	cr_assert_eq(r.status, 0);
+	{
+		int n = 0;
+
+		for (char *p = r.out; (p = strstr(p, " work ")); p++)
+			n++;
+		cr_assert_eq(n, 10, "10 event lines:\n%s", r.out);
+	}
+	run_free(&r);
+}
+
+Test(func, sampling_scales)
+{
+	struct run r;
+	struct json_value *j;
+	uint64_t n;
+
+	run_cmd(&r, 60, (char *[]){ TT, "func", "work", "--sample", "10", "--format", "json",
+				    "--", TG("count"), "5000", "10000", NULL });
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	j = run_json(&r);
+	cr_assert_eq(json_u64_at(j, "sampling"), 10);
+	n = calls(j, "work");
+	cr_assert(n >= 380 && n <= 620, "1 in 10 of 5000 calls: %llu", (unsigned long long)n);
+	cr_assert_eq(drop(j, "depth"), 0);
+	json_free(j);
+	run_free(&r);
+
+	run_cmd(&r, 60, (char *[]){ TT, "func", "work", "--sample", "10", "--",
+				    TG("count"), "100", "10000", NULL });
+	cr_assert(strstr(r.out, "Sampled 1 call in 10"), "text says so:\n%s", r.out);
+	run_free(&r);
+}
+
+Test(func, output_file_is_written_whole)
+{
+	char dir[] = "/tmp/tt-out-XXXXXX", path[64], cmd[128];
+	struct run r;
+	FILE *f;
+	char *buf;
+	long len;
+	struct json_value *j;
+	char err[128];
+
+	cr_assert(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/run.json", dir);
+	run_cmd(&r, 60, (char *[]){ TT, "func", "work", "-o", path, "--", TG("count"), "50",
+				    "10000", NULL });
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	cr_assert(strstr(r.out, "work"), "the text report is still printed");
+	f = fopen(path, "r");
+	cr_assert(f, "%s was written", path);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = malloc(len + 1);
+	cr_assert_eq(fread(buf, 1, len, f), (size_t)len);
+	fclose(f);
+	j = json_parse(buf, len, err, sizeof(err));
+	cr_assert(j, "%s", err);
+	cr_assert_eq(calls(j, "work"), 50);
+	json_free(j);
+	free(buf);
+	snprintf(cmd, sizeof(cmd), "test $(ls -A %s | wc -l) -eq 1", dir);
+	cr_assert_eq(system(cmd), 0, "nothing but run.json in %s", dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+	run_free(&r);
+}
+
+Test(func, ctrl_c_prints_the_report_and_detaches)
+{
+	struct run r;
+
+	run_cmd_signal(&r, 30, (char *[]){ TT, "func", "tick", "--", TG("ticker"), "5", NULL },
+		       "Tracing", SIGINT);
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	cr_assert(strstr(r.out, "tick"), "report printed:\n%s", r.out);
+	run_free(&r);
+	assert_no_leftovers("SIGINT");
+
+	run_cmd_signal(&r, 30, (char *[]){ TT, "func", "tick", "--", TG("ticker"), "5", NULL },
+		       "Tracing", SIGTERM);
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	cr_assert(strstr(r.out, "tick"), "report printed:\n%s", r.out);
+	run_free(&r);
+	assert_no_leftovers("SIGTERM");
+}
+
+Test(func, sigkill_leaves_nothing_attached)
+{
+	struct run r;
+
+	run_cmd_signal(&r, 30, (char *[]){ TT, "func", "tick", "-d", "60s", "--", TG("ticker"),
+					   "5", "2", NULL },
+		       "Tracing", SIGKILL);
+	cr_assert_eq(r.status, 128 + SIGKILL);
+	run_free(&r);
+	assert_no_leftovers("SIGKILL");
+}
+
+Test(func, single_uprobes_where_uprobe_multi_is_missing)
+{
+	struct run r;
+	struct json_value *j;
+
+	setenv("TAILTRACE_NO_UPROBE_MULTI", "1", 1);
+	run_cmd(&r, 60, (char *[]){ TT, "func", "work", "other", "-v", "--format", "json", "--",
+				    TG("count"), "200", "10000", NULL });
+	unsetenv("TAILTRACE_NO_UPROBE_MULTI");
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	cr_assert(strstr(r.err, "(uprobe)"), "attached with single uprobes: %s", r.err);
+	j = run_json(&r);
+	cr_assert_eq(calls(j, "work"), 200);
+	cr_assert_eq(calls(j, "other"), 100);
+	json_free(j);
+	run_free(&r);
+	assert_no_leftovers("single uprobes");
+}
+
+static double verbose_ms(const char *err, const char *what)
+{
+	const char *p = strstr(err, what);
+	const char *in = p ? strstr(p, " in ") : NULL;
+
+	cr_assert(in, "no '%s ... in N ms' in:\n%s", what, err);
+	return strtod(in + 4, NULL);
+}
+
+Test(func, a_thousand_functions)
+{
+	struct run r;
+	struct json_value *j;
+	const struct json_value *series;
+	size_t nfunc = 0;
+
+	run_cmd(&r, 60, (char *[]){ TT, "func", "f*", "--dry-run", "--", TG("many"), NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, ": 1000 functions"), "%s", r.out);
+	run_free(&r);
+
+	run_cmd(&r, 60, (char *[]){ TT, "func", "f*", "-v", "--format", "json", "--",
+				    TG("many"), "3", NULL });
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	cr_assert_lt(verbose_ms(r.err, "attached"), 2000, "attach 1,000 functions in < 2 s");
+	cr_assert_lt(verbose_ms(r.err, "detached"), 2000, "detach in < 2 s");
+	j = run_json(&r);
+	series = json_get(j, "series");
+	for (size_t i = 0; i < json_array_len(series); i++) {
+		const struct json_value *s = json_array_at(series, i);
+
+		if (strcmp(json_as_string(json_get(s, "metric"), NULL), "func.latency"))
+			continue;
+		cr_assert_eq(json_u64_at(s, "count"), 3, "each function 3 times");
+		nfunc++;
+	}
+	cr_assert_eq(nfunc, 1000);
+	json_free(j);
+	run_free(&r);
+	assert_no_leftovers("1,000 functions");
+}
+
+Test(func, probe_past_endbr64_keeps_counts_and_timing)
+{
+	struct run r;
+	struct json_value *j;
+	const struct json_value *s;
+	double p50[2];
+
+	for (int keep = 0; keep < 2; keep++) {
+		if (keep)
+			setenv("TAILTRACE_KEEP_ENDBR", "1", 1);
+		run_cmd(&r, 60, (char *[]){ TT, "func", "work", "-v", "--format", "json", "--",
+					    TG("cet"), "300", "100000", NULL });
+		unsetenv("TAILTRACE_KEEP_ENDBR");
+		cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+		cr_assert_eq(strstr(r.err, "past endbr64") != NULL, !keep, "%s", r.err);
+		j = run_json(&r);
+		s = find_series(j, "func.latency", "func", "work");
+		cr_assert(s);
+		cr_assert_eq(json_u64_at(s, "count"), 300, "keep_endbr=%d", keep);
+		p50[keep] = quantile(s, "p50");
+		if (!keep)
+			within(p50[keep], 100000, 0.05, "p50, probe past endbr64");
+		json_free(j);
+		run_free(&r);
+	}
+	/* On the endbr64, the single-step lands inside the timed window */
+	cr_assert_gt(p50[1], p50[0], "probe on endbr64: p50 %.0f, past it: %.0f", p50[1], p50[0]);
+}

@@ -1,0 +1,45 @@
+# ELF files with known symbols for tests/unit/test_elf_syms.c and test_binary_resolve.c, which
+# find them through TT_FIXTURES=$(abspath $(BUILD)/fixtures). Included by the Makefile; on its
+# own: make -f tests/unit/fixtures.mk BUILD=build CC=cc unit-fixtures
+
+BUILD          ?= build
+FIXTURE_DIR    := $(BUILD)/fixtures
+FIXTURE_SRC    := tests/unit/fixtures
+# -fno-inline keeps every fixture function a function of its own; no -g, the tests read symbols.
+FIXTURE_CFLAGS := -O1 -fno-inline -Wall
+STRIP          ?= strip
+
+UNIT_FIXTURES := $(FIXTURE_DIR)/syms_pie $(FIXTURE_DIR)/syms_nopie \
+		 $(FIXTURE_DIR)/syms_stripped $(FIXTURE_DIR)/libsyms.so $(FIXTURE_DIR)/libver.so
+
+.PHONY: unit-fixtures
+unit-fixtures: $(UNIT_FIXTURES)
+
+$(FIXTURE_DIR)/syms_pie: $(FIXTURE_SRC)/syms.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(FIXTURE_CFLAGS) -fPIE -pie $< -o $@
+
+$(FIXTURE_DIR)/syms_nopie: $(FIXTURE_SRC)/syms.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(FIXTURE_CFLAGS) -fno-pie -no-pie $< -o $@
+
+# -rdynamic exports the global functions to .dynsym, the only table left after strip.
+$(FIXTURE_DIR)/syms_stripped: $(FIXTURE_SRC)/syms.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(FIXTURE_CFLAGS) -fPIE -pie -rdynamic $< -o $@.tmp
+	$(Q)$(STRIP) $@.tmp
+	$(Q)mv $@.tmp $@
+
+$(FIXTURE_DIR)/libsyms.so: $(FIXTURE_SRC)/syms.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(FIXTURE_CFLAGS) -fPIC -shared $< -o $@
+
+$(FIXTURE_DIR)/libver.so: $(FIXTURE_SRC)/libver.c $(FIXTURE_SRC)/libver.map
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(FIXTURE_CFLAGS) -fPIC -shared -Wl,--version-script=$(FIXTURE_SRC)/libver.map \
+		$< -o $@

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The BINARY part of a probe spec ("libc", "./app", "/usr/bin/sqlite3", "python3") as the
+ * absolute, symlink-free path of a file to read symbols from and attach uprobes to.
+ */
+#ifndef TAILTRACE_BINARY_RESOLVE_H
+#define TAILTRACE_BINARY_RESOLVE_H
+
+#include <stddef.h>
+
+/*
+ * A name with a '/' is a path (relative to the working directory) that must exist. A bare name
+ * is looked for, in order: with pid > 0, among the files mapped by that process; in the ld.so
+ * cache; as an executable in $PATH. In the first two, "libc" matches a basename "libc",
+ * "libc.so", "libc.so.*" or "libc-*" (libc.so.6, libsqlite3.so.0.8.6, libelf-0.188.so); the
+ * shortest such name wins, and in the cache this machine's 64-bit entries first.
+ * 0 and the path in out, or -ENOENT (not found anywhere), -ENAMETOOLONG (out too small), or
+ * another -errno of realpath(3) for a path (-EACCES, -ELOOP).
+ */
+int binary_resolve(const char *name, int pid, char *out, size_t outlen);
+
+/* Path of the executable of pid (readlink /proc/PID/exe), 0 or -errno (-ENOENT: no such pid,
+ * -ENAMETOOLONG: out too small). A deleted executable keeps the kernel's " (deleted)" suffix. */
+int binary_of_pid(int pid, char *out, size_t outlen);
+
+/* Tests: read the ld.so cache from path instead of /etc/ld.so.cache; NULL restores it. */
+void binary_resolve_set_ldcache(const char *path);
+
+#endif /* TAILTRACE_BINARY_RESOLVE_H */

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Function symbols of an ELF file (.symtab and .dynsym), with the file offset a uprobe attaches
+ * at, and close names for "function not found, did you mean".
+ */
+#ifndef TAILTRACE_ELF_SYMS_H
+#define TAILTRACE_ELF_SYMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct elf_func {
+	char *name;		/* versioned non-default symbols as "name@VERSION"; default (@@)
+				 * and unversioned ones as plain "name" */
+	uint64_t addr;		/* st_value */
+	uint64_t size;
+	uint64_t offset;	/* file offset of addr, from the PT_LOAD segment containing it:
+				 * what a uprobe attaches at */
+};
+
+struct elf_funcs {
+	struct elf_func *v;	/* sorted by name, then address */
+	size_t n;
+	int is_pie_or_dyn;	/* ET_DYN: PIE executable or shared library */
+};
+
+/*
+ * Defined STT_FUNC and STT_GNU_IFUNC symbols of nonzero size from .symtab and .dynsym; one entry
+ * per (name, address), so aliases are all there. An IFUNC's address is its resolver's.
+ * 0, or -ENOENT/-EACCES (cannot open; other open(2) errors as -errno), -ENOEXEC (not an ELF
+ * file, or not for this machine's class/arch), -ENOMEM. On error *out is left empty.
+ */
+int elf_funcs_load(const char *path, struct elf_funcs *out);
+void elf_funcs_free(struct elf_funcs *fs);
+
+/*
+ * Up to max distinct names closest to name, for "function not found, did you mean": first the
+ * names containing it (case-insensitive), fewest extra characters first, then names within a
+ * small edit distance (case-insensitive, a transposition counts as one edit), closest first;
+ * ties alphabetically. Returns how many were written; the pointers are into fs.
+ */
+size_t elf_funcs_suggest(const struct elf_funcs *fs, const char *name, const char **out,
+			 size_t max);
+
+#endif /* TAILTRACE_ELF_SYMS_H */

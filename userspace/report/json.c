@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "histogram.h"
+#include "json_parse.h"
+#include "json_writer.h"
+#include "report/json.h"
+
+#ifndef TAILTRACE_VERSION
+#define TAILTRACE_VERSION "0.0.0"
+#endif
+
+static const struct {
+	const char *name;
+	double q;
+} quantiles[] = {
+	{ "p50", 0.5 }, { "p90", 0.9 }, { "p99", 0.99 }, { "p999", 0.999 },
+};
+
+static void write_labels(struct json_writer *w, const struct labels *l)
+{
+	jsonw_name(w, "labels");
+	jsonw_start_object(w);
+	for (size_t i = 0; i < l->n; i++)
+		jsonw_string_field(w, l->v[i].key, l->v[i].value);
+	jsonw_end_object(w);
+}
+
+static void write_hist(struct json_writer *w, const struct hist *h)
+{
+	jsonw_u64_field(w, "count", h->count);
+	jsonw_u64_field(w, "sum", h->sum);
+	jsonw_u64_field(w, "min", hist_min(h));
+	jsonw_u64_field(w, "max", h->max);
+	jsonw_float_field(w, "mean", hist_mean(h));
+	jsonw_name(w, "quantiles");
+	jsonw_start_object(w);
+	for (size_t i = 0; i < sizeof(quantiles) / sizeof(quantiles[0]); i++)
+		jsonw_u64_field(w, quantiles[i].name, hist_quantile(h, quantiles[i].q));
+	jsonw_end_object(w);
+	jsonw_name(w, "buckets");
+	jsonw_start_array(w);
+	for (uint32_t i = 0; i < HIST_NBUCKETS; i++) {
+		if (!h->buckets[i])
+			continue;
+		jsonw_start_array_inline(w);
+		jsonw_u64(w, hist_bucket_lower(i));
+		jsonw_u64(w, hist_bucket_upper(i));
+		jsonw_u64(w, h->buckets[i]);
+		jsonw_end_array(w);
+	}
+	jsonw_end_array(w);
+}
+
+static void write_series(struct json_writer *w, const struct series *se)
+{
+	jsonw_start_object(w);
+	jsonw_string_field(w, "metric", se->metric);
+	jsonw_string_field(w, "unit", se->unit);
+	write_labels(w, &se->labels);
+	if (se->kind == SERIES_HIST && se->hist)
+		write_hist(w, se->hist);
+	else
+		jsonw_u64_field(w, "value", se->value);
+	jsonw_end_object(w);
+}
+
+static void write_event(struct json_writer *w, const struct event *e)
+{
+	jsonw_start_object(w);
+	jsonw_string_field(w, "kind", e->kind);
+	jsonw_u64_field(w, "time_unix_ns", e->time_unix_ns);
+	jsonw_u64_field(w, "pid", e->pid);
+	jsonw_u64_field(w, "tid", e->tid);
+	jsonw_string_field(w, "comm", e->comm);
+	write_labels(w, &e->labels);
+	jsonw_u64_field(w, "duration_ns", e->duration_ns);
+	jsonw_end_object(w);
+}
+
+int report_json_write(FILE *f, const struct snapshot *s, bool pretty)
+{
+	struct json_writer *w = jsonw_new(f, pretty);
+	int err;
+
+	if (!w)
+		return -errno;
+	jsonw_start_object(w);
+	jsonw_u64_field(w, "schema", MODEL_SCHEMA);
+	jsonw_string_field(w, "tool", "tailtrace");
+	jsonw_string_field(w, "version", TAILTRACE_VERSION);
+	jsonw_string_field(w, "command", s->command);
+	jsonw_string_field(w, "host", s->host);
+	jsonw_string_field(w, "kernel", s->kernel);
+	jsonw_u64_field(w, "start_unix_ns", s->start_unix_ns);
+	jsonw_u64_field(w, "duration_ns", s->duration_ns);
+	jsonw_u64_field(w, "sampling", s->sampling);
+	jsonw_name(w, "series");
+	jsonw_start_array(w);
+	for (size_t i = 0; i < s->nseries; i++)
+		write_series(w, &s->series[i]);
+	jsonw_end_array(w);
+	jsonw_name(w, "events");
+	jsonw_start_array(w);
+	for (size_t i = 0; i < s->nevents; i++)
+		write_event(w, &s->events[i]);
+	jsonw_end_array(w);
+	jsonw_name(w, "drops");
+	jsonw_start_object(w);
+	for (size_t i = 0; i < s->ndrops; i++)
+		jsonw_u64_field(w, s->drops[i].name, s->drops[i].count);
+	jsonw_end_object(w);
+	jsonw_end_object(w);
+
+	err = jsonw_error(w);
+	jsonw_destroy(w);
+	errno = 0;
+	if (fflush(f) && !err)
+		err = errno ? -errno : -EIO;
+	if (!err && ferror(f))
+		err = -EIO;
+	return err;
+}
+
+/* Reading: every complaint names the path of the field, as "series[3].metric: missing". */
+
+struct reader {
+	char *err;
+	size_t errlen;
+};
+
+/* Records "path.key: message" (key may be NULL); returns -EINVAL. */
+static int __attribute__((format(printf, 4, 5)))
+bad(struct reader *r, const char *path, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!r->err || !r->errlen)
+		return -EINVAL;
+	if (!*path && !key)
+		path = "top level";
+	n = snprintf(r->err, r->errlen, "%s%s%s: ", path, *path && key ? "." : "",
+		     key ? key : "");
+	if (n < 0 || (size_t)n >= r->errlen)
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(r->err + n, r->errlen - n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static const char *wanted(enum json_type type)
+{
+	switch (type) {
+	case JSON_NUMBER:
+		return "an unsigned integer";	/* the only numbers schema 1 has */
+	case JSON_STRING:
+		return "a string";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_OBJECT:
+		return "an object";
+	default:
+		return json_type_name(type);
+	}
+}
+
+/* The member key of obj, of the given type; *out is NULL for a missing optional one. */
+static int get(struct reader *r, const struct json_value *obj, const char *path,
+	       const char *key, enum json_type type, bool optional,
+	       const struct json_value **out)
+{
+	const struct json_value *v = json_get(obj, key);
+
+	*out = NULL;
+	if (!v)
+		return optional ? 0 : bad(r, path, key, "missing");
+	if (v->type != type)
+		return bad(r, path, key, "expected %s, found %s", wanted(type),
+			   json_type_name(v->type));
+	*out = v;
+	return 0;
+}
+
+static int as_u64(struct reader *r, const struct json_value *v, const char *path,
+		  const char *key, uint64_t max, uint64_t *out)
+{
+	int err = json_as_u64(v, out);
+
+	if (err == -EINVAL)
+		return bad(r, path, key, "expected an unsigned integer, found %s",
+			   v->type == JSON_NUMBER ? "a fraction or exponent" :
+			   json_type_name(v->type));
+	if (err == -ERANGE && v->number.d < 0)
+		return bad(r, path, key, "must not be negative");
+	if (err == -ERANGE || *out > max)
+		return bad(r, path, key, "out of range (at most %" PRIu64 ")", max);
+	return 0;
+}
+
+static int get_u64(struct reader *r, const struct json_value *obj, const char *path,
+		   const char *key, uint64_t max, uint64_t *out)
+{
+	const struct json_value *v;
+	int err = get(r, obj, path, key, JSON_NUMBER, false, &v);
+
+	return err ? err : as_u64(r, v, path, key, max, out);
+}
+
+static int get_u32(struct reader *r, const struct json_value *obj, const char *path,
+		   const char *key, uint32_t *out)
+{
+	uint64_t v;
+	int err = get_u64(r, obj, path, key, UINT32_MAX, &v);
+
+	if (!err)
+		*out = v;
+	return err;
+}
+
+/* A string the model can hold: C strings end at the first NUL. */
+static int check_cstring(struct reader *r, const struct json_value *v, const char *path,
+			 const char *key)
+{
+	if (strlen(v->string.s) != v->string.len)
+		return bad(r, path, key, "contains a NUL character (\\u0000)");
+	return 0;
+}
+
+/* A required string; with nullable, null is accepted and *out is NULL. */
+static int get_string(struct reader *r, const struct json_value *obj, const char *path,
+		      const char *key, bool nullable, const char **out)
+{
+	const struct json_value *v = json_get(obj, key);
+	int err;
+
+	*out = NULL;
+	if (nullable && v && v->type == JSON_NULL)
+		return 0;
+	err = get(r, obj, path, key, JSON_STRING, nullable, &v);
+	if (err || !v)
+		return err;
+	err = check_cstring(r, v, path, key);
+	if (!err)
+		*out = v->string.s;
+	return err;
+}
+
+/* Optional "labels" object of strings, added to se or to ev. */
+static int read_labels(struct reader *r, const struct json_value *obj, const char *path,
+		       struct series *se, struct event *ev)
+{
+	const struct json_value *labels;
+	char lpath[64];
+	int err;
+
+	err = get(r, obj, path, "labels", JSON_OBJECT, true, &labels);
+	if (err || !labels)
+		return err;
+	snprintf(lpath, sizeof(lpath), "%s.labels", path);
+	for (size_t i = 0; i < json_object_len(labels); i++) {
+		const struct json_member *m = json_object_at(labels, i);
+		const char *value;
+
+		if (strlen(m->key) != m->key_len)
+			return bad(r, lpath, NULL, "a key contains a NUL character (\\u0000)");
+		err = get_string(r, labels, lpath, m->key, false, &value);
+		if (!err)
+			err = se ? series_add_label(se, m->key, value) :
+				   event_add_label(ev, m->key, value);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int read_bucket(struct reader *r, const struct json_value *b, const char *path,
+		       struct hist *h, uint64_t *seen)
+{
+	uint64_t lower, upper, count;
+	uint32_t idx;
+
+	if (json_array_len(b) != 3 || json_as_u64(json_array_at(b, 0), &lower) ||
+	    json_as_u64(json_array_at(b, 1), &upper) ||
+	    json_as_u64(json_array_at(b, 2), &count))
+		return bad(r, path, NULL,
+			   "expected [lower, upper, count], three unsigned integers");
+	idx = hist_bucket(lower);
+	if (hist_bucket_lower(idx) != lower || hist_bucket_upper(idx) != upper)
+		return bad(r, path, NULL, "bucket [%" PRIu64 ",%" PRIu64 ") does not match this "
+			   "build's histogram layout", lower, upper);
+	if (seen[idx / 64] & (1ull << (idx % 64)))
+		return bad(r, path, NULL, "bucket [%" PRIu64 ",%" PRIu64 ") appears twice",
+			   lower, upper);
+	seen[idx / 64] |= 1ull << (idx % 64);
+	h->buckets[idx] = count;
+	return 0;
+}
+
+/* Count, sum, min and max are taken as written, not checked against the buckets: the
+ * kernel updates them one by one, so a live read can see them momentarily apart. */
+static int read_hist(struct reader *r, const struct json_value *js, const char *path,
+		     struct hist *h)
+{
+	uint64_t seen[HIST_NBUCKETS / 64] = { 0 };
+	const struct json_value *buckets;
+	uint64_t count, sum, min, max;
+	char bpath[96];
+	int err;
+
+	if ((err = get_u64(r, js, path, "count", UINT64_MAX, &count)) ||
+	    (err = get_u64(r, js, path, "sum", UINT64_MAX, &sum)) ||
+	    (err = get_u64(r, js, path, "min", UINT64_MAX, &min)) ||
+	    (err = get_u64(r, js, path, "max", UINT64_MAX, &max)) ||
+	    (err = get(r, js, path, "buckets", JSON_ARRAY, false, &buckets)))
+		return err;
+	memset(h, 0, sizeof(*h));
+	h->count = count;
+	h->sum = sum;
+	h->max = max;
+	/* An empty histogram keeps inv_min at 0, the kernel's "no value yet". */
+	h->inv_min = count ? ~min : 0;
+	for (size_t i = 0; i < json_array_len(buckets); i++) {
+		snprintf(bpath, sizeof(bpath), "%s.buckets[%zu]", path, i);
+		err = read_bucket(r, json_array_at(buckets, i), bpath, h, seen);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int read_series(struct reader *r, const struct json_value *js, const char *path,
+		       struct hist *h, struct snapshot *out)
+{
+	const char *metric, *unit;
+	struct series *se;
+	uint64_t value;
+	int err;
+
+	if (js->type != JSON_OBJECT)
+		return bad(r, path, NULL, "expected an object, found %s", json_type_name(js->type));
+	if ((err = get_string(r, js, path, "metric", false, &metric)) ||
+	    (err = get_string(r, js, path, "unit", false, &unit)))
+		return err;
+	if (json_get(js, "buckets")) {
+		err = read_hist(r, js, path, h);
+		if (!err)
+			err = snapshot_add_hist(out, metric, unit, h, &se);
+	} else if (json_get(js, "value")) {
+		err = get_u64(r, js, path, "value", UINT64_MAX, &value);
+		if (!err)
+			err = snapshot_add_counter(out, metric, unit, value, &se);
+	} else {
+		return bad(r, path, NULL,
+			   "expected \"buckets\" (a histogram) or \"value\" (a counter)");
+	}
+	return err ? err : read_labels(r, js, path, se, NULL);
+}
+
+static int read_event(struct reader *r, const struct json_value *js, const char *path,
+		      struct snapshot *out)
+{
+	uint64_t time_unix_ns, duration_ns;
+	const char *kind, *comm;
+	uint32_t pid, tid;
+	struct event *e;
+	int err;
+
+	if (js->type != JSON_OBJECT)
+		return bad(r, path, NULL, "expected an object, found %s", json_type_name(js->type));
+	if ((err = get_string(r, js, path, "kind", false, &kind)) ||
+	    (err = get_u64(r, js, path, "time_unix_ns", UINT64_MAX, &time_unix_ns)) ||
+	    (err = get_u32(r, js, path, "pid", &pid)) ||
+	    (err = get_u32(r, js, path, "tid", &tid)) ||
+	    (err = get_string(r, js, path, "comm", false, &comm)) ||
+	    (err = get_u64(r, js, path, "duration_ns", UINT64_MAX, &duration_ns)))
+		return err;
+	err = snapshot_add_event(out, kind, time_unix_ns, pid, tid, comm, duration_ns, &e);
+	return err ? err : read_labels(r, js, path, NULL, e);
+}
+
+static int read_drops(struct reader *r, const struct json_value *doc, struct snapshot *out)
+{
+	const struct json_value *drops;
+	int err;
+
+	err = get(r, doc, "", "drops", JSON_OBJECT, true, &drops);
+	for (size_t i = 0; !err && i < json_object_len(drops); i++) {
+		const struct json_member *m = json_object_at(drops, i);
+		uint64_t count;
+
+		if (strlen(m->key) != m->key_len)
+			return bad(r, "drops", NULL, "a key contains a NUL character (\\u0000)");
+		err = get_u64(r, drops, "drops", m->key, UINT64_MAX, &count);
+		if (!err)
+			err = snapshot_add_drop(out, m->key, count);
+	}
+	return err;
+}
+
+/* Replaces one of the snapshot's own strings (host, kernel) when the document has it. */
+static int set_string(char **dst, const char *s)
+{
+	char *copy;
+
+	if (!s)
+		return 0;
+	copy = strdup(s);
+	if (!copy)
+		return -ENOMEM;
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+static int read_snapshot(struct reader *r, const struct json_value *doc, struct hist *h,
+			 struct snapshot *out)
+{
+	const struct json_value *series, *events;
+	const char *host, *kernel;
+	char path[48];
+	int err;
+
+	if ((err = get_string(r, doc, "", "host", true, &host)) ||
+	    (err = get_string(r, doc, "", "kernel", true, &kernel)) ||
+	    (err = get_u64(r, doc, "", "start_unix_ns", UINT64_MAX, &out->start_unix_ns)) ||
+	    (err = get_u64(r, doc, "", "duration_ns", UINT64_MAX, &out->duration_ns)) ||
+	    (err = get_u32(r, doc, "", "sampling", &out->sampling)) ||
+	    (err = get(r, doc, "", "series", JSON_ARRAY, false, &series)) ||
+	    (err = get(r, doc, "", "events", JSON_ARRAY, true, &events)) ||
+	    (err = set_string(&out->host, host)) ||
+	    (err = set_string(&out->kernel, kernel)))
+		return err;
+	for (size_t i = 0; i < json_array_len(series); i++) {
+		snprintf(path, sizeof(path), "series[%zu]", i);
+		err = read_series(r, json_array_at(series, i), path, h, out);
+		if (err)
+			return err;
+	}
+	for (size_t i = 0; i < json_array_len(events); i++) {
+		snprintf(path, sizeof(path), "events[%zu]", i);
+		err = read_event(r, json_array_at(events, i), path, out);
+		if (err)
+			return err;
+	}
+	return read_drops(r, doc, out);
+}
+
+int snapshot_from_json(const char *text, size_t len, struct snapshot *out,
+		       char *err, size_t errlen)
+{
+	struct reader r = { .err = err, .errlen = errlen };
+	struct json_value *doc;
+	struct hist *h = NULL;
+	uint64_t schema;
+	const char *command;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (err && errlen)
+		err[0] = '\0';
+	doc = json_parse(text, len, err, errlen);
+	if (!doc)
+		return errno == ENOMEM ? -ENOMEM : -EINVAL;
+	ret = doc->type == JSON_OBJECT ? 0 :
+	      bad(&r, "", NULL, "expected an object, found %s", json_type_name(doc->type));
+	/* Schema first: a document of another schema may lack what schema 1 requires. */
+	if (!ret)
+		ret = get_u64(&r, doc, "", "schema", UINT64_MAX, &schema);
+	if (!ret && schema != MODEL_SCHEMA)
+		ret = bad(&r, "", "schema", "version %" PRIu64 " is not supported; this "
+			  "tailtrace reads schema %d", schema, MODEL_SCHEMA);
+	if (!ret)
+		ret = get_string(&r, doc, "", "command", false, &command);
+	if (!ret) {
+		h = malloc(sizeof(*h));
+		ret = h ? snapshot_init(out, command) : -ENOMEM;
+	}
+	if (!ret)
+		ret = read_snapshot(&r, doc, h, out);
+	if (ret)
+		snapshot_free(out);
+	if (ret == -ENOMEM && err && errlen)
+		snprintf(err, errlen, "out of memory");
+	free(h);
+	json_free(doc);
+	return ret;
+}
