@@ -28,8 +28,7 @@ CFLAGS   ?= -g -O2
 CFLAGS   += -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -DTAILTRACE_VERSION='"$(VERSION)"' \
 	    -I$(BUILD) -Ibpf -Iuserspace
 LIBS     := $(shell pkg-config --libs libbpf libelf 2>/dev/null || echo -lbpf -lelf) -lz -lm
-STATIC_LIBS := -Wl,-Bstatic $(shell pkg-config --static --libs libbpf libelf 2>/dev/null) \
-	       -lz -lzstd -Wl,-Bdynamic -lm
+STATIC_LIBS := $(shell pkg-config --static --libs libbpf libelf 2>/dev/null) -lz -lzstd -lm
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -71,10 +70,11 @@ $(BUILD)/tailtrace: $(USER_OBJS)
 
 $(BUILD)/tailtrace-static: $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -static-libgcc $^ $(STATIC_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -static $^ $(STATIC_LIBS) -o $@
 
+# Fully static (glibc too: tailtrace uses no NSS or dlopen), to copy to another host.
 static: deps $(BUILD)/tailtrace-static
-	$(Q)echo "static binary: $(BUILD)/tailtrace-static (libbpf, libelf, zlib linked in)"
+	$(Q)echo "static binary: $(BUILD)/tailtrace-static (libc, libbpf, libelf, zlib linked in)"
 
 $(BUILD)/bpf:
 	$(Q)mkdir -p $@
