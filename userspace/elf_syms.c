@@ -171,6 +171,7 @@ static int push_func(struct loader *l, const GElf_Sym *sym, const char *name, si
 	f->addr = sym->st_value;
 	f->size = sym->st_size;
 	f->offset = off;
+	f->ifunc = GELF_ST_TYPE(sym->st_info) == STT_GNU_IFUNC;
 	fs->n++;
 	return 0;
 }

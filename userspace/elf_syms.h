@@ -7,6 +7,7 @@
 #define TAILTRACE_ELF_SYMS_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct elf_func {
@@ -16,6 +17,7 @@ struct elf_func {
 	uint64_t size;
 	uint64_t offset;	/* file offset of addr, from the PT_LOAD segment containing it:
 				 * what a uprobe attaches at */
+	bool ifunc;		/* STT_GNU_IFUNC: addr is the resolver, run once at load */
 };
 
 struct elf_funcs {

@@ -19,6 +19,7 @@
 #include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "array.h"
 #include "binary_resolve.h"
 #include "collectors.h"
 #include "duration.h"
@@ -38,6 +39,8 @@
 /* Map memory for histograms: 1,000 functions on a 128-CPU host stay under 64 MiB. */
 #define HIST_BUDGET	(48ull << 20)
 #define MAX_FUNCS	100000
+/* Slow calls kept for a whole-run JSON report; more are counted as dropped ("event_limit"). */
+#define MAX_KEPT_EVENTS	100000
 
 struct func_target {
 	char *name;
@@ -70,7 +73,8 @@ struct func_ctx {
 	uint64_t prev_stats[FUNC_STAT_MAX];
 	uint64_t prev_tick_ns;
 	struct snapshot pending;	/* events seen since the last report */
-	struct snapshot run_events;	/* every event, for -o and --format json */
+	struct snapshot run_events;	/* events for the whole-run JSON (-o, --format json) */
+	uint64_t events_over_limit;
 	bool event_header_done;
 	struct output_file out;
 	bool out_open;
@@ -190,7 +194,8 @@ static int resolve_probe(struct func_ctx *ctx, const char *arg)
 	struct elf_funcs fs = { 0 };
 	char why[128], path[PATH_MAX];
 	const char *binary;
-	size_t matched = 0, skipped = 0;
+	size_t matched = 0, skipped = 0, ifuncs = 0;
+	const char *first_ifunc = NULL;
 	int err, ret = 1, fd = -1;
 
 	if (probe_spec_parse(arg, &spec, why, sizeof(why))) {
@@ -249,15 +254,8 @@ static int resolve_probe(struct func_ctx *ctx, const char *arg)
 			msg_error("more than %d functions match: narrow the globs", MAX_FUNCS);
 			goto out;
 		}
-		if (ctx->nfuncs == ctx->funcs_cap) {
-			size_t cap = ctx->funcs_cap ? ctx->funcs_cap * 2 : 16;
-
-			t = realloc(ctx->funcs, cap * sizeof(*t));
-			if (!t)
-				goto out;
-			ctx->funcs = t;
-			ctx->funcs_cap = cap;
-		}
+		if (array_grow((void **)&ctx->funcs, ctx->nfuncs, &ctx->funcs_cap, sizeof(*t)))
+			goto out;
 		t = &ctx->funcs[ctx->nfuncs];
 		t->name = strdup(fs.v[i].name);
 		if (!t->name)
@@ -265,6 +263,17 @@ static int resolve_probe(struct func_ctx *ctx, const char *arg)
 		t->binary = binary;
 		t->offset = offset;
 		ctx->nfuncs++;
+		if (fs.v[i].ifunc && !ifuncs++)
+			first_ifunc = t->name;
+	}
+	if (ifuncs == 1 && !probe_spec_is_glob(spec.pattern)) {
+		msg_warn("%s in %s is an IFUNC: what runs is the implementation its resolver chose "
+			 "at load time (for libc, e.g. '__%s_*'); the resolver itself counts no calls",
+			 first_ifunc, path, first_ifunc);
+	} else if (ifuncs) {
+		msg_warn("%zu of the functions matching '%s' are IFUNCs (e.g. %s): they count no "
+			 "calls; their implementations are other symbols", ifuncs, spec.pattern,
+			 first_ifunc);
 	}
 	if (!matched) {
 		const char *near[5];
@@ -639,6 +648,11 @@ static int write_saved(FILE *f, void *data)
 	return report_json_write(f, data, true);
 }
 
+static bool keeps_events(const struct func_ctx *ctx)
+{
+	return ctx->out_open || (ctx->c.format != FORMAT_TEXT && !ctx->c.interval_ns);
+}
+
 static int func_tick(void *data, bool final)
 {
 	struct func_ctx *ctx = data;
@@ -649,21 +663,26 @@ static int func_tick(void *data, bool final)
 	if (ctx->c.interval_ns) {
 		err = build_snapshot(ctx, &s, true);
 		if (!err && ctx->c.format != FORMAT_TEXT)
-			err = snapshot_take_events(&s, &ctx->pending);
+			err = snapshot_take_events(&s, &ctx->pending, SIZE_MAX, NULL);
 		if (!err)
 			err = emit(ctx, &s, final);
 		snapshot_free(&s);
 		if (err)
 			return err;
 	}
-	/* Events seen since the last report stay for the whole-run report and the file. */
-	err = snapshot_take_events(&ctx->run_events, &ctx->pending);
+	/* Events seen since the last report stay for a whole-run JSON report, if one comes:
+	 * text has printed them already, -i reports have carried them. */
+	err = snapshot_take_events(&ctx->run_events, &ctx->pending,
+				   keeps_events(ctx) ? MAX_KEPT_EVENTS : 0,
+				   keeps_events(ctx) ? &ctx->events_over_limit : NULL);
 	if (err || !final)
 		return err;
 	if (!ctx->c.interval_ns || ctx->out_open) {
 		err = build_snapshot(ctx, &s, false);
 		if (!err)
-			err = snapshot_take_events(&s, &ctx->run_events);
+			err = snapshot_take_events(&s, &ctx->run_events, SIZE_MAX, NULL);
+		if (!err)
+			err = snapshot_add_drop(&s, "event_limit", ctx->events_over_limit);
 		if (!err && !ctx->c.interval_ns)
 			err = emit(ctx, &s, true);
 		if (!err && ctx->out_open) {

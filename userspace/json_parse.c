@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "array.h"
 #include "json_parse.h"
 
 struct parser {
@@ -394,23 +395,6 @@ err:
 	return -1;
 }
 
-/* Makes room for one more element of size sz in *v (n used, *cap allocated). */
-static int grow(struct parser *ps, void **v, size_t n, size_t *cap, size_t sz)
-{
-	size_t ncap;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 4;
-	p = realloc(*v, ncap * sz);
-	if (!p)
-		return fail_nomem(ps);
-	*v = p;
-	*cap = ncap;
-	return 0;
-}
-
 static int parse_array(struct parser *ps, struct json_value *v)
 {
 	size_t cap = 0;
@@ -425,7 +409,8 @@ static int parse_array(struct parser *ps, struct json_value *v)
 	for (;;) {
 		struct json_value *item;
 
-		if (grow(ps, (void **)&v->array.items, v->array.len, &cap, sizeof(*item)))
+		if (array_grow((void **)&v->array.items, v->array.len, &cap, sizeof(*item)) &&
+		    fail_nomem(ps))
 			return -1;
 		item = &v->array.items[v->array.len];
 		memset(item, 0, sizeof(*item));
@@ -464,7 +449,8 @@ static int parse_object(struct parser *ps, struct json_value *v)
 		if (ps->p >= ps->end || *ps->p != '"')
 			return expected(ps, v->object.len ? "a string key after ','" :
 					    "a string key or '}'");
-		if (grow(ps, (void **)&v->object.members, v->object.len, &cap, sizeof(*m)))
+		if (array_grow((void **)&v->object.members, v->object.len, &cap, sizeof(*m)) &&
+		    fail_nomem(ps))
 			return -1;
 		m = &v->object.members[v->object.len];
 		memset(m, 0, sizeof(*m));

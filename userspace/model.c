@@ -2,25 +2,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "array.h"
 #include "model.h"
-
-/* Makes room for one more element of size sz in *v (n used, *cap allocated). */
-static int grow(void **v, size_t n, size_t *cap, size_t sz)
-{
-	size_t ncap;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	p = realloc(*v, ncap * sz);
-	if (!p)
-		return -ENOMEM;
-	memset((char *)p + *cap * sz, 0, (ncap - *cap) * sz);
-	*v = p;
-	*cap = ncap;
-	return 0;
-}
 
 int snapshot_init(struct snapshot *s, const char *command)
 {
@@ -80,7 +63,7 @@ static int add_series(struct snapshot *s, const char *metric, const char *unit,
 {
 	struct series *se;
 
-	if (grow((void **)&s->series, s->nseries, &s->series_cap, sizeof(*se)))
+	if (array_grow((void **)&s->series, s->nseries, &s->series_cap, sizeof(*se)))
 		return -ENOMEM;
 	se = &s->series[s->nseries];
 	memset(se, 0, sizeof(*se));
@@ -172,7 +155,7 @@ int snapshot_add_event(struct snapshot *s, const char *kind, uint64_t time_unix_
 {
 	struct event *e;
 
-	if (grow((void **)&s->events, s->nevents, &s->events_cap, sizeof(*e)))
+	if (array_grow((void **)&s->events, s->nevents, &s->events_cap, sizeof(*e)))
 		return -ENOMEM;
 	e = &s->events[s->nevents];
 	memset(e, 0, sizeof(*e));
@@ -200,7 +183,7 @@ int snapshot_add_drop(struct snapshot *s, const char *name, uint64_t count)
 			return 0;
 		}
 	}
-	if (grow((void **)&s->drops, s->ndrops, &s->drops_cap, sizeof(*s->drops)))
+	if (array_grow((void **)&s->drops, s->ndrops, &s->drops_cap, sizeof(*s->drops)))
 		return -ENOMEM;
 	s->drops[s->ndrops].name = strdup(name);
 	if (!s->drops[s->ndrops].name)
@@ -210,14 +193,23 @@ int snapshot_add_drop(struct snapshot *s, const char *name, uint64_t count)
 	return 0;
 }
 
-int snapshot_take_events(struct snapshot *dst, struct snapshot *src)
+int snapshot_take_events(struct snapshot *dst, struct snapshot *src, size_t limit,
+			 uint64_t *discarded)
 {
+	int err = 0;
+
 	for (size_t i = 0; i < src->nevents; i++) {
-		if (grow((void **)&dst->events, dst->nevents, &dst->events_cap,
-			 sizeof(*dst->events)))
-			return -ENOMEM;
-		dst->events[dst->nevents++] = src->events[i];
+		if (!err && dst->nevents < limit)
+			err = array_grow((void **)&dst->events, dst->nevents, &dst->events_cap,
+					 sizeof(*dst->events));
+		if (!err && dst->nevents < limit) {
+			dst->events[dst->nevents++] = src->events[i];
+			continue;
+		}
+		event_free(&src->events[i]);
+		if (discarded)
+			(*discarded)++;
 	}
 	src->nevents = 0;
-	return 0;
+	return err;
 }

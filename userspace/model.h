@@ -85,7 +85,9 @@ int snapshot_add_event(struct snapshot *s, const char *kind, uint64_t time_unix_
 int event_add_label(struct event *e, const char *key, const char *value);
 /* Adds count to the drop called name, creating it at zero first. */
 int snapshot_add_drop(struct snapshot *s, const char *name, uint64_t count);
-/* Moves the events of src to the end of dst; src is left with none. */
-int snapshot_take_events(struct snapshot *dst, struct snapshot *src);
+/* Moves the events of src to the end of dst while dst holds fewer than limit, and frees the
+ * rest (counted in *discarded when given); src is left with none. 0 or -ENOMEM. */
+int snapshot_take_events(struct snapshot *dst, struct snapshot *src, size_t limit,
+			 uint64_t *discarded);
 
 #endif /* TAILTRACE_MODEL_H */

@@ -12,9 +12,15 @@
 #include <bpf/bpf.h>
 #include "harness.h"
 
+/* Every test starts here: where it cannot run, it is skipped with the reason. */
 const char *tt_bin(void)
 {
 	const char *p = getenv("TAILTRACE");
+
+	if (geteuid() != 0)
+		cr_skip_test("integration tests load BPF programs: run them as root");
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		cr_skip_test("this kernel has no BTF (/sys/kernel/btf/vmlinux)");
 
 	cr_assert(p, "TAILTRACE is not set: run through 'make integration'");
 	return p;
@@ -140,6 +146,13 @@ struct json_value *run_json(const struct run *r)
 
 	cr_assert(v, "output is not JSON (%s):\n%s\nstderr:\n%s", err, r->out, r->err);
 	return v;
+}
+
+struct json_value *run_json_ok(struct run *r, char *const argv[])
+{
+	run_cmd(r, 60, argv);
+	cr_assert_eq(r->status, 0, "exit %d: %s", r->status, r->err);
+	return run_json(r);
 }
 
 uint64_t json_u64_at(const struct json_value *obj, const char *key)

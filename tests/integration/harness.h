@@ -28,6 +28,8 @@ const char *target(const char *name);
 
 /* Parses r->out as JSON; fails the test with the output when it is not. */
 struct json_value *run_json(const struct run *r);
+/* run_cmd (60 s), then asserts exit 0 and returns stdout parsed as JSON. */
+struct json_value *run_json_ok(struct run *r, char *const argv[]);
 /* The series of metric whose label key has value (key NULL: the first of metric). */
 const struct json_value *find_series(const struct json_value *root, const char *metric,
 				     const char *key, const char *value);

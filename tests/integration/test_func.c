@@ -35,10 +35,8 @@ Test(func, exact_count_and_p50_of_known_busy_wait)
 	struct json_value *j;
 	const struct json_value *s;
 
-	run_cmd(&r, 60, (char *[]){ TT, "func", "work", "other", "--format", "json", "--",
+	j = run_json_ok(&r, (char *[]){ TT, "func", "work", "other", "--format", "json", "--",
 				    TG("count"), "500", "200000", NULL });
-	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
-	j = run_json(&r);
 	s = find_series(j, "func.latency", "func", "work");
 	cr_assert(s, "no series for work:\n%s", r.out);
 	cr_assert_eq(json_u64_at(s, "count"), 500);
@@ -61,19 +59,18 @@ Test(func, recursion_is_timed_per_level)
 	struct json_value *j;
 	const struct json_value *s;
 
-	/* rec(k) takes (k+1) * 200us for k = 0..4, 50 times each, plus the probes of the k
+	/* rec(k) takes (k+1) * 300us for k = 0..4, 50 times each, plus the probes of the k
 	 * calls nested in it. A tracer with one start time per thread would time every level
-	 * from the innermost entry. */
-	run_cmd(&r, 60, (char *[]){ TT, "func", "rec", "--format", "json", "--", TG("recurse"),
-				    "50", "4", "200000", NULL });
-	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
-	j = run_json(&r);
+	 * from the innermost entry: 30% off or more. A long call also collects every stall of
+	 * the host over its nested levels, hence 10% for the median of the depth-2 calls. */
+	j = run_json_ok(&r, (char *[]){ TT, "func", "rec", "--format", "json", "--", TG("recurse"),
+				    "50", "4", "300000", NULL });
 	s = find_series(j, "func.latency", "func", "rec");
 	cr_assert(s);
 	cr_assert_eq(json_u64_at(s, "count"), 250);
-	within(quantile(s, "p50"), 600000, 0.05, "p50 (the depth-2 calls)");
-	within((double)json_u64_at(s, "min"), 200000, 0.05, "min (the innermost calls)");
-	cr_assert_geq(json_u64_at(s, "max"), 1000000, "max (an outermost call)");
+	within(quantile(s, "p50"), 900000, 0.10, "p50 (the depth-2 calls)");
+	within((double)json_u64_at(s, "min"), 300000, 0.05, "min (the innermost calls)");
+	cr_assert_geq(json_u64_at(s, "max"), 1500000, "max (an outermost call)");
 	cr_assert_eq(drop(j, "no_entry") + drop(j, "no_return") + drop(j, "depth"), 0);
 	json_free(j);
 	run_free(&r);
@@ -85,10 +82,8 @@ Test(func, threads_are_independent)
 	struct json_value *j;
 	const struct json_value *s;
 
-	run_cmd(&r, 60, (char *[]){ TT, "func", "work", "--format", "json", "--", TG("threads"),
+	j = run_json_ok(&r, (char *[]){ TT, "func", "work", "--format", "json", "--", TG("threads"),
 				    "4", "200", "100000", NULL });
-	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
-	j = run_json(&r);
 	s = find_series(j, "func.latency", "func", "work");
 	cr_assert(s);
 	cr_assert_eq(json_u64_at(s, "count"), 800);
@@ -121,14 +116,12 @@ Test(func, shared_library_function)
 	char probe[4200];
 
 	snprintf(probe, sizeof(probe), "%s:ttlib_work", target("libttdemo.so"));
-	run_cmd(&r, 60, (char *[]){ TT, "func", probe, "--format", "json", "--", TG("libcall"),
-				    "300", "50000", NULL });
-	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
-	j = run_json(&r);
+	j = run_json_ok(&r, (char *[]){ TT, "func", probe, "--format", "json", "--", TG("libcall"),
+				    "300", "200000", NULL });
 	s = find_series(j, "func.latency", "func", "ttlib_work");
 	cr_assert(s, "%s", r.out);
 	cr_assert_eq(json_u64_at(s, "count"), 300);
-	within(quantile(s, "p50"), 50000, 0.05, "p50");
+	within(quantile(s, "p50"), 200000, 0.05, "p50");
 	json_free(j);
 	run_free(&r);
 }
@@ -138,10 +131,8 @@ Test(func, longjmp_frames_are_dropped_not_mismatched)
 	struct run r;
 	struct json_value *j;
 
-	run_cmd(&r, 60, (char *[]){ TT, "func", "inner", "outer", "done", "--format", "json",
+	j = run_json_ok(&r, (char *[]){ TT, "func", "inner", "outer", "done", "--format", "json",
 				    "--", TG("jumper"), "50", NULL });
-	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
-	j = run_json(&r);
 	cr_assert_eq(calls(j, "done"), 50);
 	cr_assert_eq(calls(j, "inner"), 0, "inner never returns");
 	cr_assert_eq(calls(j, "outer"), 0, "outer never returns");
@@ -233,10 +224,8 @@ Test(func, slow_calls_stream_as_events)
 	struct json_value *j;
 	const struct json_value *ev;
 
-	run_cmd(&r, 60, (char *[]){ TT, "func", "work", "--slower-than", "100us",
+	j = run_json_ok(&r, (char *[]){ TT, "func", "work", "--slower-than", "100us",
 				    "--format", "json", "--", TG("count"), "100", "200000", NULL });
-	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
-	j = run_json(&r);
 	ev = json_get(j, "events");
 	/* every event is a call at least as slow as the threshold, and every such call is one */
 	{
@@ -276,10 +265,8 @@ Test(func, sampling_scales)
 	struct json_value *j;
 	uint64_t n;
 
-	run_cmd(&r, 60, (char *[]){ TT, "func", "work", "--sample", "10", "--format", "json",
+	j = run_json_ok(&r, (char *[]){ TT, "func", "work", "--sample", "10", "--format", "json",
 				    "--", TG("count"), "5000", "10000", NULL });
-	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
-	j = run_json(&r);
 	cr_assert_eq(json_u64_at(j, "sampling"), 10);
 	n = calls(j, "work");
 	cr_assert(n >= 380 && n <= 620, "1 in 10 of 5000 calls: %llu", (unsigned long long)n);
