@@ -12,11 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "array.h"
@@ -31,16 +29,12 @@
 #include "msg.h"
 #include "options.h"
 #include "probe_spec.h"
-#include "report/json.h"
-#include "report/output_file.h"
-#include "report/text.h"
+#include "reporter.h"
 #include "session.h"
 
 /* Map memory for histograms: 1,000 functions on a 128-CPU host stay under 64 MiB. */
 #define HIST_BUDGET	(48ull << 20)
 #define MAX_FUNCS	100000
-/* Slow calls kept for a whole-run JSON report; more are counted as dropped ("event_limit"). */
-#define MAX_KEPT_EVENTS	100000
 
 struct func_target {
 	char *name;
@@ -69,15 +63,9 @@ struct func_ctx {
 	uint32_t nshards;
 
 	struct session sess;
+	struct reporter rep;
 	struct hist *prev;		/* cumulative at the previous report (for -i deltas) */
 	uint64_t prev_stats[FUNC_STAT_MAX];
-	uint64_t prev_tick_ns;
-	struct snapshot pending;	/* events seen since the last report */
-	struct snapshot run_events;	/* events for the whole-run JSON (-o, --format json) */
-	uint64_t events_over_limit;
-	bool event_header_done;
-	struct output_file out;
-	bool out_open;
 };
 
 enum { OPT_TOP = 2000, OPT_SLOWER, OPT_SAMPLE, OPT_DRY_RUN };
@@ -485,14 +473,11 @@ static int on_event(void *data, void *raw, size_t size)
 		return 0;
 	memcpy(comm, e->comm, FUNC_COMM_LEN);
 	comm[FUNC_COMM_LEN] = 0;
-	if (snapshot_add_event(&ctx->pending, "slow_call", session_unix_ns(&ctx->sess, e->ts_ns),
-			       e->pid, e->tid, comm, e->duration_ns, &ev) ||
-	    event_add_label(ev, "func", ctx->funcs[e->func_id].name))
+	ev = reporter_new_event(&ctx->rep, "slow_call", e->ts_ns, e->pid, e->tid, comm,
+				e->duration_ns);
+	if (!ev || event_add_label(ev, "func", ctx->funcs[e->func_id].name))
 		return -ENOMEM;
-	if (ctx->c.format == FORMAT_TEXT) {
-		report_text_event(stdout, ev, !ctx->event_header_done);
-		ctx->event_header_done = true;
-	}
+	reporter_event_seen(&ctx->rep, ev);
 	return 0;
 }
 
@@ -522,36 +507,17 @@ static const char *const stat_names[FUNC_STAT_MAX] = {
 	[FUNC_STAT_RACE] = "minmax_race",
 };
 
-static void snapshot_header(struct func_ctx *ctx, struct snapshot *s, uint64_t from_ns,
-			    uint64_t to_ns)
+/* The model of the maps: the whole run (delta = false) or since the last delta call. */
+static int func_build(void *data, struct snapshot *s, bool delta)
 {
-	struct utsname u;
-	char host[256] = "";
-
-	if (!uname(&u)) {
-		free(s->kernel);
-		s->kernel = strdup(u.release);
-	}
-	if (!gethostname(host, sizeof(host) - 1)) {
-		free(s->host);
-		s->host = strdup(host);
-	}
-	s->start_unix_ns = session_unix_ns(&ctx->sess, from_ns);
-	s->duration_ns = to_ns - from_ns;
-	s->sampling = ctx->sample ? (uint32_t)ctx->sample : 1;
-}
-
-/* Builds the model from the maps: the whole run (delta = false) or since the last call. */
-static int build_snapshot(struct func_ctx *ctx, struct snapshot *s, bool delta)
-{
-	uint64_t now = mono_now_ns(), stats[FUNC_STAT_MAX];
+	struct func_ctx *ctx = data;
+	uint64_t stats[FUNC_STAT_MAX];
 	struct hist *cur = malloc(sizeof(*cur)), *d = malloc(sizeof(*d));
 	char pid[16];
 	int err = -ENOMEM;
 
-	if (!cur || !d || snapshot_init(s, "func"))
+	if (!cur || !d)
 		goto out;
-	snapshot_header(ctx, s, delta ? ctx->prev_tick_ns : ctx->sess.start_mono_ns, now);
 	snprintf(pid, sizeof(pid), "%d", ctx->sess.pid);
 	for (size_t i = 0; i < ctx->nfuncs; i++) {
 		const struct hist *h = &ctx->hists[i * ctx->nshards];
@@ -587,112 +553,10 @@ static int build_snapshot(struct func_ctx *ctx, struct snapshot *s, bool delta)
 		if (delta)
 			ctx->prev_stats[k] = stats[k];
 	}
-	if (delta)
-		ctx->prev_tick_ns = now;
 	err = 0;
 out:
 	free(cur);
 	free(d);
-	return err;
-}
-
-static const struct text_opts *text_opts(const struct func_ctx *ctx)
-{
-	static struct text_opts t;
-
-	t.top = (uint32_t)ctx->top;
-	t.histograms = ctx->top && ctx->top < 10 ? (uint32_t)ctx->top : 10;
-	t.count_name = "CALLS";
-	return &t;
-}
-
-static int emit(struct func_ctx *ctx, struct snapshot *s, bool final)
-{
-	char when[32];
-	int err = 0;
-
-	switch (ctx->c.format) {
-	case FORMAT_TEXT:
-		if (ctx->c.interval_ns) {
-			time_t t = time(NULL);
-			struct tm tm;
-
-			localtime_r(&t, &tm);
-			strftime(when, sizeof(when), "%H:%M:%S", &tm);
-			printf("\n--- %s (%s) ---\n", when, final ? "last interval" : "interval");
-		} else {
-			printf("\n");
-		}
-		report_text_write(stdout, s, text_opts(ctx));
-		break;
-	case FORMAT_JSON:
-		if (!final)
-			return 0;
-		err = report_json_write(stdout, s, true);
-		break;
-	case FORMAT_NDJSON:
-		if (!ctx->c.interval_ns && !final)
-			return 0;
-		err = report_json_write(stdout, s, false);
-		break;
-	}
-	if (!err && fflush(stdout))
-		err = -errno;
-	if (err)
-		msg_error("cannot write the report: %s", strerror(-err));
-	return err;
-}
-
-static int write_saved(FILE *f, void *data)
-{
-	return report_json_write(f, data, true);
-}
-
-static bool keeps_events(const struct func_ctx *ctx)
-{
-	return ctx->out_open || (ctx->c.format != FORMAT_TEXT && !ctx->c.interval_ns);
-}
-
-static int func_tick(void *data, bool final)
-{
-	struct func_ctx *ctx = data;
-	struct snapshot s;
-	int err;
-
-	/* With -i every report is an interval; otherwise one report of the whole run. */
-	if (ctx->c.interval_ns) {
-		err = build_snapshot(ctx, &s, true);
-		if (!err && ctx->c.format != FORMAT_TEXT)
-			err = snapshot_take_events(&s, &ctx->pending, SIZE_MAX, NULL);
-		if (!err)
-			err = emit(ctx, &s, final);
-		snapshot_free(&s);
-		if (err)
-			return err;
-	}
-	/* Events seen since the last report stay for a whole-run JSON report, if one comes:
-	 * text has printed them already, -i reports have carried them. */
-	err = snapshot_take_events(&ctx->run_events, &ctx->pending,
-				   keeps_events(ctx) ? MAX_KEPT_EVENTS : 0,
-				   keeps_events(ctx) ? &ctx->events_over_limit : NULL);
-	if (err || !final)
-		return err;
-	if (!ctx->c.interval_ns || ctx->out_open) {
-		err = build_snapshot(ctx, &s, false);
-		if (!err)
-			err = snapshot_take_events(&s, &ctx->run_events, SIZE_MAX, NULL);
-		if (!err)
-			err = snapshot_add_drop(&s, "event_limit", ctx->events_over_limit);
-		if (!err && !ctx->c.interval_ns)
-			err = emit(ctx, &s, true);
-		if (!err && ctx->out_open) {
-			ctx->out_open = false;
-			err = output_file_commit(&ctx->out, write_saved, &s);
-			if (err)
-				msg_error("cannot write %s: %s", ctx->c.output, strerror(-err));
-		}
-		snapshot_free(&s);
-	}
 	return err;
 }
 
@@ -719,14 +583,11 @@ static void func_cleanup(struct func_ctx *ctx)
 	detach_all(ctx);
 	if (nlinks)
 		msg_verbose("detached %zu links in %.1f ms", nlinks, (mono_now_ns() - t0) / 1e6);
-	if (ctx->out_open)
-		output_file_abort(&ctx->out);
+	reporter_free(&ctx->rep);
 	ring_buffer__free(ctx->rb);
 	if (ctx->hists)
 		munmap((void *)ctx->hists, ctx->hists_len);
 	session_close(&ctx->sess);
-	snapshot_free(&ctx->pending);
-	snapshot_free(&ctx->run_events);
 	for (size_t i = 0; i < ctx->nfuncs; i++)
 		free(ctx->funcs[i].name);
 	free(ctx->funcs);
@@ -753,8 +614,6 @@ int cmd_func(int argc, char **argv)
 	case OPTS_OK:
 		break;
 	}
-	if (snapshot_init(&ctx.pending, "func") || snapshot_init(&ctx.run_events, "func"))
-		goto out;
 	if (!ctx.c.nargs) {
 		usage_error("give at least one PROBE, e.g. 'tailtrace func ./app:handle_*'");
 		ret = 2;
@@ -788,15 +647,21 @@ int cmd_func(int argc, char **argv)
 	}
 	if (session_check_env())
 		goto out;
-	if (ctx.c.output) {
-		err = output_file_open(&ctx.out, ctx.c.output);
-		if (err) {
-			msg_error("cannot write '%s': %s: choose a writable path for -o",
-				  ctx.c.output, strerror(-err));
-			goto out;
-		}
-		ctx.out_open = true;
-	}
+	ctx.rep = (struct reporter){
+		.c = &ctx.c,
+		.sess = &ctx.sess,
+		.command = "func",
+		.sampling = ctx.sample ? (uint32_t)ctx.sample : 1,
+		.text = {
+			.top = (uint32_t)ctx.top,
+			.histograms = ctx.top && ctx.top < 10 ? (uint32_t)ctx.top : 10,
+			.count_name = "CALLS",
+		},
+		.build = func_build,
+		.ctx = &ctx,
+	};
+	if (reporter_init(&ctx.rep))
+		goto out;
 	msg_setup_libbpf();
 	if (session_open(&ctx.sess, &ctx.c))
 		goto out;
@@ -823,8 +688,7 @@ int cmd_func(int argc, char **argv)
 	msg_info("Tracing %zu function%s in %zu binar%s%s. %s", ctx.nfuncs,
 		 ctx.nfuncs == 1 ? "" : "s", ctx.nbinaries, ctx.nbinaries == 1 ? "y" : "ies", sampling,
 		 ctx.c.command ? "Ends when the command exits or on Ctrl-C." : "Hit Ctrl-C to end.");
-	ctx.prev_tick_ns = mono_now_ns();
-	err = session_run(&ctx.sess, func_tick, &ctx);
+	err = session_run(&ctx.sess, reporter_tick, &ctx.rep);
 	if (ctx.sess.end == END_TARGET && !ctx.c.command)
 		msg_info("Process %d exited.", ctx.c.pid);
 	ret = err ? 1 : session_exit_code(&ctx.sess);

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * sched: run-queue latency, off-CPU time (sleeping or preempted) and on-CPU time, from the
+ * scheduler's tracepoints, aggregated here into histograms per --by key.
+ *
+ * Programs come in tp_btf and raw_tp twins (userspace loads one set). Per-task timestamps
+ * live in task storage on the tp_btf path and in an LRU hash by tid on the raw_tp path.
+ * A histogram's slot is found through a hash of its key once per task and kind, then kept
+ * in the task's state, so the hot path is array lookups and atomics.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "hist.bpf.h"
+#include "sched.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define TASK_RUNNING		0
+#define TASK_UNINTERRUPTIBLE	2
+
+/* Set by userspace before load. */
+const volatile __u32 by = SCHED_BY_COMM;
+const volatile __u32 ncpus = 1;		/* slots [0, SCHED_KINDS * ncpus) for --by cpu */
+const volatile __u32 max_slots = 1;
+const volatile __u32 filter_tgid = 0;
+const volatile bool filter_by_comm = false;
+const volatile char filter_comm[SCHED_COMM_LEN] = {};
+const volatile __u64 filter_cgroup = 0;
+
+__u32 next_slot = 0;
+
+struct task_state {
+	__u64 runq_since;	/* 0: not waiting to run */
+	__u64 off_since;	/* 0: not known to be off CPU */
+	__u64 on_since;		/* 0: not known to be on CPU */
+	__u32 off_kind;
+	__u32 slot[SCHED_KINDS];	/* slot + 1, 0: not looked up yet */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_state);
+} task_states SEC(".maps");
+
+/* raw_tp twin: no trusted task pointers there, so no task storage. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct task_state);
+} tid_states SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);		/* set by userspace to max_slots */
+	__type(key, struct sched_key);
+	__type(value, __u32);
+} slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);		/* set by userspace to max_slots */
+	__type(key, __u32);
+	__type(value, struct hist);
+} hists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SCHED_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counts SEC(".maps");
+
+static __always_inline void count(__u32 which)
+{
+	__u64 *v = bpf_map_lookup_elem(&counts, &which);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline __u64 task_cgroup(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+}
+
+static __always_inline bool traced(struct task_struct *t)
+{
+	if (filter_tgid && BPF_CORE_READ(t, tgid) != filter_tgid)
+		return false;
+	if (filter_by_comm) {
+		char comm[SCHED_COMM_LEN];
+
+		BPF_CORE_READ_STR_INTO(&comm, t, comm);
+		for (int i = 0; i < SCHED_COMM_LEN; i++) {
+			if (comm[i] != filter_comm[i])
+				return false;
+			if (!comm[i])
+				break;
+		}
+	}
+	if (filter_cgroup && task_cgroup(t) != filter_cgroup)
+		return false;
+	return true;
+}
+
+static __always_inline struct task_state *state_of(struct task_struct *t, bool btf, bool create)
+{
+	struct task_state *st;
+
+	if (btf) {
+		st = bpf_task_storage_get(&task_states, t, 0,
+					  create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	} else {
+		__u32 tid = BPF_CORE_READ(t, pid);
+
+		st = bpf_map_lookup_elem(&tid_states, &tid);
+		if (!st && create) {
+			static const struct task_state zero;
+
+			bpf_map_update_elem(&tid_states, &tid, &zero, BPF_NOEXIST);
+			st = bpf_map_lookup_elem(&tid_states, &tid);
+		}
+	}
+	if (!st && create)
+		count(SCHED_DROP_STORAGE);
+	return st;
+}
+
+/* The slot of kind for task t, from its cache or the key hash (allocating one). */
+static __always_inline __u32 slot_of(struct task_struct *t, struct task_state *st, __u32 kind)
+{
+	struct sched_key key = {};
+	__u32 *found, slot;
+
+	if (kind >= SCHED_KINDS)
+		return max_slots;
+	if (by == SCHED_BY_CPU)
+		return kind * ncpus + bpf_get_smp_processor_id();
+	if (st->slot[kind])
+		return st->slot[kind] - 1;
+
+	key.kind = kind;
+	switch (by) {
+	case SCHED_BY_PID:
+		key.id = BPF_CORE_READ(t, tgid);
+		BPF_CORE_READ_STR_INTO(&key.comm, t, group_leader, comm);
+		break;
+	case SCHED_BY_TID:
+		key.id = BPF_CORE_READ(t, pid);
+		BPF_CORE_READ_STR_INTO(&key.comm, t, comm);
+		break;
+	case SCHED_BY_CGROUP:
+		key.cgroup = task_cgroup(t);
+		break;
+	default:
+		BPF_CORE_READ_STR_INTO(&key.comm, t, comm);
+		break;
+	}
+	found = bpf_map_lookup_elem(&slots, &key);
+	if (found) {
+		slot = *found;
+	} else {
+		slot = __sync_fetch_and_add(&next_slot, 1);
+		if (slot >= max_slots) {
+			count(SCHED_DROP_SLOTS);
+			return max_slots;
+		}
+		/* Another CPU may have added the key meanwhile: then its slot wins and this
+		 * one stays unused. */
+		if (bpf_map_update_elem(&slots, &key, &slot, BPF_NOEXIST)) {
+			found = bpf_map_lookup_elem(&slots, &key);
+			if (!found) {
+				count(SCHED_DROP_SLOTS);
+				return max_slots;
+			}
+			slot = *found;
+		}
+	}
+	st->slot[kind] = slot + 1;
+	return slot;
+}
+
+static __always_inline void record(struct task_struct *t, struct task_state *st, __u32 kind,
+				   __u64 v)
+{
+	__u32 slot = slot_of(t, st, kind);
+	struct hist *h;
+
+	if (slot >= max_slots)
+		return;
+	h = bpf_map_lookup_elem(&hists, &slot);
+	if (h)
+		hist_record(h, v);
+}
+
+static __always_inline int on_wakeup(struct task_struct *p, bool btf)
+{
+	struct task_state *st;
+
+	if (!traced(p))
+		return 0;
+	st = state_of(p, btf, true);
+	if (!st)
+		return 0;
+	count(SCHED_CNT_WAKEUPS);
+	if (!st->runq_since)
+		st->runq_since = bpf_ktime_get_ns();
+	return 0;
+}
+
+static __always_inline int on_switch(bool preempt, struct task_struct *prev,
+				     struct task_struct *next, unsigned int prev_state, bool btf)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct task_state *st;
+
+	if (traced(prev) && (st = state_of(prev, btf, true))) {
+		if (st->on_since && now > st->on_since)
+			record(prev, st, SCHED_ONCPU, now - st->on_since);
+		st->on_since = 0;
+		st->off_since = now;
+		/* As the kernel counts nvcsw/nivcsw: involuntary unless it blocked. */
+		if (preempt || prev_state == TASK_RUNNING) {
+			st->off_kind = SCHED_OFF_PREEMPTED;
+			st->runq_since = now;
+			count(SCHED_CNT_INVOLUNTARY);
+		} else {
+			st->off_kind = prev_state & TASK_UNINTERRUPTIBLE ? SCHED_OFF_SLEEP_D :
+									   SCHED_OFF_SLEEP;
+			st->runq_since = 0;
+			count(SCHED_CNT_VOLUNTARY);
+		}
+	}
+	if (traced(next) && (st = state_of(next, btf, true))) {
+		if (st->runq_since && now > st->runq_since)
+			record(next, st, SCHED_RUNQ, now - st->runq_since);
+		if (st->off_since && now > st->off_since)
+			record(next, st, st->off_kind, now - st->off_since);
+		st->runq_since = 0;
+		st->off_since = 0;
+		st->on_since = now;
+	}
+	return 0;
+}
+
+static __always_inline int on_exec(struct task_struct *p, bool btf)
+{
+	struct task_state *st = state_of(p, btf, false);
+
+	/* A new program: its comm, and so its keys, may differ. */
+	if (st)
+		__builtin_memset(st->slot, 0, sizeof(st->slot));
+	return 0;
+}
+
+static __always_inline int on_migrate(struct task_struct *p)
+{
+	if (traced(p))
+		count(SCHED_CNT_MIGRATIONS);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(tt_sched_wakeup, struct task_struct *p)
+{
+	return on_wakeup(p, true);
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(tt_sched_wakeup_new, struct task_struct *p)
+{
+	return on_wakeup(p, true);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(tt_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	return on_switch(preempt, prev, next, prev_state, true);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(tt_sched_exec, struct task_struct *p)
+{
+	return on_exec(p, true);
+}
+
+SEC("tp_btf/sched_migrate_task")
+int BPF_PROG(tt_sched_migrate, struct task_struct *p)
+{
+	return on_migrate(p);
+}
+
+SEC("raw_tp/sched_wakeup")
+int BPF_PROG(tt_sched_wakeup_raw, struct task_struct *p)
+{
+	return on_wakeup(p, false);
+}
+
+SEC("raw_tp/sched_wakeup_new")
+int BPF_PROG(tt_sched_wakeup_new_raw, struct task_struct *p)
+{
+	return on_wakeup(p, false);
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(tt_sched_switch_raw, bool preempt, struct task_struct *prev,
+	     struct task_struct *next, unsigned int prev_state)
+{
+	return on_switch(preempt, prev, next, prev_state, false);
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(tt_sched_exec_raw, struct task_struct *p)
+{
+	return on_exec(p, false);
+}
+
+SEC("raw_tp/sched_migrate_task")
+int BPF_PROG(tt_sched_migrate_raw, struct task_struct *p)
+{
+	return on_migrate(p);
+}
