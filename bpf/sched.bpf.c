@@ -91,6 +91,9 @@ static __always_inline __u64 task_cgroup(struct task_struct *t)
 
 static __always_inline bool traced(struct task_struct *t)
 {
+	/* The idle tasks (pid 0) do not wait to run: their "latency" would be noise. */
+	if (!BPF_CORE_READ(t, pid))
+		return false;
 	if (filter_tgid && BPF_CORE_READ(t, tgid) != filter_tgid)
 		return false;
 	if (filter_by_comm) {

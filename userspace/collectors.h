@@ -6,5 +6,6 @@
 /* Each returns the process exit code: 0, 1 (runtime error), 2 (usage), or the traced
  * command's own status. argv[0] is the subcommand's name. */
 int cmd_func(int argc, char **argv);
+int cmd_sched(int argc, char **argv);
 
 #endif

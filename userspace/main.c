@@ -15,6 +15,7 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "func", cmd_func, "latency of user-space functions (uprobes)" },
+	{ "sched", cmd_sched, "run-queue latency, off-CPU and on-CPU time (scheduler)" },
 };
 
 static void usage(FILE *f)
@@ -33,6 +34,7 @@ static void usage(FILE *f)
 		"Examples:\n"
 		"  tailtrace func 'handle_*' -- ./server          time every handle_* call\n"
 		"  tailtrace func libc:malloc -p 1234 -d 10s      malloc latency of pid 1234\n"
+		"  tailtrace sched -p 1234 --by tid -d 5s        why its threads wait\n"
 		"\n"
 		"'tailtrace COMMAND --help' tells more. Tracing needs root (or CAP_BPF and\n"
 		"CAP_PERFMON) and a kernel with BTF.\n");

@@ -1,0 +1,607 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * sched: why is my program waiting? Run-queue latency, off-CPU time (sleeping, in D state,
+ * or preempted) and on-CPU time from the scheduler's tracepoints, per --by key, with the
+ * filters (-p, --comm, --cgroup) applied in the kernel.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "collectors.h"
+#include "duration.h"
+#include "histogram.h"
+#include "model.h"
+#include "msg.h"
+#include "options.h"
+#include "reporter.h"
+#include "sched.h"
+#include "sched.skel.h"
+#include "session.h"
+
+/* Histograms for keys other than CPUs: 2,048 x 8,224 bytes = 16 MiB of map memory. */
+#define MAX_SLOTS 2048
+
+struct sched_ctx {
+	struct common_opts c;
+	enum sched_by by;
+	const char *comm;
+	const char *cgroup_arg;
+	char cgroup_path[PATH_MAX];
+	uint64_t cgroup_id;
+
+	struct sched_bpf *skel;
+	struct bpf_link **links;
+	size_t nlinks;
+	bool btf;			/* tp_btf programs (else raw_tp) */
+	uint32_t ncpus, max_slots;
+	const struct hist *hists;	/* mmap of the hists map */
+	size_t hists_len;
+	struct hist *prev;		/* per slot, at the previous interval report */
+	uint64_t prev_counts[SCHED_CNT_MAX];
+
+	struct session sess;
+	struct reporter rep;
+};
+
+static const char *const by_names[] = {
+	[SCHED_BY_COMM] = "comm", [SCHED_BY_PID] = "pid", [SCHED_BY_TID] = "tid",
+	[SCHED_BY_CPU] = "cpu", [SCHED_BY_CGROUP] = "cgroup",
+};
+
+enum { OPT_COMM = 3000, OPT_CGROUP, OPT_BY, OPT_TOP };
+
+static const struct option sched_long[] = {
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "by", required_argument, NULL, OPT_BY },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct cmd_usage sched_usage = {
+	.synopsis = "sched [options] [-- COMMAND [ARGS...]]",
+	.doc =
+	"Why threads wait, measured in the kernel from the scheduler's tracepoints:\n"
+	"  sched.runq_latency  from wakeup or preemption until running on a CPU again\n"
+	"  sched.offcpu        off CPU, by reason: sleep (state S or D) or preempted (R)\n"
+	"  sched.oncpu         each stretch on a CPU\n"
+	"and counters of context switches (voluntary, involuntary), wakeups and migrations.\n"
+	"Each histogram is per --by key; the keys with the most time come first.\n"
+	"\n"
+	"Options:\n"
+	"      --by KEY        comm (default), pid, tid, cpu or cgroup\n"
+	"      --comm NAME     only threads named NAME (at most 15 characters)\n"
+	"      --cgroup PATH   only tasks in this cgroup v2 (a path under /sys/fs/cgroup, or\n"
+	"                      relative to it)\n"
+	"      --top N         the N keys with the most time per metric (default 15)\n"
+	"\n"
+	"Examples:\n"
+	"  tailtrace sched -d 5                      the whole host for 5 s, by comm\n"
+	"  tailtrace sched -p 1234 --by tid          one process, thread by thread\n"
+	"  tailtrace sched --by cpu -i 1s            a report per second, per CPU\n"
+	"  tailtrace sched --cgroup system.slice/nginx.service -d 10s\n"
+	"  tailtrace sched --by tid -- make -j8      a command, until it exits\n",
+};
+
+static int sched_opt(int key, const char *arg, void *data)
+{
+	struct sched_ctx *ctx = data;
+	uint64_t v;
+
+	switch (key) {
+	case OPT_BY:
+		for (size_t i = 0; i < sizeof(by_names) / sizeof(by_names[0]); i++) {
+			if (!strcmp(arg, by_names[i])) {
+				ctx->by = i;
+				return 0;
+			}
+		}
+		usage_error("unknown --by key '%s': use comm, pid, tid, cpu or cgroup", arg);
+		return -EINVAL;
+	case OPT_COMM:
+		if (!*arg || strlen(arg) >= SCHED_COMM_LEN) {
+			usage_error("--comm '%s' is %s: the kernel keeps the first %d characters of "
+				    "a thread's name; give those", arg,
+				    *arg ? "longer than 15 characters" : "empty", SCHED_COMM_LEN - 1);
+			return -EINVAL;
+		}
+		ctx->comm = arg;
+		return 0;
+	case OPT_CGROUP:
+		ctx->cgroup_arg = arg;
+		return 0;
+	case OPT_TOP:
+		if (opt_uint("--top", arg, 1, UINT32_MAX, &v))
+			return -EINVAL;
+		ctx->rep.text.top = (uint32_t)v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* Where cgroup v2 is mounted, or NULL. */
+static const char *cgroup2_mount(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/self/mounts", "r");
+	char dev[256], dir[PATH_MAX], type[64];
+	const char *found = NULL;
+
+	if (!f)
+		return NULL;
+	while (fscanf(f, "%255s %4095s %63s %*[^\n]", dev, dir, type) == 3) {
+		if (!strcmp(type, "cgroup2")) {
+			snprintf(buf, len, "%s", dir);
+			found = buf;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* Resolves --cgroup to a path and its id (the inode number of its directory, which is what
+ * the kernel's kernfs id is for cgroup v2). 0, or 1 after printing the problem. */
+static int resolve_cgroup(struct sched_ctx *ctx)
+{
+	char mnt[PATH_MAX];
+	const char *root = cgroup2_mount(mnt, sizeof(mnt));
+	struct statfs sfs;
+	struct stat st;
+
+	if (ctx->cgroup_arg[0] == '/' || !root)
+		snprintf(ctx->cgroup_path, sizeof(ctx->cgroup_path), "%s", ctx->cgroup_arg);
+	else
+		snprintf(ctx->cgroup_path, sizeof(ctx->cgroup_path), "%s/%s", root,
+			 ctx->cgroup_arg);
+	if (stat(ctx->cgroup_path, &st)) {
+		msg_error("cgroup '%s' does not exist (%s)%s%s", ctx->cgroup_arg, strerror(errno),
+			  root ? ": cgroup v2 is mounted at " : ": no cgroup v2 is mounted",
+			  root ? root : "");
+		return 1;
+	}
+	if (!S_ISDIR(st.st_mode) || statfs(ctx->cgroup_path, &sfs) ||
+	    sfs.f_type != CGROUP2_SUPER_MAGIC) {
+		msg_error("'%s' is not a cgroup v2 directory%s%s", ctx->cgroup_path,
+			  root ? ": cgroup v2 is mounted at " : ": no cgroup v2 is mounted",
+			  root ? root : "");
+		return 1;
+	}
+	ctx->cgroup_id = st.st_ino;
+	return 0;
+}
+
+static const char *const prog_names[][2] = {
+	/* tp_btf, raw_tp */
+	{ "tt_sched_wakeup", "tt_sched_wakeup_raw" },
+	{ "tt_sched_wakeup_new", "tt_sched_wakeup_new_raw" },
+	{ "tt_sched_switch", "tt_sched_switch_raw" },
+	{ "tt_sched_exec", "tt_sched_exec_raw" },
+	{ "tt_sched_migrate", "tt_sched_migrate_raw" },
+};
+#define NPROGS (sizeof(prog_names) / sizeof(prog_names[0]))
+
+static void detach_all(struct sched_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->nlinks; i++)
+		bpf_link__destroy(ctx->links[i]);
+	ctx->nlinks = 0;
+	sched_bpf__destroy(ctx->skel);
+	ctx->skel = NULL;
+}
+
+/* Opens, loads and attaches one set of programs. 0, or -errno (printed with -v). */
+static int load_set(struct sched_ctx *ctx, bool btf)
+{
+	struct bpf_program *prog;
+	int err;
+
+	ctx->skel = sched_bpf__open();
+	if (!ctx->skel)
+		return -errno;
+	ctx->skel->rodata->by = ctx->by;
+	ctx->skel->rodata->ncpus = ctx->ncpus;
+	ctx->skel->rodata->max_slots = ctx->max_slots;
+	ctx->skel->rodata->filter_tgid = ctx->sess.pid;
+	if (ctx->comm) {
+		ctx->skel->rodata->filter_by_comm = true;
+		memcpy((char *)ctx->skel->rodata->filter_comm, ctx->comm, strlen(ctx->comm));
+	}
+	ctx->skel->rodata->filter_cgroup = ctx->cgroup_id;
+	bpf_map__set_max_entries(ctx->skel->maps.slots, ctx->max_slots);
+	bpf_map__set_max_entries(ctx->skel->maps.hists, ctx->max_slots);
+	/* Only one of the per-task maps is used: keep the other small. */
+	if (btf)
+		bpf_map__set_max_entries(ctx->skel->maps.tid_states, 1);
+	bpf_object__for_each_program(prog, ctx->skel->obj) {
+		bool raw = strstr(bpf_program__name(prog), "_raw") != NULL;
+
+		bpf_program__set_autoload(prog, raw != btf);
+	}
+	err = sched_bpf__load(ctx->skel);
+	if (err)
+		return err;
+	for (size_t i = 0; i < NPROGS; i++) {
+		prog = bpf_object__find_program_by_name(ctx->skel->obj, prog_names[i][!btf]);
+		if (!prog)
+			return -ENOENT;
+		ctx->links[ctx->nlinks] = bpf_program__attach(prog);
+		if (!ctx->links[ctx->nlinks])
+			return -errno;
+		ctx->nlinks++;
+	}
+	ctx->btf = btf;
+	return 0;
+}
+
+static int load_and_attach(struct sched_ctx *ctx)
+{
+	int err;
+
+	ctx->links = calloc(NPROGS, sizeof(*ctx->links));
+	if (!ctx->links)
+		return 1;
+	/* TAILTRACE_NO_TP_BTF=1 plays a kernel that refuses tp_btf (the tests use it). */
+	err = getenv("TAILTRACE_NO_TP_BTF") ? -EOPNOTSUPP : load_set(ctx, true);
+	if (err) {
+		/* BTF-enabled tracepoints refused (older kernels, or no task storage): the
+		 * raw_tp twins keep per-task state in a hash map instead. */
+		msg_verbose("tp_btf programs refused (%s): using raw_tp", strerror(-err));
+		detach_all(ctx);
+		err = load_set(ctx, false);
+	}
+	if (err) {
+		msg_error("cannot attach to the scheduler's tracepoints: %s (run with -vv for "
+			  "libbpf's log)", strerror(-err));
+		return 1;
+	}
+	msg_verbose("attached %zu %s programs; %u histogram slots of %zu bytes (%zu KiB)",
+		    ctx->nlinks, ctx->btf ? "tp_btf" : "raw_tp", ctx->max_slots,
+		    sizeof(struct hist), ctx->max_slots * sizeof(struct hist) / 1024);
+	ctx->hists_len = ctx->max_slots * sizeof(struct hist);
+	ctx->hists = mmap(NULL, ctx->hists_len, PROT_READ, MAP_SHARED,
+			  bpf_map__fd(ctx->skel->maps.hists), 0);
+	if (ctx->hists == MAP_FAILED) {
+		ctx->hists = NULL;
+		msg_error("cannot map the histograms: %s", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+/* The cgroup path of an id, found by walking the cgroup v2 tree (once per id). */
+static uint64_t walk_id;
+static char walk_path[PATH_MAX];
+
+static int walk_visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)ftw;
+	if (type == FTW_D && st->st_ino == walk_id) {
+		snprintf(walk_path, sizeof(walk_path), "%s", path);
+		return 1;
+	}
+	return 0;
+}
+
+static const char *cgroup_name(uint64_t id, char *buf, size_t len)
+{
+	char mnt[PATH_MAX];
+	const char *root = cgroup2_mount(mnt, sizeof(mnt));
+
+	walk_id = id;
+	walk_path[0] = 0;
+	if (root && nftw(root, walk_visit, 16, FTW_PHYS) == 1) {
+		const char *rel = walk_path + strlen(root);
+
+		snprintf(buf, len, "%s", *rel ? rel : "/");
+	} else {
+		snprintf(buf, len, "%llu", (unsigned long long)id);
+	}
+	return buf;
+}
+
+static const struct {
+	const char *metric, *reason, *state;
+} kinds[SCHED_KINDS] = {
+	[SCHED_RUNQ] = { "sched.runq_latency", NULL, NULL },
+	[SCHED_OFF_SLEEP] = { "sched.offcpu", "sleep", "S" },
+	[SCHED_OFF_SLEEP_D] = { "sched.offcpu", "sleep", "D" },
+	[SCHED_OFF_PREEMPTED] = { "sched.offcpu", "preempted", "R" },
+	[SCHED_ONCPU] = { "sched.oncpu", NULL, NULL },
+};
+
+/* Labels of one histogram: the --by key first, then what kind of time it is. */
+static int add_labels(struct sched_ctx *ctx, struct series *se, const struct sched_key *k)
+{
+	char buf[PATH_MAX], comm[SCHED_COMM_LEN + 1];
+	int err = 0;
+
+	memcpy(comm, k->comm, SCHED_COMM_LEN);
+	comm[SCHED_COMM_LEN] = 0;
+	switch (ctx->by) {
+	case SCHED_BY_PID:
+	case SCHED_BY_TID:
+		snprintf(buf, sizeof(buf), "%u", k->id);
+		err = series_add_label(se, by_names[ctx->by], buf) ||
+		      series_add_label(se, "comm", comm);
+		break;
+	case SCHED_BY_CPU:
+		snprintf(buf, sizeof(buf), "%u", k->id);
+		err = series_add_label(se, "cpu", buf);
+		break;
+	case SCHED_BY_CGROUP:
+		err = series_add_label(se, "cgroup", cgroup_name(k->cgroup, buf, sizeof(buf)));
+		break;
+	case SCHED_BY_COMM:
+		err = series_add_label(se, "comm", comm);
+		break;
+	}
+	if (!err && kinds[k->kind].reason)
+		err = series_add_label(se, "reason", kinds[k->kind].reason) ||
+		      series_add_label(se, "state", kinds[k->kind].state);
+	return err ? -ENOMEM : 0;
+}
+
+static int add_slot(struct sched_ctx *ctx, struct snapshot *s, uint32_t slot,
+		    const struct sched_key *k, bool delta)
+{
+	struct hist *d = malloc(sizeof(*d));
+	struct series *se;
+	int err = -ENOMEM;
+
+	if (!d)
+		return -ENOMEM;
+	if (delta) {
+		hist_delta(d, &ctx->hists[slot], &ctx->prev[slot]);
+		memcpy(&ctx->prev[slot], &ctx->hists[slot], sizeof(*d));
+	} else {
+		memcpy(d, &ctx->hists[slot], sizeof(*d));
+	}
+	err = 0;
+	if (d->count) {
+		err = snapshot_add_hist(s, kinds[k->kind].metric, "ns", d, &se);
+		if (!err)
+			err = add_labels(ctx, se, k);
+	}
+	free(d);
+	return err;
+}
+
+static void read_counts(struct sched_ctx *ctx, uint64_t out[SCHED_CNT_MAX])
+{
+	int n = libbpf_num_possible_cpus();
+	uint64_t *vals = calloc(n > 0 ? n : 1, sizeof(*vals));
+
+	memset(out, 0, SCHED_CNT_MAX * sizeof(*out));
+	for (__u32 k = 0; vals && k < SCHED_CNT_MAX; k++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(ctx->skel->maps.counts), &k, vals))
+			continue;
+		for (int c = 0; c < n; c++)
+			out[k] += vals[c];
+	}
+	free(vals);
+}
+
+static int sched_build(void *data, struct snapshot *s, bool delta)
+{
+	struct sched_ctx *ctx = data;
+	int fd = bpf_map__fd(ctx->skel->maps.slots);
+	uint64_t cnt[SCHED_CNT_MAX];
+	struct series *se;
+	int err = 0;
+
+	/* Kind by kind, so that each metric's series come together. */
+	for (uint32_t kind = 0; kind < SCHED_KINDS && !err; kind++) {
+		if (ctx->by == SCHED_BY_CPU) {
+			for (uint32_t cpu = 0; cpu < ctx->ncpus && !err; cpu++) {
+				struct sched_key k = { .kind = kind, .id = cpu };
+
+				err = add_slot(ctx, s, kind * ctx->ncpus + cpu, &k, delta);
+			}
+			continue;
+		}
+		struct sched_key k, next;
+		bool first = true;
+
+		while (!err && !bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
+			__u32 slot;
+
+			first = false;
+			k = next;
+			if (k.kind != kind || bpf_map_lookup_elem(fd, &k, &slot) ||
+			    slot >= ctx->max_slots)
+				continue;
+			err = add_slot(ctx, s, slot, &k, delta);
+		}
+	}
+	if (err)
+		return err;
+
+	read_counts(ctx, cnt);
+	static const struct {
+		int which;
+		const char *metric, *label, *value;
+	} counters[] = {
+		{ SCHED_CNT_VOLUNTARY, "sched.switches", "kind", "voluntary" },
+		{ SCHED_CNT_INVOLUNTARY, "sched.switches", "kind", "involuntary" },
+		{ SCHED_CNT_WAKEUPS, "sched.wakeups", NULL, NULL },
+		{ SCHED_CNT_MIGRATIONS, "sched.migrations", NULL, NULL },
+	};
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		int w = counters[i].which;
+
+		if (snapshot_add_counter(s, counters[i].metric, "count",
+					 cnt[w] - (delta ? ctx->prev_counts[w] : 0), &se) ||
+		    (counters[i].label &&
+		     series_add_label(se, counters[i].label, counters[i].value)))
+			return -ENOMEM;
+	}
+	if (snapshot_add_drop(s, "map_full", cnt[SCHED_DROP_SLOTS] -
+				  (delta ? ctx->prev_counts[SCHED_DROP_SLOTS] : 0)) ||
+	    snapshot_add_drop(s, "no_storage", cnt[SCHED_DROP_STORAGE] -
+				  (delta ? ctx->prev_counts[SCHED_DROP_STORAGE] : 0)))
+		return -ENOMEM;
+	if (delta)
+		memcpy(ctx->prev_counts, cnt, sizeof(cnt));
+	return 0;
+}
+
+static uint64_t counter(const struct snapshot *s, const char *metric, const char *kind)
+{
+	for (size_t i = 0; i < s->nseries; i++) {
+		const struct series *se = &s->series[i];
+		const char *k = labels_get(&se->labels, "kind");
+
+		if (se->kind == SERIES_COUNTER && !strcmp(se->metric, metric) &&
+		    (!kind || (k && !strcmp(k, kind))))
+			return se->value;
+	}
+	return 0;
+}
+
+/* A line or two a person reads first: how busy the scheduler was, and the worst wait. */
+static void sched_header(void *data, FILE *f, const struct snapshot *s)
+{
+	struct sched_ctx *ctx = data;
+	uint64_t vol = counter(s, "sched.switches", "voluntary");
+	uint64_t invol = counter(s, "sched.switches", "involuntary");
+	double secs = s->duration_ns / 1e9;
+	const struct series *worst = NULL;
+	uint64_t worst_p99 = 0;
+	char a[32], b[32];
+
+	fprintf(f, "Host: %u CPUs; %llu context switches (%.0f/s; %llu voluntary, %llu "
+		"involuntary), %llu wakeups, %llu migrations in %.1f s%s\n", ctx->ncpus,
+		(unsigned long long)(vol + invol), secs > 0 ? (vol + invol) / secs : 0.0,
+		(unsigned long long)vol, (unsigned long long)invol,
+		(unsigned long long)counter(s, "sched.wakeups", NULL),
+		(unsigned long long)counter(s, "sched.migrations", NULL), secs,
+		ctx->sess.pid || ctx->comm || ctx->cgroup_id ? " (filtered)" : "");
+	for (size_t i = 0; i < s->nseries; i++) {
+		const struct series *se = &s->series[i];
+		uint64_t p99;
+
+		if (se->kind != SERIES_HIST || strcmp(se->metric, "sched.runq_latency"))
+			continue;
+		p99 = hist_quantile(se->hist, 0.99);
+		if (p99 > worst_p99) {
+			worst_p99 = p99;
+			worst = se;
+		}
+	}
+	if (worst) {
+		const struct label *key = &worst->labels.v[0];
+
+		fprintf(f, "Worst run-queue p99: %s (%s=%s, %llu waits; max %s)\n",
+			duration_format(worst_p99, a, sizeof(a)), key->key, key->value,
+			(unsigned long long)worst->hist->count,
+			duration_format(worst->hist->max, b, sizeof(b)));
+	}
+	fprintf(f, "\n");
+}
+
+static void sched_cleanup(struct sched_ctx *ctx)
+{
+	if (ctx->hists)
+		munmap((void *)ctx->hists, ctx->hists_len);
+	detach_all(ctx);
+	free(ctx->links);
+	reporter_free(&ctx->rep);
+	session_close(&ctx->sess);
+	free(ctx->prev);
+	free(ctx->c.args);
+}
+
+int cmd_sched(int argc, char **argv)
+{
+	struct sched_ctx ctx = { .by = SCHED_BY_COMM };
+	long ncpus;
+	int ret = 1, err;
+
+	ctx.rep.text.top = 15;
+	switch (common_opts_parse(argc, argv, sched_long, "", sched_opt, &ctx, &sched_usage,
+				  &ctx.c)) {
+	case OPTS_HELP:
+		free(ctx.c.args);
+		return 0;
+	case OPTS_USAGE:
+		free(ctx.c.args);
+		return 2;
+	case OPTS_OK:
+		break;
+	}
+	if (ctx.c.nargs) {
+		usage_error("unexpected argument '%s' (a command to run goes after '--')",
+			    ctx.c.args[0]);
+		ret = 2;
+		goto out;
+	}
+	if (ctx.c.pid && kill(ctx.c.pid, 0) && errno == ESRCH) {
+		msg_error("no process with pid %d: check the pid (ps -e)", ctx.c.pid);
+		goto out;
+	}
+	if (ctx.c.command) {
+		char path[PATH_MAX];
+
+		err = session_find_command(ctx.c.command[0], path, sizeof(path));
+		if (err) {
+			msg_error("cannot execute '%s': %s", ctx.c.command[0],
+				  err == -ENOENT && !strchr(ctx.c.command[0], '/') ?
+				  "command not found in $PATH" : strerror(-err));
+			goto out;
+		}
+	}
+	if (ctx.cgroup_arg && resolve_cgroup(&ctx))
+		goto out;
+	if (session_check_env())
+		goto out;
+	ncpus = libbpf_num_possible_cpus();
+	ctx.ncpus = ncpus > 0 ? (uint32_t)ncpus : 1;
+	ctx.max_slots = ctx.by == SCHED_BY_CPU ? SCHED_KINDS * ctx.ncpus : MAX_SLOTS;
+	/* The tests make the slots run out on purpose, to see it reported. */
+	if (ctx.by != SCHED_BY_CPU && getenv("TAILTRACE_SCHED_SLOTS"))
+		ctx.max_slots = (uint32_t)strtoul(getenv("TAILTRACE_SCHED_SLOTS"), NULL, 10) ?: 1;
+	ctx.rep.c = &ctx.c;
+	ctx.rep.sess = &ctx.sess;
+	ctx.rep.command = "sched";
+	ctx.rep.sampling = 1;
+	ctx.rep.text.histograms = 3;
+	ctx.rep.text.count_name = "COUNT";
+	ctx.rep.build = sched_build;
+	ctx.rep.text_header = sched_header;
+	ctx.rep.ctx = &ctx;
+	if (reporter_init(&ctx.rep))
+		goto out;
+	msg_setup_libbpf();
+	if (session_open(&ctx.sess, &ctx.c))
+		goto out;
+	if (load_and_attach(&ctx))
+		goto out;
+	if (ctx.c.interval_ns) {
+		ctx.prev = calloc(ctx.max_slots, sizeof(*ctx.prev));
+		if (!ctx.prev)
+			goto out;
+	}
+	if (session_release(&ctx.sess))
+		goto out;
+	msg_info("Tracing the scheduler by %s%s. %s", by_names[ctx.by],
+		 ctx.sess.pid || ctx.comm || ctx.cgroup_id ? " (filtered in the kernel)" : "",
+		 ctx.c.command ? "Ends when the command exits or on Ctrl-C." : "Hit Ctrl-C to end.");
+	err = session_run(&ctx.sess, reporter_tick, &ctx.rep);
+	if (ctx.sess.end == END_TARGET && !ctx.c.command)
+		msg_info("Process %d exited.", ctx.c.pid);
+	ret = err ? 1 : session_exit_code(&ctx.sess);
+out:
+	sched_cleanup(&ctx);
+	return ret;
+}
