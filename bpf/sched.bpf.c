@@ -28,6 +28,8 @@ const volatile __u32 filter_tgid = 0;
 const volatile bool filter_by_comm = false;
 const volatile char filter_comm[SCHED_COMM_LEN] = {};
 const volatile __u64 filter_cgroup = 0;
+const volatile bool offcpu_stacks = false;
+const volatile __u64 stack_min_ns = 0;
 
 __u32 next_slot = 0;
 
@@ -37,6 +39,7 @@ struct task_state {
 	__u64 on_since;		/* 0: not known to be on CPU */
 	__u32 off_kind;
 	__u32 slot[SCHED_KINDS];	/* slot + 1, 0: not looked up yet */
+	__s32 kstack, ustack;		/* taken when it blocked (--offcpu-stacks) */
 };
 
 struct {
@@ -68,6 +71,20 @@ struct {
 	__type(key, __u32);
 	__type(value, struct hist);
 } hists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 1);		/* set by userspace when --offcpu-stacks */
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, SCHED_STACK_DEPTH * sizeof(__u64));
+} stackmap SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);		/* set by userspace when --offcpu-stacks */
+	__type(key, struct offcpu_key);
+	__type(value, struct offcpu_val);
+} offcpu SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -217,7 +234,33 @@ static __always_inline int on_wakeup(struct task_struct *p, bool btf)
 	return 0;
 }
 
-static __always_inline int on_switch(bool preempt, struct task_struct *prev,
+/* Adds a blocked stretch to the time of its stacks. */
+static __always_inline void add_offcpu_stack(struct task_struct *t, struct task_state *st,
+					     __u64 dur)
+{
+	struct offcpu_key key = {};
+	struct offcpu_val *v, one = { dur, 1 };
+
+	key.tgid = BPF_CORE_READ(t, tgid);
+	key.kstack = st->kstack;
+	key.ustack = st->ustack;
+	BPF_CORE_READ_STR_INTO(&key.comm, t, comm);
+	v = bpf_map_lookup_elem(&offcpu, &key);
+	if (v) {
+		__sync_fetch_and_add(&v->total_ns, dur);
+		__sync_fetch_and_add(&v->count, 1);
+	} else if (bpf_map_update_elem(&offcpu, &key, &one, BPF_NOEXIST)) {
+		v = bpf_map_lookup_elem(&offcpu, &key);
+		if (v) {
+			__sync_fetch_and_add(&v->total_ns, dur);
+			__sync_fetch_and_add(&v->count, 1);
+		} else {
+			count(SCHED_DROP_STACK_FULL);
+		}
+	}
+}
+
+static __always_inline int on_switch(void *ctx, bool preempt, struct task_struct *prev,
 				     struct task_struct *next, unsigned int prev_state, bool btf)
 {
 	__u64 now = bpf_ktime_get_ns();
@@ -238,13 +281,24 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev,
 									   SCHED_OFF_SLEEP;
 			st->runq_since = 0;
 			count(SCHED_CNT_VOLUNTARY);
+			/* prev is still current here: its stacks are the ones it blocked in. */
+			if (offcpu_stacks) {
+				st->kstack = bpf_get_stackid(ctx, &stackmap, 0);
+				st->ustack = bpf_get_stackid(ctx, &stackmap, BPF_F_USER_STACK);
+				if (st->kstack < 0)
+					count(SCHED_DROP_STACK);
+			}
 		}
 	}
 	if (traced(next) && (st = state_of(next, btf, true))) {
 		if (st->runq_since && now > st->runq_since)
 			record(next, st, SCHED_RUNQ, now - st->runq_since);
-		if (st->off_since && now > st->off_since)
+		if (st->off_since && now > st->off_since) {
 			record(next, st, st->off_kind, now - st->off_since);
+			if (offcpu_stacks && st->off_kind != SCHED_OFF_PREEMPTED &&
+			    now - st->off_since >= stack_min_ns && st->kstack >= 0)
+				add_offcpu_stack(next, st, now - st->off_since);
+		}
 		st->runq_since = 0;
 		st->off_since = 0;
 		st->on_since = now;
@@ -285,7 +339,7 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(tt_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
-	return on_switch(preempt, prev, next, prev_state, true);
+	return on_switch(ctx, preempt, prev, next, prev_state, true);
 }
 
 SEC("tp_btf/sched_process_exec")
@@ -316,7 +370,7 @@ SEC("raw_tp/sched_switch")
 int BPF_PROG(tt_sched_switch_raw, bool preempt, struct task_struct *prev,
 	     struct task_struct *next, unsigned int prev_state)
 {
-	return on_switch(preempt, prev, next, prev_state, false);
+	return on_switch(ctx, preempt, prev, next, prev_state, false);
 }
 
 SEC("raw_tp/sched_process_exec")

@@ -41,7 +41,25 @@ enum sched_count {
 	/* what was not recorded, never silent */
 	SCHED_DROP_SLOTS,	/* more keys than histogram slots: not recorded */
 	SCHED_DROP_STORAGE,	/* per-task state could not be had */
+	SCHED_DROP_STACK,	/* a blocked thread's kernel stack could not be taken */
+	SCHED_DROP_STACK_FULL,	/* more distinct blocking stacks than the map holds */
 	SCHED_CNT_MAX,
+};
+
+#define SCHED_STACK_DEPTH 127
+
+/* --offcpu-stacks: blocked time summed per thread group and pair of stacks. */
+struct offcpu_key {
+	__u32 tgid;
+	__s32 kstack;		/* stack map ids; < 0: none */
+	__s32 ustack;
+	__u32 pad;
+	char comm[SCHED_COMM_LEN];
+};
+
+struct offcpu_val {
+	__u64 total_ns;
+	__u64 count;
 };
 
 #endif /* TAILTRACE_SCHED_H */

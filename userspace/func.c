@@ -614,6 +614,11 @@ int cmd_func(int argc, char **argv)
 	case OPTS_OK:
 		break;
 	}
+	if (ctx.c.format == FORMAT_FOLDED) {
+		usage_error("func has no stacks to fold: use text, json or ndjson");
+		ret = 2;
+		goto out;
+	}
 	if (!ctx.c.nargs) {
 		usage_error("give at least one PROBE, e.g. 'tailtrace func ./app:handle_*'");
 		ret = 2;

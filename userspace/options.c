@@ -83,7 +83,7 @@ static void print_help(const struct cmd_usage *u)
 	       "                         or the traced process exits\n"
 	       "  -i, --interval DUR     report every DUR, each report covering that interval\n"
 	       "      --format FMT       text (default), json, or ndjson (one object a line,\n"
-	       "                         with -i one per interval)\n"
+	       "                         with -i one per interval); folded for stacks\n"
 	       "  -o, --output FILE      also save the whole run as JSON to FILE\n"
 	       "  -v, --verbose          say what was found and attached (-vv: libbpf debug)\n"
 	       "  -h, --help             this help\n"
@@ -168,8 +168,11 @@ enum opts_result common_opts_parse(int argc, char **argv, const struct option *e
 				o->format = FORMAT_JSON;
 			else if (!strcmp(optarg, "ndjson"))
 				o->format = FORMAT_NDJSON;
+			else if (!strcmp(optarg, "folded"))
+				o->format = FORMAT_FOLDED;
 			else {
-				usage_error("unknown format '%s': use text, json or ndjson", optarg);
+				usage_error("unknown format '%s': use text, json, ndjson or folded",
+					    optarg);
 				return OPTS_USAGE;
 			}
 			break;

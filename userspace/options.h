@@ -12,6 +12,7 @@ enum output_format {
 	FORMAT_TEXT,
 	FORMAT_JSON,
 	FORMAT_NDJSON,
+	FORMAT_FOLDED,		/* stacks, one line each, for flamegraph.pl */
 };
 
 struct common_opts {

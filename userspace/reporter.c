@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <sys/utsname.h>
 #include "msg.h"
+#include "report/folded.h"
 #include "report/json.h"
 #include "reporter.h"
 #include "session.h"
@@ -125,6 +126,11 @@ static int emit(struct reporter *r, struct snapshot *s, bool final)
 		if (!r->c->interval_ns && !final)
 			return 0;
 		err = report_json_write(stdout, s, false);
+		break;
+	case FORMAT_FOLDED:
+		if (!final)
+			return 0;
+		err = report_folded_write(stdout, s);
 		break;
 	}
 	if (!err && fflush(stdout))

@@ -28,9 +28,13 @@
 #include "sched.h"
 #include "sched.skel.h"
 #include "session.h"
+#include "symbolizer.h"
 
 /* Histograms for keys other than CPUs: 2,048 x 8,224 bytes = 16 MiB of map memory. */
 #define MAX_SLOTS 2048
+/* --offcpu-stacks: distinct stacks kept (x 1,016 bytes) and distinct blocking stacks summed. */
+#define MAX_STACKS 16384
+#define MAX_OFFCPU 10240
 
 struct sched_ctx {
 	struct common_opts c;
@@ -39,6 +43,10 @@ struct sched_ctx {
 	const char *cgroup_arg;
 	char cgroup_path[PATH_MAX];
 	uint64_t cgroup_id;
+	bool stacks;
+	uint64_t stack_min_ns;
+	struct symbolizer *sym;
+	unsigned periodic_calls;
 
 	struct sched_bpf *skel;
 	struct bpf_link **links;
@@ -59,13 +67,14 @@ static const char *const by_names[] = {
 	[SCHED_BY_CPU] = "cpu", [SCHED_BY_CGROUP] = "cgroup",
 };
 
-enum { OPT_COMM = 3000, OPT_CGROUP, OPT_BY, OPT_TOP };
+enum { OPT_COMM = 3000, OPT_CGROUP, OPT_BY, OPT_TOP, OPT_STACKS };
 
 static const struct option sched_long[] = {
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "top", required_argument, NULL, OPT_TOP },
+	{ "offcpu-stacks", optional_argument, NULL, OPT_STACKS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -85,13 +94,19 @@ static const struct cmd_usage sched_usage = {
 	"      --cgroup PATH   only tasks in this cgroup v2 (a path under /sys/fs/cgroup, or\n"
 	"                      relative to it)\n"
 	"      --top N         the N keys with the most time per metric (default 15)\n"
+	"      --offcpu-stacks[=DUR]\n"
+	"                      also sum blocked time by kernel and user stack, for blocks\n"
+	"                      of DUR or longer (default 1ms); the report ends with the\n"
+	"                      top stacks of the whole run; --format folded writes them\n"
+	"                      for flamegraph.pl (kernel frames end in _[k])\n"
 	"\n"
 	"Examples:\n"
 	"  tailtrace sched -d 5                      the whole host for 5 s, by comm\n"
 	"  tailtrace sched -p 1234 --by tid          one process, thread by thread\n"
 	"  tailtrace sched --by cpu -i 1s            a report per second, per CPU\n"
 	"  tailtrace sched --cgroup system.slice/nginx.service -d 10s\n"
-	"  tailtrace sched --by tid -- make -j8      a command, until it exits\n",
+	"  tailtrace sched --by tid -- make -j8      a command, until it exits\n"
+	"  tailtrace sched -p 1234 --offcpu-stacks=10ms --format folded > off.folded\n",
 };
 
 static int sched_opt(int key, const char *arg, void *data)
@@ -126,6 +141,10 @@ static int sched_opt(int key, const char *arg, void *data)
 			return -EINVAL;
 		ctx->rep.text.top = (uint32_t)v;
 		return 0;
+	case OPT_STACKS:
+		ctx->stacks = true;
+		ctx->stack_min_ns = 1000000;
+		return arg ? opt_duration("--offcpu-stacks", arg, true, &ctx->stack_min_ns) : 0;
 	}
 	return -EINVAL;
 }
@@ -218,6 +237,12 @@ static int load_set(struct sched_ctx *ctx, bool btf)
 		memcpy((char *)ctx->skel->rodata->filter_comm, ctx->comm, strlen(ctx->comm));
 	}
 	ctx->skel->rodata->filter_cgroup = ctx->cgroup_id;
+	ctx->skel->rodata->offcpu_stacks = ctx->stacks;
+	ctx->skel->rodata->stack_min_ns = ctx->stack_min_ns;
+	if (ctx->stacks) {
+		bpf_map__set_max_entries(ctx->skel->maps.stackmap, MAX_STACKS);
+		bpf_map__set_max_entries(ctx->skel->maps.offcpu, MAX_OFFCPU);
+	}
 	bpf_map__set_max_entries(ctx->skel->maps.slots, ctx->max_slots);
 	bpf_map__set_max_entries(ctx->skel->maps.hists, ctx->max_slots);
 	/* Only one of the per-task maps is used: keep the other small. */
@@ -392,6 +417,103 @@ static void read_counts(struct sched_ctx *ctx, uint64_t out[SCHED_CNT_MAX])
 	free(vals);
 }
 
+/* Appends the frames of stack id to buf, root first, ';' between. */
+static void fold_stack(struct sched_ctx *ctx, int id, bool kernel, int pid, char *buf,
+		       size_t len)
+{
+	__u64 ips[SCHED_STACK_DEPTH] = {};
+	char name[256];
+	int n = 0;
+
+	if (id < 0 || bpf_map_lookup_elem(bpf_map__fd(ctx->skel->maps.stackmap), &id, ips))
+		return;
+	int leaf = 0;
+
+	while (n < SCHED_STACK_DEPTH && ips[n])
+		n++;
+	/* The leaf frames of a kernel stack taken here are the tracer's own, not the task's. */
+	while (kernel && leaf < n) {
+		symbolizer_kernel(ctx->sym, ips[leaf], name, sizeof(name));
+		if (strncmp(name, "bpf_", 4) && strncmp(name, "__bpf_", 6) &&
+		    strncmp(name, "__traceiter_", 12))
+			break;
+		leaf++;
+	}
+	for (int i = n - 1; i >= leaf; i--) {
+		size_t used = strlen(buf);
+
+		if (kernel)
+			symbolizer_kernel(ctx->sym, ips[i], name, sizeof(name));
+		else
+			symbolizer_user(ctx->sym, pid, ips[i], name, sizeof(name));
+		snprintf(buf + used, len - used, "%s%s%s", used ? ";" : "", name,
+			 kernel ? "_[k]" : "");
+	}
+}
+
+/* Blocked time by stack, for the whole run: one counter series per stack. */
+static int add_stacks(struct sched_ctx *ctx, struct snapshot *s)
+{
+	int fd = bpf_map__fd(ctx->skel->maps.offcpu);
+	struct offcpu_key k, next;
+	struct offcpu_val v;
+	bool first = true;
+	size_t len = 64 * 1024;
+	char *buf = malloc(len), pid[16], waits[24], comm[SCHED_COMM_LEN + 1];
+	int err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while (!err && !bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
+		struct series *se;
+
+		first = false;
+		k = next;
+		if (bpf_map_lookup_elem(fd, &k, &v))
+			continue;
+		buf[0] = 0;
+		fold_stack(ctx, k.ustack, false, k.tgid, buf, len);
+		fold_stack(ctx, k.kstack, true, k.tgid, buf, len);
+		memcpy(comm, k.comm, SCHED_COMM_LEN);
+		comm[SCHED_COMM_LEN] = 0;
+		snprintf(pid, sizeof(pid), "%u", k.tgid);
+		snprintf(waits, sizeof(waits), "%llu", (unsigned long long)v.count);
+		err = snapshot_add_counter(s, "sched.offcpu_stack", "ns", v.total_ns, &se) ||
+		      series_add_label(se, "comm", comm) || series_add_label(se, "pid", pid) ||
+		      series_add_label(se, "waits", waits) || series_add_label(se, "stack", buf);
+	}
+	free(buf);
+	return err ? -ENOMEM : 0;
+}
+
+/* The mappings of a process that blocked are read as soon as it is seen (every 20 ms) and
+ * again every 0.5 s while it lives (libraries come after exec, or by dlopen): once it has
+ * exited there are none to read, and its stacks are symbolized from what was read. */
+static void sched_periodic(void *data)
+{
+	struct sched_ctx *ctx = data;
+	int fd = bpf_map__fd(ctx->skel->maps.offcpu);
+	bool refresh = ++ctx->periodic_calls % 25 == 0, first = true;
+	struct offcpu_key k, next;
+	uint32_t seen[64];
+	size_t nseen = 0;
+
+	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
+		bool dup = false;
+
+		first = false;
+		k = next;
+		for (size_t i = 0; i < nseen; i++)
+			dup |= seen[i] == k.tgid;
+		if (dup)
+			continue;
+		if (nseen < sizeof(seen) / sizeof(seen[0]))
+			seen[nseen++] = k.tgid;
+		if (refresh || !symbolizer_has_pid(ctx->sym, (int)k.tgid))
+			symbolizer_cache_pid(ctx->sym, (int)k.tgid);
+	}
+}
+
 static int sched_build(void *data, struct snapshot *s, bool delta)
 {
 	struct sched_ctx *ctx = data;
@@ -446,10 +568,17 @@ static int sched_build(void *data, struct snapshot *s, bool delta)
 		     series_add_label(se, counters[i].label, counters[i].value)))
 			return -ENOMEM;
 	}
-	if (snapshot_add_drop(s, "map_full", cnt[SCHED_DROP_SLOTS] -
-				  (delta ? ctx->prev_counts[SCHED_DROP_SLOTS] : 0)) ||
+	if (snapshot_add_drop(s, "map_full", cnt[SCHED_DROP_SLOTS] + cnt[SCHED_DROP_STACK_FULL] -
+				  (delta ? ctx->prev_counts[SCHED_DROP_SLOTS] +
+					   ctx->prev_counts[SCHED_DROP_STACK_FULL] : 0)) ||
 	    snapshot_add_drop(s, "no_storage", cnt[SCHED_DROP_STORAGE] -
-				  (delta ? ctx->prev_counts[SCHED_DROP_STORAGE] : 0)))
+				  (delta ? ctx->prev_counts[SCHED_DROP_STORAGE] : 0)) ||
+	    (ctx->stacks &&
+	     snapshot_add_drop(s, "stack_missing", cnt[SCHED_DROP_STACK] -
+				   (delta ? ctx->prev_counts[SCHED_DROP_STACK] : 0))))
+		return -ENOMEM;
+	/* Stacks are a whole-run view: interval reports carry only histograms. */
+	if (ctx->stacks && !delta && add_stacks(ctx, s))
 		return -ENOMEM;
 	if (delta)
 		memcpy(ctx->prev_counts, cnt, sizeof(cnt));
@@ -518,6 +647,7 @@ static void sched_cleanup(struct sched_ctx *ctx)
 	free(ctx->links);
 	reporter_free(&ctx->rep);
 	session_close(&ctx->sess);
+	symbolizer_free(ctx->sym);
 	free(ctx->prev);
 	free(ctx->c.args);
 }
@@ -561,6 +691,11 @@ int cmd_sched(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (ctx.c.format == FORMAT_FOLDED && !ctx.stacks) {
+		usage_error("--format folded writes stacks: add --offcpu-stacks");
+		ret = 2;
+		goto out;
+	}
 	if (ctx.cgroup_arg && resolve_cgroup(&ctx))
 		goto out;
 	if (session_check_env())
@@ -591,6 +726,12 @@ int cmd_sched(int argc, char **argv)
 		ctx.prev = calloc(ctx.max_slots, sizeof(*ctx.prev));
 		if (!ctx.prev)
 			goto out;
+	}
+	if (ctx.stacks) {
+		ctx.sym = symbolizer_new(NULL);
+		if (!ctx.sym)
+			goto out;
+		session_set_periodic(&ctx.sess, sched_periodic, &ctx);
 	}
 	if (session_release(&ctx.sess))
 		goto out;

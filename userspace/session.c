@@ -285,6 +285,12 @@ void session_set_ring_buffer(struct session *s, struct ring_buffer *rb)
 	s->rb = rb;
 }
 
+void session_set_periodic(struct session *s, void (*fn)(void *ctx), void *ctx)
+{
+	s->periodic = fn;
+	s->periodic_ctx = ctx;
+}
+
 static void drain(struct session *s)
 {
 	if (s->rb)
@@ -317,7 +323,7 @@ int session_run(struct session *s, int (*tick)(void *ctx, bool final), void *ctx
 		if (s->end_fd < 0 || epoll_add(s->epfd, s->end_fd))
 			goto fail;
 	}
-	if (s->rb) {
+	if (s->rb || s->periodic) {
 		s->drain_fd = timer_new(DRAIN_NS, DRAIN_NS);
 		if (s->drain_fd < 0 || epoll_add(s->epfd, s->drain_fd))
 			goto fail;
@@ -351,6 +357,8 @@ int session_run(struct session *s, int (*tick)(void *ctx, bool final), void *ctx
 			} else if (fd == s->drain_fd) {
 				read_timer(fd);
 				drain(s);
+				if (s->periodic)
+					s->periodic(s->periodic_ctx);
 			} else if (fd == s->tick_fd) {
 				read_timer(fd);
 				drain(s);
@@ -360,6 +368,8 @@ int session_run(struct session *s, int (*tick)(void *ctx, bool final), void *ctx
 		}
 	}
 	drain(s);
+	if (s->periodic)
+		s->periodic(s->periodic_ctx);
 	if (s->end == END_TARGET && s->own_child) {
 		waitpid(s->pid, &s->wait_status, 0);
 		s->own_child = false;

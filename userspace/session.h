@@ -31,6 +31,8 @@ struct session {
 	int wait_status;	/* the command's, once it exited */
 	enum session_end end;
 	struct ring_buffer *rb;
+	void (*periodic)(void *ctx);
+	void *periodic_ctx;
 	uint64_t start_mono_ns, start_unix_ns;
 };
 
@@ -46,6 +48,9 @@ int session_open(struct session *s, const struct common_opts *o);
 int session_release(struct session *s);
 /* Drains ring buffer rb on a short timer while the session runs (events use NO_WAKEUP). */
 void session_set_ring_buffer(struct session *s, struct ring_buffer *rb);
+/* Calls fn(ctx) every 20 ms while the session runs, and once at its end (to look at
+ * processes while they live). */
+void session_set_periodic(struct session *s, void (*fn)(void *ctx), void *ctx);
 /* Runs until a signal, -d, or the target's exit; calls tick(ctx, false) every -i interval
  * and tick(ctx, true) once at the end. Returns tick's first error, else 0. */
 int session_run(struct session *s, int (*tick)(void *ctx, bool final), void *ctx);

@@ -64,8 +64,9 @@ Test(sched, sleeps_are_counted_and_timed)
 							       "state", "S", NULL });
 	cr_assert(s, "no sleep series for sleeper:\n%s", r.out);
 	n = count_of(s);
-	/* 200 sleeps; exec and exit add a stretch or two at the ends */
-	cr_assert(n >= 200 && n <= 204, "%llu sleeps recorded", (unsigned long long)n);
+	/* 200 sleeps; exec and exit add a stretch or two at the ends, and a sleep whose timer
+	 * fires before schedule() is an involuntary switch to the kernel too (not a sleep) */
+	cr_assert(n >= 196 && n <= 204, "%llu sleeps recorded", (unsigned long long)n);
 	cr_assert(fabs(quantile(s, "p50") - 5e6) <= 0.1 * 5e6, "p50 %.0f, expected 5 ms +/- 10%%",
 		  quantile(s, "p50"));
 	cr_assert_geq(json_u64_at(s, "min"), 5000000, "nanosleep never sleeps less");
@@ -87,7 +88,7 @@ Test(sched, raw_tp_twins_measure_the_same)
 	cr_assert(strstr(r.err, "raw_tp programs"), "%s", r.err);
 	n = count_of(series_where(j, "sched.offcpu", (const char *[]){ "comm", "sleeper",
 								"reason", "sleep", NULL }));
-	cr_assert(n >= 100 && n <= 104, "%llu sleeps recorded", (unsigned long long)n);
+	cr_assert(n >= 98 && n <= 104, "%llu sleeps recorded", (unsigned long long)n);
 	json_free(j);
 	run_free(&r);
 	assert_no_leftovers("sched raw_tp");
@@ -227,6 +228,45 @@ Test(sched, intervals_free_of_leftovers)
 	assert_no_leftovers("sched -i");
 }
 
+Test(sched, offcpu_stacks_sum_blocked_time_by_stack)
+{
+	struct run r;
+	struct json_value *j;
+	const struct json_value *st;
+	const char *stack;
+
+	j = run_json_ok(&r, (char *[]){ TT, "sched", "--comm", "sleeper", "--offcpu-stacks=1ms",
+					"--format", "json", "--", TG("sleeper"), "100", "5", NULL });
+	st = series_where(j, "sched.offcpu_stack", (const char *[]){ "comm", "sleeper", NULL });
+	cr_assert(st, "no stack for sleeper:\n%s", r.out);
+	stack = json_as_string(json_get(json_get(st, "labels"), "stack"), NULL);
+	cr_assert(strstr(stack, "clock_nanosleep;") && strstr(stack, "do_nanosleep_[k]") &&
+			  strstr(stack, "__schedule_[k]"),
+		  "user (libc) and kernel frames, symbolized: %s", stack);
+	cr_assert(!strstr(stack, "bpf_prog"), "the tracer's own frames are cut: %s", stack);
+	{
+		long waits = strtol(json_as_string(json_get(json_get(st, "labels"), "waits"), NULL),
+				    NULL, 10);
+
+		/* as above, a sleep raced by its timer is no block to the kernel */
+		cr_assert(waits >= 98 && waits <= 100, "%ld blocks in nanosleep", waits);
+	}
+	cr_assert(fabs((double)json_u64_at(st, "value") - 100 * 5e6) <= 0.1 * 100 * 5e6,
+		  "blocked time %llu ns, expected 100 x 5 ms",
+		  (unsigned long long)json_u64_at(st, "value"));
+	cr_assert_eq(json_u64_at(json_get(j, "drops"), "stack_missing"), 0);
+	json_free(j);
+	run_free(&r);
+
+	run_cmd(&r, 60, (char *[]){ TT, "sched", "--comm", "sleeper", "--offcpu-stacks",
+				    "--format", "folded", "--", TG("sleeper"), "20", "5", NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(!strncmp(r.out, "sleeper;", 8) && strstr(r.out, ";__schedule_[k] "),
+		  "folded lines for flamegraph.pl:\n%s", r.out);
+	run_free(&r);
+	assert_no_leftovers("sched --offcpu-stacks");
+}
+
 Test(sched, bad_input)
 {
 	struct {
@@ -243,6 +283,10 @@ Test(sched, bad_input)
 		{ { NULL, "sched", "-p", "4194000", NULL }, 1, "no process with pid 4194000" },
 		{ { NULL, "sched", "-d", "1x", NULL }, 2, "invalid duration '1x' for -d" },
 		{ { NULL, "sched", "stray", NULL }, 2, "unexpected argument 'stray'" },
+		{ { NULL, "sched", "--format", "folded", NULL }, 2, "add --offcpu-stacks" },
+		{ { NULL, "sched", "--offcpu-stacks=soon", NULL }, 2,
+		  "invalid duration 'soon' for --offcpu-stacks" },
+		{ { NULL, "func", "work", "--format", "folded", NULL }, 2, "no stacks to fold" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

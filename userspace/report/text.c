@@ -185,6 +185,55 @@ static void write_metric(FILE *f, const struct snapshot *s, const char *metric,
 	free(rows);
 }
 
+static int by_value_desc(const void *a, const void *b)
+{
+	const struct series *x = *(const struct series *const *)a;
+	const struct series *y = *(const struct series *const *)b;
+
+	return x->value < y->value ? 1 : x->value > y->value ? -1 : 0;
+}
+
+/* Stacks (counters with a "stack" label, frames root first): the heaviest, leaf first. */
+static void write_stacks(FILE *f, const struct snapshot *s, const struct text_opts *o)
+{
+	const struct series **rows = calloc(s->nseries, sizeof(*rows));
+	size_t n = 0, shown;
+
+	if (!rows)
+		return;
+	for (size_t i = 0; i < s->nseries; i++)
+		if (s->series[i].kind == SERIES_COUNTER && labels_get(&s->series[i].labels, "stack"))
+			rows[n++] = &s->series[i];
+	qsort(rows, n, sizeof(*rows), by_value_desc);
+	shown = o->top && o->top < n ? o->top : n < 10 ? n : 10;
+	if (n)
+		fprintf(f, "\n%s: the top %zu of %zu stacks\n", rows[0]->metric, shown, n);
+	for (size_t r = 0; r < shown; r++) {
+		const char *stack = labels_get(&rows[r]->labels, "stack");
+		const char *end = stack + strlen(stack);
+		char v[32];
+
+		fprintf(f, "\n  %s", !strcmp(rows[r]->unit, "ns") ?
+			duration_format(rows[r]->value, v, sizeof(v)) :
+			(snprintf(v, sizeof(v), "%llu", (unsigned long long)rows[r]->value), v));
+		for (size_t l = 0; l < rows[r]->labels.n; l++)
+			if (strcmp(rows[r]->labels.v[l].key, "stack"))
+				fprintf(f, "  %s=%s", rows[r]->labels.v[l].key,
+					rows[r]->labels.v[l].value);
+		fprintf(f, "\n");
+		/* the folded form is root first; people read the leaf first */
+		while (end > stack) {
+			const char *start = end;
+
+			while (start > stack && start[-1] != ';')
+				start--;
+			fprintf(f, "      %.*s\n", (int)(end - start), start);
+			end = start > stack ? start - 1 : stack;
+		}
+	}
+	free(rows);
+}
+
 int report_text_write(FILE *f, const struct snapshot *s, const struct text_opts *o)
 {
 	bool any = false;
@@ -208,10 +257,11 @@ int report_text_write(FILE *f, const struct snapshot *s, const struct text_opts 
 		write_metric(f, s, se->metric, o);
 		any = true;
 	}
+	write_stacks(f, s, o);
 	for (size_t i = 0; i < s->nseries; i++) {
 		const struct series *se = &s->series[i];
 
-		if (se->kind != SERIES_COUNTER)
+		if (se->kind != SERIES_COUNTER || labels_get(&se->labels, "stack"))
 			continue;
 		fprintf(f, "%s%s", any ? "\n" : "", se->metric);
 		any = false;
