@@ -616,17 +616,23 @@ static void sched_header(void *data, FILE *f, const struct snapshot *s)
 		(unsigned long long)counter(s, "sched.wakeups", NULL),
 		(unsigned long long)counter(s, "sched.migrations", NULL), secs,
 		ctx->sess.pid || ctx->comm || ctx->cgroup_id ? " (filtered)" : "");
-	for (size_t i = 0; i < s->nseries; i++) {
-		const struct series *se = &s->series[i];
-		uint64_t p99;
+	/* A p99 of a handful of waits is noise: keys with enough of them first. */
+	for (uint64_t min_waits = 20;; min_waits = 1) {
+		for (size_t i = 0; i < s->nseries; i++) {
+			const struct series *se = &s->series[i];
+			uint64_t p99;
 
-		if (se->kind != SERIES_HIST || strcmp(se->metric, "sched.runq_latency"))
-			continue;
-		p99 = hist_quantile(se->hist, 0.99);
-		if (p99 > worst_p99) {
-			worst_p99 = p99;
-			worst = se;
+			if (se->kind != SERIES_HIST || strcmp(se->metric, "sched.runq_latency") ||
+			    se->hist->count < min_waits)
+				continue;
+			p99 = hist_quantile(se->hist, 0.99);
+			if (p99 > worst_p99) {
+				worst_p99 = p99;
+				worst = se;
+			}
 		}
+		if (worst || min_waits == 1)
+			break;
 	}
 	if (worst) {
 		const struct label *key = &worst->labels.v[0];

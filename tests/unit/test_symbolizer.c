@@ -1,0 +1,63 @@
+/* Addresses to names: kallsyms and a live process's own functions. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "symbolizer.h"
+
+__attribute__((noinline)) int symbolizer_probe_target(int x)
+{
+	return x * 3 + 1;
+}
+
+Test(symbolizer, kernel_symbols_from_kallsyms)
+{
+	char path[] = "/tmp/tt-kallsyms-XXXXXX", buf[64];
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	struct symbolizer *s;
+
+	cr_assert(f);
+	/* unsorted, with data symbols that must be ignored and a zero address */
+	fprintf(f, "ffffffff81000200 T schedule\n"
+		   "ffffffff81000100 t __schedule\n"
+		   "ffffffff81000300 D some_data\n"
+		   "0000000000000000 T hidden\n"
+		   "ffffffff81000400 W weak_func [module]\n");
+	fclose(f);
+	s = symbolizer_new(path);
+	cr_assert(s);
+	cr_assert_str_eq(symbolizer_kernel(s, 0xffffffff81000150, buf, sizeof(buf)), "__schedule");
+	cr_assert_str_eq(symbolizer_kernel(s, 0xffffffff81000200, buf, sizeof(buf)), "schedule");
+	cr_assert_str_eq(symbolizer_kernel(s, 0xffffffff81000350, buf, sizeof(buf)), "schedule",
+			 "data symbols are not functions");
+	cr_assert_str_eq(symbolizer_kernel(s, 0xffffffff81000410, buf, sizeof(buf)), "weak_func");
+	cr_assert_str_eq(symbolizer_kernel(s, 0x1000, buf, sizeof(buf)), "[unknown]");
+	symbolizer_free(s);
+	unlink(path);
+}
+
+Test(symbolizer, user_functions_of_a_live_process)
+{
+	struct symbolizer *s = symbolizer_new("/nonexistent");
+	uintptr_t fn = (uintptr_t)&symbolizer_probe_target;
+	char buf[128];
+
+	cr_assert(s);
+	cr_assert(!symbolizer_has_pid(s, getpid()));
+	cr_assert_eq(symbolizer_cache_pid(s, getpid()), 0);
+	cr_assert(symbolizer_has_pid(s, getpid()));
+	cr_assert_str_eq(symbolizer_user(s, getpid(), fn, buf, sizeof(buf)),
+			 "symbolizer_probe_target");
+	cr_assert_str_eq(symbolizer_user(s, getpid(), fn + 4, buf, sizeof(buf)),
+			 "symbolizer_probe_target", "inside the function, not only its start");
+	/* a libc function, found through the mappings of libc */
+	cr_assert_str_eq(symbolizer_user(s, getpid(), (uintptr_t)&getpid, buf, sizeof(buf)),
+			 "getpid");
+	cr_assert_str_eq(symbolizer_user(s, getpid(), 0x10, buf, sizeof(buf)), "[unknown]");
+	cr_assert_str_eq(symbolizer_kernel(s, 0xffffffff81000000, buf, sizeof(buf)), "[unknown]",
+			 "no kallsyms, no kernel names");
+	cr_assert_eq(symbolizer_cache_pid(s, 4194000), -ENOENT, "a pid that is gone");
+	symbolizer_free(s);
+}
