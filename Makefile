@@ -64,6 +64,10 @@ $(BUILD)/%.o: %.c $(wildcard bpf/*.h userspace/*.h userspace/report/*.h) | $(SKE
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
+# A skeleton embeds its BPF object: the collector that includes it is rebuilt with it.
+$(foreach c,$(patsubst bpf/%.bpf.c,%,$(BPF_SRCS)),\
+	$(eval $(BUILD)/userspace/$(c).o: $(BUILD)/$(c).skel.h))
+
 $(BUILD)/tailtrace: $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@

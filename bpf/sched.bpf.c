@@ -14,6 +14,7 @@
 #include <bpf/bpf_tracing.h>
 #include "hist.bpf.h"
 #include "sched.h"
+#include "slots.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -156,7 +157,7 @@ static __always_inline struct task_state *state_of(struct task_struct *t, bool b
 static __always_inline __u32 slot_of(struct task_struct *t, struct task_state *st, __u32 kind)
 {
 	struct sched_key key = {};
-	__u32 *found, slot;
+	__u32 slot;
 
 	if (kind >= SCHED_KINDS)
 		return max_slots;
@@ -182,25 +183,10 @@ static __always_inline __u32 slot_of(struct task_struct *t, struct task_state *s
 		BPF_CORE_READ_STR_INTO(&key.comm, t, comm);
 		break;
 	}
-	found = bpf_map_lookup_elem(&slots, &key);
-	if (found) {
-		slot = *found;
-	} else {
-		slot = __sync_fetch_and_add(&next_slot, 1);
-		if (slot >= max_slots) {
-			count(SCHED_DROP_SLOTS);
-			return max_slots;
-		}
-		/* Another CPU may have added the key meanwhile: then its slot wins and this
-		 * one stays unused. */
-		if (bpf_map_update_elem(&slots, &key, &slot, BPF_NOEXIST)) {
-			found = bpf_map_lookup_elem(&slots, &key);
-			if (!found) {
-				count(SCHED_DROP_SLOTS);
-				return max_slots;
-			}
-			slot = *found;
-		}
+	slot = slot_find(&slots, &key, &next_slot, max_slots);
+	if (slot >= max_slots) {
+		count(SCHED_DROP_SLOTS);
+		return max_slots;
 	}
 	st->slot[kind] = slot + 1;
 	return slot;

@@ -7,5 +7,6 @@
  * command's own status. argv[0] is the subcommand's name. */
 int cmd_func(int argc, char **argv);
 int cmd_sched(int argc, char **argv);
+int cmd_net(int argc, char **argv);
 
 #endif

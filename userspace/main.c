@@ -16,6 +16,7 @@ static const struct command {
 } commands[] = {
 	{ "func", cmd_func, "latency of user-space functions (uprobes)" },
 	{ "sched", cmd_sched, "run-queue latency, off-CPU and on-CPU time (scheduler)" },
+	{ "net", cmd_net, "TCP connect, RTT and lifetime, transmit queueing, drops" },
 };
 
 static void usage(FILE *f)

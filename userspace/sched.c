@@ -28,6 +28,7 @@
 #include "sched.h"
 #include "sched.skel.h"
 #include "session.h"
+#include "slots.h"
 #include "symbolizer.h"
 
 /* Histograms for keys other than CPUs: 2,048 x 8,224 bytes = 16 MiB of map memory. */
@@ -402,6 +403,21 @@ static int add_slot(struct sched_ctx *ctx, struct snapshot *s, uint32_t slot,
 	return err;
 }
 
+struct slot_walk {
+	struct sched_ctx *ctx;
+	struct snapshot *s;
+	uint32_t kind;
+	bool delta;
+};
+
+static int add_slot_of_kind(void *data, const void *key, uint32_t slot)
+{
+	struct slot_walk *w = data;
+	const struct sched_key *k = key;
+
+	return k->kind == w->kind ? add_slot(w->ctx, w->s, slot, k, w->delta) : 0;
+}
+
 static void read_counts(struct sched_ctx *ctx, uint64_t out[SCHED_CNT_MAX])
 {
 	int n = libbpf_num_possible_cpus();
@@ -532,19 +548,10 @@ static int sched_build(void *data, struct snapshot *s, bool delta)
 			}
 			continue;
 		}
-		struct sched_key k, next;
-		bool first = true;
+		struct slot_walk w = { ctx, s, kind, delta };
 
-		while (!err && !bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
-			__u32 slot;
-
-			first = false;
-			k = next;
-			if (k.kind != kind || bpf_map_lookup_elem(fd, &k, &slot) ||
-			    slot >= ctx->max_slots)
-				continue;
-			err = add_slot(ctx, s, slot, &k, delta);
-		}
+		err = slots_for_each(fd, sizeof(struct sched_key), ctx->max_slots, add_slot_of_kind,
+				     &w);
 	}
 	if (err)
 		return err;

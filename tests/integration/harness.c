@@ -1,4 +1,5 @@
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -57,22 +58,18 @@ static void append(char **buf, size_t *len, const char *data, size_t n)
 
 uid_t run_as_uid;
 
-void run_cmd_signal(struct run *r, int timeout_s, char *const argv[], const char *ready,
-		    int sig)
+void bg_start(struct bg *b, char *const argv[])
 {
-	int out[2], err[2], st;
-	size_t olen = 0, elen = 0;
-	double start = now_s(), ready_at = 0;
-	bool signalled = false;
-	pid_t pid;
+	int out[2], err[2];
 
-	memset(r, 0, sizeof(*r));
-	r->out = calloc(1, 1);
-	r->err = calloc(1, 1);
+	memset(b, 0, sizeof(*b));
+	b->r.out = calloc(1, 1);
+	b->r.err = calloc(1, 1);
+	b->start = now_s();
 	cr_assert(!pipe2(out, O_CLOEXEC) && !pipe2(err, O_CLOEXEC));
-	pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
+	b->pid = fork();
+	cr_assert(b->pid >= 0);
+	if (b->pid == 0) {
 		dup2(out[1], 1);
 		dup2(err[1], 2);
 		setpgid(0, 0);
@@ -83,48 +80,84 @@ void run_cmd_signal(struct run *r, int timeout_s, char *const argv[], const char
 	}
 	close(out[1]);
 	close(err[1]);
-	struct pollfd p[2] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 } };
-	while (p[0].fd >= 0 || p[1].fd >= 0) {
-		char buf[65536];
-		int n = poll(p, 2, 100);
+	b->fd[0] = out[0];
+	b->fd[1] = err[0];
+	b->name = argv[0];
+}
 
-		if (now_s() - start > timeout_s) {
-			kill(-pid, SIGKILL);
-			cr_log_error("%s timed out after %d s", argv[0], timeout_s);
-			break;
-		}
-		/* signal a moment after `ready`, once the traced program has done some work */
-		if (ready && !ready_at && strstr(r->err, ready))
-			ready_at = now_s();
-		if (ready_at && !signalled && now_s() - ready_at > 0.3) {
-			kill(pid, sig);
-			signalled = true;
-		}
-		if (n <= 0)
+/* Reads what is there for up to ms; false once both pipes are closed. */
+static bool bg_read(struct bg *b, int ms)
+{
+	struct pollfd p[2] = { { b->fd[0], POLLIN, 0 }, { b->fd[1], POLLIN, 0 } };
+	char buf[65536];
+
+	if (b->fd[0] < 0 && b->fd[1] < 0)
+		return false;
+	if (poll(p, 2, ms) <= 0)
+		return true;
+	for (int i = 0; i < 2; i++) {
+		ssize_t k;
+
+		if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP)))
 			continue;
-		for (int i = 0; i < 2; i++) {
-			ssize_t k;
+		k = read(p[i].fd, buf, sizeof(buf));
+		if (k <= 0) {
+			close(p[i].fd);
+			b->fd[i] = -1;
+			continue;
+		}
+		if (i == 0)
+			append(&b->r.out, &b->olen, buf, k);
+		else
+			append(&b->r.err, &b->elen, buf, k);
+	}
+	return true;
+}
 
-			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP)))
-				continue;
-			k = read(p[i].fd, buf, sizeof(buf));
-			if (k <= 0) {
-				close(p[i].fd);
-				p[i].fd = -1;
-				continue;
-			}
-			if (i == 0)
-				append(&r->out, &olen, buf, k);
-			else
-				append(&r->err, &elen, buf, k);
+void bg_wait_for(struct bg *b, const char *text, int timeout_s)
+{
+	while (!strstr(b->r.err, text)) {
+		cr_assert(now_s() - b->start < timeout_s, "%s did not say '%s' in %d s: %s",
+			  b->name, text, timeout_s, b->r.err);
+		cr_assert(bg_read(b, 100), "%s ended before saying '%s': %s", b->name, text,
+			  b->r.err);
+	}
+}
+
+void bg_finish(struct bg *b, int sig, int timeout_s, struct run *r)
+{
+	int st;
+
+	if (sig)
+		kill(b->pid, sig);
+	while (bg_read(b, 100)) {
+		if (now_s() - b->start > timeout_s) {
+			kill(-b->pid, SIGKILL);
+			cr_log_error("%s timed out after %d s", b->name, timeout_s);
+			break;
 		}
 	}
 	for (int i = 0; i < 2; i++)
-		if (p[i].fd >= 0)
-			close(p[i].fd);
-	waitpid(pid, &st, 0);
+		if (b->fd[i] >= 0)
+			close(b->fd[i]);
+	waitpid(b->pid, &st, 0);
+	*r = b->r;
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	r->seconds = now_s() - start;
+	r->seconds = now_s() - b->start;
+}
+
+void run_cmd_signal(struct run *r, int timeout_s, char *const argv[], const char *ready,
+		    int sig)
+{
+	struct bg b;
+
+	bg_start(&b, argv);
+	if (ready) {
+		/* signal a moment after `ready`, once the traced program has done some work */
+		bg_wait_for(&b, ready, timeout_s);
+		usleep(300000);
+	}
+	bg_finish(&b, ready ? sig : 0, timeout_s, r);
 }
 
 void run_cmd(struct run *r, int timeout_s, char *const argv[])
@@ -196,6 +229,60 @@ const struct json_value *find_series(const struct json_value *root, const char *
 	return NULL;
 }
 
+/* Ids of programs and links that running tailtrace processes hold (other runs, on a shared
+ * machine, are not leftovers of ours). */
+static size_t held_ids(__u32 *ids, size_t max, const char *what)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *p;
+	size_t n = 0, wlen = strlen(what);
+
+	while (proc && (p = readdir(proc))) {
+		char path[300], comm[32] = "", line[256];
+		struct dirent *fd;
+		DIR *fds;
+		FILE *f;
+
+		if (p->d_name[0] < '0' || p->d_name[0] > '9')
+			continue;
+		if (strlen(p->d_name) > 20)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", p->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = 0;
+		fclose(f);
+		if (strncmp(comm, "tailtrace", 9))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fdinfo", p->d_name);
+		fds = opendir(path);
+		while (fds && (fd = readdir(fds))) {
+			snprintf(path, sizeof(path), "/proc/%s/fdinfo/%s", p->d_name, fd->d_name);
+			f = fopen(path, "r");
+			while (f && fgets(line, sizeof(line), f))
+				if (!strncmp(line, what, wlen) && n < max)
+					ids[n++] = (__u32)strtoul(line + wlen, NULL, 10);
+			if (f)
+				fclose(f);
+		}
+		if (fds)
+			closedir(fds);
+	}
+	if (proc)
+		closedir(proc);
+	return n;
+}
+
+static bool held(const __u32 *ids, size_t n, __u32 id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
 static bool prog_is_ours(__u32 id)
 {
 	struct bpf_prog_info info = {};
@@ -212,11 +299,13 @@ static bool prog_is_ours(__u32 id)
 
 int bpf_leftovers(void)
 {
+	static __u32 progs[65536];
+	size_t nprogs = held_ids(progs, 65536, "prog_id:");
 	__u32 id = 0;
 	int n = 0;
 
 	while (!bpf_prog_get_next_id(id, &id))
-		n += prog_is_ours(id);
+		n += prog_is_ours(id) && !held(progs, nprogs, id);
 	id = 0;
 	while (!bpf_link_get_next_id(id, &id)) {
 		struct bpf_link_info info = {};
@@ -225,7 +314,8 @@ int bpf_leftovers(void)
 
 		if (fd < 0)
 			continue;
-		if (!bpf_link_get_info_by_fd(fd, &info, &len) && prog_is_ours(info.prog_id))
+		if (!bpf_link_get_info_by_fd(fd, &info, &len) && prog_is_ours(info.prog_id) &&
+		    !held(progs, nprogs, info.prog_id))
 			n++;
 		close(fd);
 	}

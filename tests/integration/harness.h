@@ -22,6 +22,20 @@ void run_cmd_signal(struct run *r, int timeout_s, char *const argv[], const char
 		    int sig);
 void run_free(struct run *r);
 
+/* A command in the background: started, waited on until its stderr shows text, then ended
+ * with a signal (0: none, it ends by itself) and collected into a struct run. */
+struct bg {
+	pid_t pid;
+	int fd[2];
+	const char *name;
+	struct run r;
+	size_t olen, elen;
+	double start;
+};
+void bg_start(struct bg *b, char *const argv[]);
+void bg_wait_for(struct bg *b, const char *text, int timeout_s);
+void bg_finish(struct bg *b, int sig, int timeout_s, struct run *r);
+
 /* $TAILTRACE and $TARGETS/name, set by `make integration`. */
 const char *tt_bin(void);
 const char *target(const char *name);
@@ -36,7 +50,8 @@ const struct json_value *find_series(const struct json_value *root, const char *
 uint64_t json_u64_at(const struct json_value *obj, const char *key);
 double quantile(const struct json_value *series, const char *q);
 
-/* Programs named tt_* (ours) loaded in the kernel, and links to them. */
+/* Programs named tt_* (ours) loaded in the kernel, and links to them, that no running
+ * tailtrace holds: what a run that ended left behind (pinned, or held by a child). */
 int bpf_leftovers(void);
 /* Fails the test when the kernel still holds any of ours. */
 void assert_no_leftovers(const char *after);

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * net: TCP connect latency and failures, the kernel's smoothed RTT, connection lifetimes
+ * and bytes, transmit queueing per device, retransmits, resets and drops with their reasons,
+ * from tracepoints only (no kprobes, no fentry). Per-socket state is keyed by the socket,
+ * per-packet state by the skb, both in bounded maps; packets whose state is never taken
+ * back are swept by userspace and counted as aged out.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "hist.bpf.h"
+#include "net.h"
+#include "slots.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define AF_INET		2
+#define AF_INET6	10
+#define IPPROTO_TCP	6
+
+/* Set by userspace before load. */
+const volatile __u32 max_slots = 1;
+const volatile __u32 filter_tgid = 0;
+const volatile __u16 filter_port = 0;		/* local or remote, host order */
+const volatile __u16 filter_family = 0;		/* --remote: AF_INET or AF_INET6 */
+const volatile __u8 filter_addr[16] = {};
+const volatile __u32 filter_prefix = 0;		/* bits */
+const volatile __u32 filter_ifindex = 0;	/* --dev */
+const volatile __u32 filter_netns = 0;		/* of --dev */
+
+__u32 next_slot = 0;
+
+struct sock_state {
+	__u64 syn_sent;		/* active open started */
+	__u64 established;
+	__u32 tgid;		/* who opened it */
+	__u8 reset_received;
+	__u8 traced;		/* passed the filters when it opened */
+	__u16 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);		/* struct sock * */
+	__type(value, struct sock_state);
+} socks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);		/* struct sk_buff * */
+	__type(value, struct skb_state);
+} skbs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);		/* set by userspace to max_slots */
+	__type(key, struct net_key);
+	__type(value, __u32);
+} slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);		/* set by userspace to max_slots */
+	__type(key, __u32);
+	__type(value, struct hist);
+} hists SEC(".maps");
+
+/* Counters by slot (the same slots as histograms, other kinds). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);		/* set by userspace to max_slots */
+	__type(key, __u32);
+	__type(value, __u64);
+} values SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);		/* enum skb_drop_reason */
+	__type(value, __u64);
+} drop_reasons SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NET_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counts SEC(".maps");
+
+static __always_inline void count(__u32 which)
+{
+	__u64 *v = bpf_map_lookup_elem(&counts, &which);
+
+	if (v)
+		*v += 1;
+}
+
+/* The remote endpoint of a socket as a key of kind. */
+static __always_inline void remote_key(const struct sock *sk, __u32 kind, struct net_key *k)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	k->kind = kind;
+	k->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	k->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (k->family == AF_INET6) {
+		BPF_CORE_READ_INTO(&k->addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	} else {
+		/* READ_INTO reads the size of its destination: 4 bytes, not 16 */
+		__u32 a = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+
+		__builtin_memcpy(k->addr, &a, sizeof(a));
+	}
+}
+
+static __always_inline bool addr_match(const struct net_key *k)
+{
+	__u32 bits = filter_prefix;
+
+	if (!filter_family)
+		return true;
+	if (k->family != filter_family)
+		return false;
+	for (int i = 0; i < 16; i++) {
+		__u8 mask;
+
+		if (bits == 0)
+			break;
+		mask = bits >= 8 ? 0xff : (__u8)(0xff << (8 - bits));
+		if ((k->addr[i] ^ filter_addr[i]) & mask)
+			return false;
+		bits = bits >= 8 ? bits - 8 : 0;
+	}
+	return true;
+}
+
+/* Filters that a socket can be judged by: its ports and remote address. */
+static __always_inline bool sock_match(const struct sock *sk, const struct net_key *k)
+{
+	if (filter_port && k->port != filter_port &&
+	    BPF_CORE_READ(sk, __sk_common.skc_num) != filter_port)
+		return false;
+	return addr_match(k);
+}
+
+static __always_inline void hist_add_key(const struct net_key *k, __u64 v)
+{
+	__u32 slot = slot_find(&slots, k, &next_slot, max_slots);
+	struct hist *h;
+
+	if (slot >= max_slots) {
+		count(NET_DROP_SLOTS);
+		return;
+	}
+	h = bpf_map_lookup_elem(&hists, &slot);
+	if (h)
+		hist_record(h, v);
+}
+
+static __always_inline void value_add(const struct net_key *k, __u64 v)
+{
+	__u32 slot = slot_find(&slots, k, &next_slot, max_slots);
+	__u64 *p;
+
+	if (slot >= max_slots) {
+		count(NET_DROP_SLOTS);
+		return;
+	}
+	p = bpf_map_lookup_elem(&values, &slot);
+	if (p)
+		__sync_fetch_and_add(p, v);
+}
+
+static __always_inline void sock_count(const struct sock *sk, __u32 kind, __u64 v)
+{
+	struct net_key k;
+
+	remote_key(sk, kind, &k);
+	value_add(&k, v);
+}
+
+/* Whether events of sk count. A socket opened before tracing began has no state: without
+ * -p (whose owner only its opening tells) it is judged by its ports and address. */
+static __always_inline bool traced_sock(const struct sock *sk, struct sock_state **state)
+{
+	__u64 key = (__u64)sk;
+	struct sock_state *st = bpf_map_lookup_elem(&socks, &key);
+	struct net_key k;
+
+	*state = st;
+	if (st)
+		return st->traced;
+	if (filter_tgid)
+		return false;
+	remote_key(sk, NET_CONNECT, &k);
+	return sock_match(sk, &k);
+}
+
+#define TCP_ESTABLISHED	1
+#define TCP_SYN_SENT	2
+#define TCP_SYN_RECV	3
+#define TCP_CLOSE	7
+
+static __always_inline int on_set_state(const struct sock *sk, int old, int new)
+{
+	__u64 now = bpf_ktime_get_ns(), key = (__u64)sk;
+	struct sock_state *st, init = {};
+	struct net_key k;
+
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	remote_key(sk, NET_CONNECT, &k);
+
+	/* A socket is judged once, when it opens, in the context of who opens it. */
+	if (new == TCP_SYN_SENT || (old == TCP_SYN_RECV && new == TCP_ESTABLISHED)) {
+		init.tgid = bpf_get_current_pid_tgid() >> 32;
+		init.traced = sock_match(sk, &k) &&
+			      (!filter_tgid || (new == TCP_SYN_SENT && init.tgid == filter_tgid));
+		if (new == TCP_SYN_SENT)
+			init.syn_sent = now;
+		if (bpf_map_update_elem(&socks, &key, &init, BPF_ANY))
+			count(NET_DROP_SOCKS);
+	}
+	st = bpf_map_lookup_elem(&socks, &key);
+	if (!st)
+		return 0;
+	if (!st->traced) {
+		if (new == TCP_CLOSE)
+			bpf_map_delete_elem(&socks, &key);
+		return 0;
+	}
+	if (new == TCP_ESTABLISHED) {
+		if (old == TCP_SYN_SENT && st->syn_sent)
+			hist_add_key(&k, now - st->syn_sent);
+		st->established = now;
+		sock_count(sk, NET_OPENED, 1);
+	} else if (new == TCP_CLOSE) {
+		if (old == TCP_SYN_SENT) {
+			sock_count(sk, st->reset_received ? NET_CONNECT_RESET : NET_CONNECT_CLOSED, 1);
+		} else if (st->established) {
+			const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+
+			k.kind = NET_LIFETIME;
+			hist_add_key(&k, now - st->established);
+			sock_count(sk, NET_CLOSED, 1);
+			sock_count(sk, NET_BYTES_SENT, BPF_CORE_READ(tp, bytes_acked));
+			sock_count(sk, NET_BYTES_RECEIVED, BPF_CORE_READ(tp, bytes_received));
+		}
+		bpf_map_delete_elem(&socks, &key);
+	}
+	return 0;
+}
+
+static __always_inline int on_tcp_probe(const struct sock *sk)
+{
+	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+	__u32 srtt = BPF_CORE_READ(tp, srtt_us) >> 3;
+	struct sock_state *st;
+	struct net_key k;
+
+	if (!srtt || !traced_sock(sk, &st))
+		return 0;
+	remote_key(sk, NET_RTT, &k);
+	hist_add_key(&k, (__u64)srtt * 1000);
+	return 0;
+}
+
+static __always_inline int on_retransmit(const struct sock *sk)
+{
+	struct sock_state *st;
+
+	if (traced_sock(sk, &st))
+		sock_count(sk, NET_RETRANSMITS, 1);
+	return 0;
+}
+
+static __always_inline int on_reset(const struct sock *sk, bool received)
+{
+	struct sock_state *st;
+
+	if (!sk || !traced_sock(sk, &st))
+		return 0;
+	if (received && st)
+		st->reset_received = 1;
+	sock_count(sk, received ? NET_RESETS_RECEIVED : NET_RESETS_SENT, 1);
+	return 0;
+}
+
+static __always_inline bool dev_match(const struct net_device *dev)
+{
+	if (!filter_ifindex)
+		return true;
+	return BPF_CORE_READ(dev, ifindex) == filter_ifindex &&
+	       BPF_CORE_READ(dev, nd_net.net, ns.inum) == filter_netns;
+}
+
+static __always_inline int on_dev_queue(const struct sk_buff *skb)
+{
+	const struct net_device *dev = BPF_CORE_READ(skb, dev);
+	struct skb_state st = { .ts = bpf_ktime_get_ns() };
+	__u64 key = (__u64)skb;
+
+	if (!dev || !dev_match(dev))
+		return 0;
+	st.ifindex = BPF_CORE_READ(dev, ifindex);
+	if (bpf_map_update_elem(&skbs, &key, &st, BPF_ANY))
+		count(NET_DROP_SKBS);
+	return 0;
+}
+
+static __always_inline int on_dev_xmit(const struct sk_buff *skb, int rc)
+{
+	__u64 key = (__u64)skb, now = bpf_ktime_get_ns();
+	struct skb_state *st = bpf_map_lookup_elem(&skbs, &key);
+	struct net_key k = {};
+
+	/* not sent yet (the driver was busy): it comes again */
+	if (!st || rc != 0)
+		return 0;
+	k.kind = NET_TX_QUEUE;
+	k.ifindex = st->ifindex;
+	if (now > st->ts)
+		hist_add_key(&k, now - st->ts);
+	bpf_map_delete_elem(&skbs, &key);
+	return 0;
+}
+
+static __always_inline int on_kfree_skb(__u32 reason)
+{
+	__u64 *v, one = 1;
+
+	/* "not specified" is every ordinary free that is not a drop */
+	if (reason <= 1)
+		return 0;
+	count(NET_CNT_DROPS);
+	v = bpf_map_lookup_elem(&drop_reasons, &reason);
+	if (v)
+		__sync_fetch_and_add(v, 1);
+	else
+		bpf_map_update_elem(&drop_reasons, &reason, &one, BPF_NOEXIST);
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tt_net_state, const struct sock *sk, const int old, const int new)
+{
+	return on_set_state(sk, old, new);
+}
+
+SEC("tp_btf/tcp_probe")
+int BPF_PROG(tt_net_probe, struct sock *sk, const struct sk_buff *skb)
+{
+	return on_tcp_probe(sk);
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(tt_net_retrans, const struct sock *sk, const struct sk_buff *skb)
+{
+	return on_retransmit(sk);
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(tt_net_rst_tx, const struct sock *sk, const struct sk_buff *skb)
+{
+	return on_reset(sk, false);
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(tt_net_rst_rx, struct sock *sk)
+{
+	return on_reset(sk, true);
+}
+
+SEC("tp_btf/net_dev_queue")
+int BPF_PROG(tt_net_queue, struct sk_buff *skb)
+{
+	return on_dev_queue(skb);
+}
+
+SEC("tp_btf/net_dev_xmit")
+int BPF_PROG(tt_net_xmit, struct sk_buff *skb, int rc)
+{
+	return on_dev_xmit(skb, rc);
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(tt_net_drop, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+{
+	return on_kfree_skb(reason);
+}

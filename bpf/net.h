@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Types shared by bpf/net.bpf.c and userspace/net.c. */
+#ifndef TAILTRACE_NET_H
+#define TAILTRACE_NET_H
+
+#define NET_COMM_LEN 16
+
+enum net_kind {
+	NET_CONNECT,		/* active open: SYN_SENT to ESTABLISHED (ns) */
+	NET_RTT,		/* the kernel's smoothed RTT, per tcp_probe (ns) */
+	NET_TX_QUEUE,		/* net_dev_queue to net_dev_xmit, per device (ns) */
+	NET_LIFETIME,		/* ESTABLISHED to CLOSE (ns) */
+	NET_HIST_KINDS,
+	/* counters, per remote */
+	NET_CONNECT_RESET = NET_HIST_KINDS,	/* failed connect: reset by the peer */
+	NET_CONNECT_CLOSED,	/* failed connect: timed out or closed */
+	NET_RETRANSMITS,
+	NET_RESETS_SENT,
+	NET_RESETS_RECEIVED,
+	NET_OPENED,		/* connections established (active and passive) */
+	NET_CLOSED,
+	NET_BYTES_SENT,		/* of connections when they closed */
+	NET_BYTES_RECEIVED,
+	NET_KINDS,
+};
+
+/* The key of a histogram or counter: a remote endpoint, or a device for NET_TX_QUEUE. */
+struct net_key {
+	__u32 kind;
+	__u16 family;		/* AF_INET, AF_INET6; 0 for a device */
+	__u16 port;		/* remote port, host order */
+	__u8 addr[16];		/* remote address (IPv4 in the first 4 bytes) */
+	__u32 ifindex;
+	__u32 pad;
+};
+
+/* Global counters (per-CPU array). */
+enum net_count {
+	NET_CNT_DROPS,		/* kfree_skb with a reason (also per reason, in drop_reasons) */
+	NET_DROP_SLOTS,		/* more keys than slots: not recorded */
+	NET_DROP_SOCKS,		/* socket state map full */
+	NET_DROP_SKBS,		/* packet state map full */
+	NET_CNT_MAX,
+};
+
+struct skb_state {
+	__u64 ts;
+	__u32 ifindex;
+	__u32 pad;
+};
+
+#endif /* TAILTRACE_NET_H */

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Histogram slots by key: a hash from a collector's key struct to an index into its array of
+ * struct hist, allocated on first use from a counter. Collectors cache the index where they
+ * can (task storage), so that the hash is looked up once per key, not per event.
+ */
+#ifndef TAILTRACE_SLOTS_BPF_H
+#define TAILTRACE_SLOTS_BPF_H
+
+/* The slot of key, allocating one; max when all max slots are taken (the caller counts it). */
+static __always_inline __u32 slot_find(void *slots_map, const void *key, __u32 *next_slot,
+				       __u32 max)
+{
+	__u32 *found = bpf_map_lookup_elem(slots_map, key), slot;
+
+	if (found)
+		return *found;
+	slot = __sync_fetch_and_add(next_slot, 1);
+	if (slot >= max)
+		return max;
+	/* Another CPU may have added the key meanwhile: then its slot wins, this one stays
+	 * unused. */
+	if (bpf_map_update_elem(slots_map, key, &slot, BPF_NOEXIST)) {
+		found = bpf_map_lookup_elem(slots_map, key);
+		return found ? *found : max;
+	}
+	return slot;
+}
+
+#endif

@@ -1,0 +1,294 @@
+/* The net collector on the real kernel: a network namespace and a veth pair of the test's
+ * own, with documentation addresses (198.51.100.0/24 and 2001:db8::/32: 192.0.2.0/24 may be
+ * the host's own network), created before each test and removed after it. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include "harness.h"
+
+#define TT (char *)tt_bin()
+#define TG(name) (char *)target(name)
+#define NS "tt-net-test"
+#define HOST_DEV "ttn0"
+#define NS_DEV "ttn1"
+#define HOST4 "198.51.100.1"
+#define PEER4 "198.51.100.2"
+#define PEER6 "2001:db8:7474::2"
+
+static pid_t servers[2];
+
+static void sh(const char *cmd)
+{
+	int rc = system(cmd);
+
+	cr_assert(rc == 0, "'%s' failed (%d)", cmd, rc);
+}
+
+static void teardown(void)
+{
+	for (int i = 0; i < 2; i++)
+		if (servers[i] > 0)
+			kill_bg(servers[i]);
+	if (system("ip link del " HOST_DEV " 2>/dev/null; ip netns del " NS " 2>/dev/null")) {
+		/* nothing to remove */
+	}
+}
+
+/* The peer in its namespace, a server on 8080 (v4 and v6), no traffic but the test's:
+ * no IPv6 on the host side (no router or neighbour solicitations), a permanent neighbour
+ * entry (no ARP). */
+static void setup(void)
+{
+	tt_bin();	/* skips when not root */
+	teardown();
+	sh("ip netns add " NS " && ip link add " HOST_DEV " type veth peer name " NS_DEV
+	   " && ip link set " NS_DEV " netns " NS
+	   " && sysctl -qw net.ipv6.conf." HOST_DEV ".disable_ipv6=1"
+	   " && ip addr add " HOST4 "/24 dev " HOST_DEV " && ip link set " HOST_DEV " up"
+	   " && ip -n " NS " link set lo up"
+	   " && ip -n " NS " addr add " PEER4 "/24 dev " NS_DEV
+	   " && ip -n " NS " addr add " PEER6 "/64 dev " NS_DEV " nodad"
+	   " && ip -n " NS " link set " NS_DEV " up"
+	   " && ip neigh replace " PEER4 " dev " HOST_DEV " nud permanent lladdr"
+	   " $(ip -n " NS " -br link show " NS_DEV " | awk '{print $3}')");
+	servers[0] = spawn_bg((char *[]){ "/usr/sbin/ip", "netns", "exec", NS, TG("tcp"),
+					  "serve", PEER4, "8080", NULL });
+	servers[1] = spawn_bg((char *[]){ "/usr/sbin/ip", "netns", "exec", NS, TG("tcp"),
+					  "serve", PEER6, "8080", NULL });
+	/* the servers listen once ss in the namespace says so */
+	for (int i = 0; i < 100; i++) {
+		if (!system("ip netns exec " NS " ss -ltnH | grep -q '" PEER4 ":8080'") &&
+		    !system("ip netns exec " NS " ss -ltnH | grep -q '" PEER6 "\\]:8080'"))
+			return;
+		usleep(20000);
+	}
+	cr_assert_fail("the test servers did not start");
+}
+
+TestSuite(net, .init = setup, .fini = teardown);
+
+static const struct json_value *series_where(const struct json_value *root, const char *metric,
+					     const char *key, const char *value)
+{
+	return find_series(root, metric, key, value);
+}
+
+static uint64_t counter_of(const struct json_value *root, const char *metric, const char *remote,
+			   const char *label, const char *value)
+{
+	const struct json_value *all = json_get(root, "series");
+
+	for (size_t i = 0; i < json_array_len(all); i++) {
+		const struct json_value *s = json_array_at(all, i);
+		const struct json_value *l = json_get(s, "labels");
+		const struct json_value *r = json_get(l, "remote");
+		const struct json_value *x = label ? json_get(l, label) : NULL;
+
+		if (strcmp(json_as_string(json_get(s, "metric"), NULL), metric) || !r ||
+		    strcmp(json_as_string(r, NULL), remote))
+			continue;
+		if (label && (!x || strcmp(json_as_string(x, NULL), value)))
+			continue;
+		return json_u64_at(s, "value");
+	}
+	return 0;
+}
+
+/* The JSON after the traced command's own line ("refused N"). */
+static struct json_value *report_after(const struct run *r)
+{
+	const char *start = strstr(r->out, "{\n");
+	char err[128];
+	struct json_value *j;
+
+	cr_assert(start, "no JSON in:\n%s\n%s", r->out, r->err);
+	j = json_parse(start, strlen(start), err, sizeof(err));
+	cr_assert(j, "%s", err);
+	return j;
+}
+
+Test(net, connects_are_counted_exactly_per_remote)
+{
+	struct run r;
+	struct json_value *j;
+	const struct json_value *s;
+
+	run_cmd(&r, 60, (char *[]){ TT, "net", "--remote", "198.51.100.0/24", "--format", "json",
+				    "--", TG("tcp"), "connect", PEER4, "8080", "50", NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "refused 0"), "%s", r.out);
+	j = report_after(&r);
+	s = series_where(j, "net.tcp_connect", "remote", PEER4 ":8080");
+	cr_assert(s, "%s", r.out);
+	cr_assert_eq(json_u64_at(s, "count"), 50);
+	cr_assert_eq(counter_of(j, "net.tcp_opened", PEER4 ":8080", NULL, NULL), 50);
+	cr_assert_eq(counter_of(j, "net.tcp_closed", PEER4 ":8080", NULL, NULL), 50);
+	cr_assert_eq(json_u64_at(series_where(j, "net.tcp_lifetime", "remote", PEER4 ":8080"),
+				 "count"), 50);
+	json_free(j);
+	run_free(&r);
+	assert_no_leftovers("net");
+}
+
+Test(net, ipv6_remotes_in_their_notation)
+{
+	struct run r;
+	struct json_value *j;
+	const struct json_value *s;
+
+	/* IPv6 on the host end too (the other tests keep the link quiet without it) */
+	sh("sysctl -qw net.ipv6.conf." HOST_DEV ".disable_ipv6=0 && ip addr add "
+	   "2001:db8:7474::1/64 dev " HOST_DEV " nodad");
+	run_cmd(&r, 60, (char *[]){ TT, "net", "--remote", "2001:db8::/32", "--format", "json",
+				    "--", TG("tcp"), "connect", PEER6, "8080", "10", NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	j = report_after(&r);
+	s = series_where(j, "net.tcp_connect", "remote", "[" PEER6 "]:8080");
+	cr_assert(s, "%s", r.out);
+	cr_assert_eq(json_u64_at(s, "count"), 10);
+	json_free(j);
+	run_free(&r);
+}
+
+Test(net, a_closed_port_is_a_failed_connect_by_reset)
+{
+	struct run r;
+	struct json_value *j;
+
+	run_cmd(&r, 60, (char *[]){ TT, "net", "--format", "json", "--", TG("tcp"), "connect",
+				    PEER4, "9", "3", NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "refused 3"), "%s", r.out);
+	j = report_after(&r);
+	cr_assert_eq(counter_of(j, "net.tcp_connect_failed", PEER4 ":9", "reason", "reset"), 3);
+	cr_assert_eq(counter_of(j, "net.tcp_resets", PEER4 ":9", "direction", "received"), 3);
+	cr_assert_null(series_where(j, "net.tcp_connect", "remote", PEER4 ":9"),
+		       "no latency for a connect that failed");
+	json_free(j);
+	run_free(&r);
+}
+
+static uint64_t tx_packets(void)
+{
+	FILE *f = fopen("/sys/class/net/" HOST_DEV "/statistics/tx_packets", "r");
+	unsigned long long v = 0;
+
+	cr_assert(f);
+	cr_assert_eq(fscanf(f, "%llu", &v), 1);
+	fclose(f);
+	return v;
+}
+
+Test(net, tx_queue_counts_every_packet_of_the_device)
+{
+	struct bg b;
+	struct run r, send;
+	struct json_value *j;
+	const struct json_value *s;
+	uint64_t before, after;
+
+	bg_start(&b, (char *[]){ TT, "net", "--dev", HOST_DEV, "--format", "json", NULL });
+	bg_wait_for(&b, "Tracing", 30);
+	before = tx_packets();
+	run_cmd(&send, 60, (char *[]){ TG("tcp"), "send", PEER4, "8080", "4000000", NULL });
+	cr_assert_eq(send.status, 0, "%s", send.err);
+	after = tx_packets();
+	bg_finish(&b, SIGINT, 30, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	j = run_json(&r);
+	s = series_where(j, "net.tx_queue", "dev", HOST_DEV);
+	cr_assert(s, "%s", r.out);
+	cr_assert_gt(after - before, 10);
+	cr_assert_eq(json_u64_at(s, "count"), after - before,
+		     "every packet the device sent (tx_packets) was timed once");
+	json_free(j);
+	run_free(&r);
+	run_free(&send);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+Test(net, rtt_agrees_with_ss)
+{
+	/* Both ends on one CPU: on a veth the RTT is scheduling, steadier so. */
+	pid_t hold = spawn_bg((char *[]){ "/usr/bin/taskset", "-c", "0", TG("tcp"), "hold", PEER4,
+					  "8080", "4", NULL });
+	struct bg b;
+	struct run r;
+	struct json_value *j;
+	const struct json_value *s;
+	double ss_rtt[100], p50_ms;
+	int n = 0;
+
+	sh("for p in $(pgrep -f 'tcp serve " PEER4 "'); do taskset -pc 0 $p >/dev/null; done");
+	usleep(300000);
+	/* the connection is older than the trace: its RTT samples count all the same */
+	bg_start(&b, (char *[]){ TT, "net", "--remote", PEER4, "--format", "json", NULL });
+	bg_wait_for(&b, "Tracing", 30);
+	/* ss reads the same smoothed RTT (tcp_info): its median over the trace is the truth */
+	for (int i = 0; i < 40; i++) {
+		char line[256];
+		FILE *p = popen("ss -tinH dst " PEER4 " | grep -o ' rtt:[0-9.]*' | head -1", "r");
+
+		if (p && fgets(line, sizeof(line), p) && n < 100)
+			ss_rtt[n++] = strtod(strchr(line, ':') + 1, NULL);
+		if (p)
+			pclose(p);
+		usleep(50000);
+	}
+	bg_finish(&b, SIGINT, 30, &r);
+	waitpid(hold, NULL, 0);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_geq(n, 30, "ss saw the connection %d times", n);
+	qsort(ss_rtt, n, sizeof(ss_rtt[0]), cmp_double);
+	j = run_json(&r);
+	s = series_where(j, "net.tcp_rtt", "remote", PEER4 ":8080");
+	cr_assert(s, "%s", r.out);
+	cr_assert_gt(json_u64_at(s, "count"), 50, "a sample per ping");
+	p50_ms = quantile(s, "p50") / 1e6;
+	cr_assert(fabs(p50_ms - ss_rtt[n / 2]) <= 0.25 * ss_rtt[n / 2],
+		  "p50 RTT %.3f ms, ss's median %.3f ms (min %.3f, max %.3f, %d samples)", p50_ms,
+		  ss_rtt[n / 2], ss_rtt[0], ss_rtt[n - 1], n);
+	json_free(j);
+	run_free(&r);
+}
+
+Test(net, bad_input)
+{
+	struct {
+		char *argv[8];
+		int status;
+		const char *message;
+	} cases[] = {
+		{ { NULL, "net", "--dev", "nosuchdev0", NULL }, 1, "unknown network device" },
+		{ { NULL, "net", "--remote", "300.1.2.3", NULL }, 2, "invalid --remote '300.1.2.3'" },
+		{ { NULL, "net", "--remote", "198.51.100.0/33", NULL }, 2, "invalid prefix length" },
+		{ { NULL, "net", "--remote", "2001:db8::/129", NULL }, 2, "invalid prefix length" },
+		{ { NULL, "net", "--port", "70000", NULL }, 2, "--port needs a whole number" },
+		{ { NULL, "net", "--port", "0", NULL }, 2, "--port needs a whole number" },
+		{ { NULL, "net", "--format", "folded", NULL }, 2, "no stacks to fold" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct run r;
+
+		cases[i].argv[0] = TT;
+		run_cmd(&r, 30, cases[i].argv);
+		cr_assert_eq(r.status, cases[i].status, "%s %s: exit %d: %s", cases[i].argv[1],
+			     cases[i].argv[2], r.status, r.err);
+		cr_assert(strstr(r.err, cases[i].message), "expected '%s' in: %s",
+			  cases[i].message, r.err);
+		run_free(&r);
+	}
+	assert_no_leftovers("net bad input");
+}

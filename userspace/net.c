@@ -1,0 +1,617 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * net: where network time goes, from tracepoints only: TCP connect latency and failures,
+ * the kernel's smoothed RTT, connection lifetimes and bytes, transmit queueing per device,
+ * retransmits, resets, and drops with the kernel's reasons.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "collectors.h"
+#include "duration.h"
+#include "histogram.h"
+#include "model.h"
+#include "msg.h"
+#include "net.h"
+#include "net.skel.h"
+#include "options.h"
+#include "reporter.h"
+#include "session.h"
+#include "slots.h"
+
+/* Histograms and counters by key: 4,096 x 8,224 bytes = 32 MiB of map memory. */
+#define MAX_SLOTS	4096
+/* Packet state older than this was never transmitted (dropped in a qdisc, or sent on a path
+ * without net_dev_xmit): it is removed and counted as aged out. */
+#define SKB_MAX_AGE_NS	1000000000ull
+
+struct net_ctx {
+	struct common_opts c;
+	uint16_t port;
+	const char *remote_arg;
+	int family;
+	uint8_t addr[16];
+	uint32_t prefix;
+	const char *dev;
+	uint32_t ifindex, netns;
+
+	struct net_bpf *skel;
+	struct bpf_link **links;
+	size_t nlinks;
+	const struct hist *hists;
+	size_t hists_len;
+	struct hist *prev;		/* per slot, at the previous interval report */
+	uint64_t *prev_values;
+	uint64_t prev_counts[NET_CNT_MAX];
+	uint64_t aged_out, prev_aged_out;
+	unsigned periodic_calls;
+	struct btf *vmlinux_btf;	/* for the names of drop reasons */
+
+	struct session sess;
+	struct reporter rep;
+};
+
+enum { OPT_PORT = 4000, OPT_REMOTE, OPT_DEV, OPT_TOP };
+
+static const struct option net_long[] = {
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "remote", required_argument, NULL, OPT_REMOTE },
+	{ "dev", required_argument, NULL, OPT_DEV },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct cmd_usage net_usage = {
+	.synopsis = "net [options] [-- COMMAND [ARGS...]]",
+	.doc =
+	"Network timing from tracepoints (no kprobes, no fentry), per remote endpoint:\n"
+	"  net.tcp_connect     active opens, SYN sent to established; failures by reason\n"
+	"  net.tcp_rtt         the kernel's smoothed RTT, at every tcp_probe\n"
+	"  net.tcp_lifetime    established to closed, with the bytes of each connection\n"
+	"  net.tx_queue        per packet, queued to handed to the driver, per device\n"
+	"and counters of retransmits, resets sent and received, connections opened and\n"
+	"closed, and packets dropped, by the kernel's reason. The text report leads with a\n"
+	"table per remote: connects, connect p50/p99, RTT p50/p99, retransmits.\n"
+	"\n"
+	"Options:\n"
+	"      --port N              only connections with local or remote port N\n"
+	"      --remote ADDR[/LEN]   only connections to this address or prefix (IPv4, IPv6)\n"
+	"      --dev IFNAME          only packets on this device (net.tx_queue)\n"
+	"      --top N               the N keys with the most time per metric (default 15)\n"
+	"With -p or a command, connections opened by that process are traced.\n"
+	"\n"
+	"Examples:\n"
+	"  tailtrace net -d 10s                        every connection for 10 s\n"
+	"  tailtrace net --remote 192.0.2.0/24 -i 1s   a subnet, a report a second\n"
+	"  tailtrace net --port 443 -- curl -s https://example.org/\n"
+	"  tailtrace net --dev eth0 -d 5s              transmit queueing on eth0\n",
+};
+
+static int parse_remote(struct net_ctx *ctx, const char *arg)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	unsigned long prefix;
+
+	if (strlen(arg) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, arg);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = 0;
+	if (inet_pton(AF_INET, buf, ctx->addr) == 1)
+		ctx->family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, ctx->addr) == 1)
+		ctx->family = AF_INET6;
+	else
+		goto bad;
+	ctx->prefix = ctx->family == AF_INET ? 32 : 128;
+	if (slash) {
+		errno = 0;
+		prefix = strtoul(slash, &end, 10);
+		if (!*slash || *end || errno || prefix > ctx->prefix) {
+			usage_error("invalid prefix length '/%s' in --remote: use 0 to %u for an %s "
+				    "address", slash, ctx->prefix,
+				    ctx->family == AF_INET ? "IPv4" : "IPv6");
+			return -EINVAL;
+		}
+		ctx->prefix = (uint32_t)prefix;
+	}
+	ctx->remote_arg = arg;
+	return 0;
+bad:
+	usage_error("invalid --remote '%s': give an IPv4 or IPv6 address, optionally with a "
+		    "prefix length, e.g. 192.0.2.0/24 or 2001:db8::/32", arg);
+	return -EINVAL;
+}
+
+static int net_opt(int key, const char *arg, void *data)
+{
+	struct net_ctx *ctx = data;
+	uint64_t v;
+
+	switch (key) {
+	case OPT_PORT:
+		if (opt_uint("--port", arg, 1, 65535, &v))
+			return -EINVAL;
+		ctx->port = (uint16_t)v;
+		return 0;
+	case OPT_REMOTE:
+		return parse_remote(ctx, arg);
+	case OPT_DEV:
+		ctx->dev = arg;
+		return 0;
+	case OPT_TOP:
+		if (opt_uint("--top", arg, 1, UINT32_MAX, &v))
+			return -EINVAL;
+		ctx->rep.text.top = (uint32_t)v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* --dev names a device of tailtrace's own network namespace. */
+static int resolve_dev(struct net_ctx *ctx)
+{
+	struct stat st;
+
+	ctx->ifindex = if_nametoindex(ctx->dev);
+	if (!ctx->ifindex) {
+		msg_error("unknown network device '%s': see 'ip link' for the devices of this "
+			  "network namespace", ctx->dev);
+		return 1;
+	}
+	if (stat("/proc/self/ns/net", &st)) {
+		msg_error("cannot read this network namespace: %s", strerror(errno));
+		return 1;
+	}
+	ctx->netns = (uint32_t)st.st_ino;
+	return 0;
+}
+
+static void detach_all(struct net_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->nlinks; i++)
+		bpf_link__destroy(ctx->links[i]);
+	ctx->nlinks = 0;
+	net_bpf__destroy(ctx->skel);
+	ctx->skel = NULL;
+}
+
+static int load_and_attach(struct net_ctx *ctx)
+{
+	struct bpf_program *prog;
+	int err;
+
+	ctx->skel = net_bpf__open();
+	if (!ctx->skel) {
+		msg_error("cannot open the BPF object: %s", strerror(errno));
+		return 1;
+	}
+	ctx->skel->rodata->max_slots = MAX_SLOTS;
+	ctx->skel->rodata->filter_tgid = ctx->sess.pid;
+	ctx->skel->rodata->filter_port = ctx->port;
+	ctx->skel->rodata->filter_family = (uint16_t)ctx->family;
+	memcpy((void *)ctx->skel->rodata->filter_addr, ctx->addr, sizeof(ctx->addr));
+	ctx->skel->rodata->filter_prefix = ctx->prefix;
+	ctx->skel->rodata->filter_ifindex = ctx->ifindex;
+	ctx->skel->rodata->filter_netns = ctx->netns;
+	bpf_map__set_max_entries(ctx->skel->maps.slots, MAX_SLOTS);
+	bpf_map__set_max_entries(ctx->skel->maps.hists, MAX_SLOTS);
+	bpf_map__set_max_entries(ctx->skel->maps.values, MAX_SLOTS);
+	err = net_bpf__load(ctx->skel);
+	if (err) {
+		msg_error("cannot load the BPF programs: %s (run with -vv for the verifier's log)",
+			  strerror(-err));
+		return 1;
+	}
+	ctx->links = calloc(16, sizeof(*ctx->links));
+	if (!ctx->links)
+		return 1;
+	bpf_object__for_each_program(prog, ctx->skel->obj) {
+		ctx->links[ctx->nlinks] = bpf_program__attach(prog);
+		if (!ctx->links[ctx->nlinks]) {
+			msg_error("cannot attach %s: %s", bpf_program__section_name(prog),
+				  strerror(errno));
+			return 1;
+		}
+		ctx->nlinks++;
+	}
+	msg_verbose("attached %zu tp_btf programs; %u slots of %zu bytes", ctx->nlinks,
+		    MAX_SLOTS, sizeof(struct hist));
+	ctx->hists_len = MAX_SLOTS * sizeof(struct hist);
+	ctx->hists = mmap(NULL, ctx->hists_len, PROT_READ, MAP_SHARED,
+			  bpf_map__fd(ctx->skel->maps.hists), 0);
+	if (ctx->hists == MAP_FAILED) {
+		ctx->hists = NULL;
+		msg_error("cannot map the histograms: %s", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+/* Packets queued but never seen again leave their state behind: sweep it once a second. */
+static void net_periodic(void *data)
+{
+	struct net_ctx *ctx = data;
+	int fd = bpf_map__fd(ctx->skel->maps.skbs);
+	uint64_t now = mono_now_ns(), key, next, stale[256];
+	size_t nstale = 0;
+	struct skb_state st;
+	bool first = true;
+
+	if (++ctx->periodic_calls % 50)
+		return;
+	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+		first = false;
+		key = next;
+		if (!bpf_map_lookup_elem(fd, &key, &st) && now > st.ts &&
+		    now - st.ts > SKB_MAX_AGE_NS && nstale < sizeof(stale) / sizeof(stale[0]))
+			stale[nstale++] = key;
+	}
+	for (size_t i = 0; i < nstale; i++)
+		if (!bpf_map_delete_elem(fd, &stale[i]))
+			ctx->aged_out++;
+}
+
+static const struct {
+	const char *metric, *label, *value;
+} kinds[NET_KINDS] = {
+	[NET_CONNECT] = { "net.tcp_connect" },
+	[NET_RTT] = { "net.tcp_rtt" },
+	[NET_TX_QUEUE] = { "net.tx_queue" },
+	[NET_LIFETIME] = { "net.tcp_lifetime" },
+	[NET_CONNECT_RESET] = { "net.tcp_connect_failed", "reason", "reset" },
+	[NET_CONNECT_CLOSED] = { "net.tcp_connect_failed", "reason", "timeout_or_closed" },
+	[NET_RETRANSMITS] = { "net.tcp_retransmits" },
+	[NET_RESETS_SENT] = { "net.tcp_resets", "direction", "sent" },
+	[NET_RESETS_RECEIVED] = { "net.tcp_resets", "direction", "received" },
+	[NET_OPENED] = { "net.tcp_opened" },
+	[NET_CLOSED] = { "net.tcp_closed" },
+	[NET_BYTES_SENT] = { "net.tcp_bytes", "direction", "sent" },
+	[NET_BYTES_RECEIVED] = { "net.tcp_bytes", "direction", "received" },
+};
+
+/* "192.0.2.1:80", "[2001:db8::1]:443" */
+static const char *remote_name(const struct net_key *k, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(k->family == AF_INET6 ? AF_INET6 : AF_INET, k->addr, a, sizeof(a)))
+		snprintf(a, sizeof(a), "?");
+	snprintf(buf, len, k->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, k->port);
+	return buf;
+}
+
+static int add_labels(struct series *se, const struct net_key *k)
+{
+	char buf[64];
+
+	if (k->kind == NET_TX_QUEUE) {
+		if (!if_indextoname(k->ifindex, buf))
+			snprintf(buf, sizeof(buf), "ifindex %u", k->ifindex);
+		if (series_add_label(se, "dev", buf))
+			return -ENOMEM;
+	} else if (series_add_label(se, "remote", remote_name(k, buf, sizeof(buf)))) {
+		return -ENOMEM;
+	}
+	if (kinds[k->kind].label && series_add_label(se, kinds[k->kind].label, kinds[k->kind].value))
+		return -ENOMEM;
+	return 0;
+}
+
+struct walk {
+	struct net_ctx *ctx;
+	struct snapshot *s;
+	uint32_t kind;
+	bool delta;
+};
+
+static int add_slot(void *data, const void *key, uint32_t slot)
+{
+	struct walk *w = data;
+	const struct net_key *k = key;
+	struct series *se;
+	int err = 0;
+
+	if (k->kind != w->kind || k->kind >= NET_KINDS)
+		return 0;
+	if (k->kind < NET_HIST_KINDS) {
+		struct hist *d = malloc(sizeof(*d));
+
+		if (!d)
+			return -ENOMEM;
+		if (w->delta) {
+			hist_delta(d, &w->ctx->hists[slot], &w->ctx->prev[slot]);
+			memcpy(&w->ctx->prev[slot], &w->ctx->hists[slot], sizeof(*d));
+		} else {
+			memcpy(d, &w->ctx->hists[slot], sizeof(*d));
+		}
+		if (d->count)
+			err = snapshot_add_hist(w->s, kinds[k->kind].metric, "ns", d, &se) ||
+			      add_labels(se, k);
+		free(d);
+	} else {
+		__u64 v = 0;
+
+		bpf_map_lookup_elem(bpf_map__fd(w->ctx->skel->maps.values), &slot, &v);
+		if (w->delta) {
+			uint64_t cur = v;
+
+			v -= w->ctx->prev_values[slot];
+			w->ctx->prev_values[slot] = cur;
+		}
+		if (v)
+			err = snapshot_add_counter(w->s, kinds[k->kind].metric,
+						   k->kind >= NET_BYTES_SENT ? "bytes" : "count", v,
+						   &se) ||
+			      add_labels(se, k);
+	}
+	return err ? -ENOMEM : 0;
+}
+
+/* "SKB_DROP_REASON_NO_SOCKET" -> "no_socket", from the kernel's own BTF. */
+static const char *drop_reason_name(struct net_ctx *ctx, uint32_t reason, char *buf, size_t len)
+{
+	const struct btf_type *t;
+	int id;
+
+	snprintf(buf, len, "%u", reason);
+	if (!ctx->vmlinux_btf)
+		ctx->vmlinux_btf = btf__load_vmlinux_btf();
+	if (!ctx->vmlinux_btf)
+		return buf;
+	id = btf__find_by_name_kind(ctx->vmlinux_btf, "skb_drop_reason", BTF_KIND_ENUM);
+	if (id < 0)
+		return buf;
+	t = btf__type_by_id(ctx->vmlinux_btf, id);
+	for (int i = 0; i < btf_vlen(t); i++) {
+		const struct btf_enum *e = btf_enum(t) + i;
+		const char *name = btf__name_by_offset(ctx->vmlinux_btf, e->name_off);
+		size_t k = 0;
+
+		if ((uint32_t)e->val != reason || !name)
+			continue;
+		if (!strncmp(name, "SKB_DROP_REASON_", 16))
+			name += 16;
+		for (; name[k] && k < len - 1; k++)
+			buf[k] = (char)(name[k] >= 'A' && name[k] <= 'Z' ? name[k] + 32 : name[k]);
+		buf[k] = 0;
+		break;
+	}
+	return buf;
+}
+
+static int add_drop_reasons(struct net_ctx *ctx, struct snapshot *s)
+{
+	int fd = bpf_map__fd(ctx->skel->maps.drop_reasons);
+	__u32 key, next;
+	bool first = true;
+
+	/* Drops are counted whole-run; intervals carry them through the global counter. */
+	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+		char name[64];
+		struct series *se;
+		__u64 v;
+
+		first = false;
+		key = next;
+		if (bpf_map_lookup_elem(fd, &key, &v))
+			continue;
+		if (snapshot_add_counter(s, "net.drops", "count", v, &se) ||
+		    series_add_label(se, "reason", drop_reason_name(ctx, key, name, sizeof(name))))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void read_counts(struct net_ctx *ctx, uint64_t out[NET_CNT_MAX])
+{
+	int n = libbpf_num_possible_cpus();
+	uint64_t *vals = calloc(n > 0 ? n : 1, sizeof(*vals));
+
+	memset(out, 0, NET_CNT_MAX * sizeof(*out));
+	for (__u32 k = 0; vals && k < NET_CNT_MAX; k++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(ctx->skel->maps.counts), &k, vals))
+			continue;
+		for (int c = 0; c < n; c++)
+			out[k] += vals[c];
+	}
+	free(vals);
+}
+
+static int net_build(void *data, struct snapshot *s, bool delta)
+{
+	struct net_ctx *ctx = data;
+	uint64_t cnt[NET_CNT_MAX], d[NET_CNT_MAX];
+	int err = 0;
+
+	for (uint32_t kind = 0; kind < NET_KINDS && !err; kind++) {
+		struct walk w = { ctx, s, kind, delta };
+
+		err = slots_for_each(bpf_map__fd(ctx->skel->maps.slots), sizeof(struct net_key),
+				     MAX_SLOTS, add_slot, &w);
+	}
+	if (err)
+		return err;
+	read_counts(ctx, cnt);
+	for (int i = 0; i < NET_CNT_MAX; i++)
+		d[i] = cnt[i] - (delta ? ctx->prev_counts[i] : 0);
+	if (snapshot_add_counter(s, "net.drops_total", "count", d[NET_CNT_DROPS], NULL) ||
+	    (!delta && add_drop_reasons(ctx, s)) ||
+	    snapshot_add_drop(s, "map_full", d[NET_DROP_SLOTS] + d[NET_DROP_SOCKS] +
+				  d[NET_DROP_SKBS]) ||
+	    snapshot_add_drop(s, "aged_out", ctx->aged_out - (delta ? ctx->prev_aged_out : 0)))
+		return -ENOMEM;
+	if (delta) {
+		memcpy(ctx->prev_counts, cnt, sizeof(cnt));
+		ctx->prev_aged_out = ctx->aged_out;
+	}
+	return 0;
+}
+
+static const struct series *find(const struct snapshot *s, const char *metric,
+				 const char *remote, const char *label, const char *value)
+{
+	for (size_t i = 0; i < s->nseries; i++) {
+		const struct series *se = &s->series[i];
+		const char *r = labels_get(&se->labels, "remote");
+		const char *l = label ? labels_get(&se->labels, label) : NULL;
+
+		if (!strcmp(se->metric, metric) && r && !strcmp(r, remote) &&
+		    (!label || (l && !strcmp(l, value))))
+			return se;
+	}
+	return NULL;
+}
+
+/* The table a person reads first: one row per remote endpoint. */
+static void net_header(void *data, FILE *f, const struct snapshot *s)
+{
+	const char **seen = calloc(s->nseries, sizeof(*seen));
+	size_t nseen = 0;
+
+	(void)data;
+	if (!seen)
+		return;
+	for (size_t i = 0; i < s->nseries; i++) {
+		const char *r = labels_get(&s->series[i].labels, "remote");
+		bool dup = !r;
+
+		for (size_t j = 0; r && j < nseen; j++)
+			dup |= !strcmp(seen[j], r);
+		if (!dup)
+			seen[nseen++] = r;
+	}
+	if (nseen)
+		fprintf(f, "%-40s %8s %7s %9s %9s %9s %9s %7s\n", "REMOTE", "CONNECTS", "FAILED",
+			"CONN P50", "CONN P99", "RTT P50", "RTT P99", "RETRANS");
+	for (size_t i = 0; i < nseen; i++) {
+		const struct series *c = find(s, "net.tcp_connect", seen[i], NULL, NULL);
+		const struct series *rtt = find(s, "net.tcp_rtt", seen[i], NULL, NULL);
+		const struct series *fr = find(s, "net.tcp_connect_failed", seen[i], "reason",
+					       "reset");
+		const struct series *fc = find(s, "net.tcp_connect_failed", seen[i], "reason",
+					       "timeout_or_closed");
+		const struct series *re = find(s, "net.tcp_retransmits", seen[i], NULL, NULL);
+		char b[4][32];
+
+		fprintf(f, "%-40s %8llu %7llu %9s %9s %9s %9s %7llu\n", seen[i],
+			(unsigned long long)(c ? c->hist->count : 0),
+			(unsigned long long)((fr ? fr->value : 0) + (fc ? fc->value : 0)),
+			c ? duration_format(hist_quantile(c->hist, 0.5), b[0], 32) : "-",
+			c ? duration_format(hist_quantile(c->hist, 0.99), b[1], 32) : "-",
+			rtt ? duration_format(hist_quantile(rtt->hist, 0.5), b[2], 32) : "-",
+			rtt ? duration_format(hist_quantile(rtt->hist, 0.99), b[3], 32) : "-",
+			(unsigned long long)(re ? re->value : 0));
+	}
+	if (nseen)
+		fprintf(f, "\n");
+	free(seen);
+}
+
+static void net_cleanup(struct net_ctx *ctx)
+{
+	if (ctx->hists)
+		munmap((void *)ctx->hists, ctx->hists_len);
+	detach_all(ctx);
+	free(ctx->links);
+	reporter_free(&ctx->rep);
+	session_close(&ctx->sess);
+	btf__free(ctx->vmlinux_btf);
+	free(ctx->prev);
+	free(ctx->prev_values);
+	free(ctx->c.args);
+}
+
+int cmd_net(int argc, char **argv)
+{
+	struct net_ctx ctx = { 0 };
+	int ret = 1, err;
+
+	ctx.rep.text.top = 15;
+	switch (common_opts_parse(argc, argv, net_long, "", net_opt, &ctx, &net_usage, &ctx.c)) {
+	case OPTS_HELP:
+		free(ctx.c.args);
+		return 0;
+	case OPTS_USAGE:
+		free(ctx.c.args);
+		return 2;
+	case OPTS_OK:
+		break;
+	}
+	if (ctx.c.nargs) {
+		usage_error("unexpected argument '%s' (a command to run goes after '--')",
+			    ctx.c.args[0]);
+		ret = 2;
+		goto out;
+	}
+	if (ctx.c.format == FORMAT_FOLDED) {
+		usage_error("net has no stacks to fold: use text, json or ndjson");
+		ret = 2;
+		goto out;
+	}
+	if (ctx.c.pid && kill(ctx.c.pid, 0) && errno == ESRCH) {
+		msg_error("no process with pid %d: check the pid (ps -e)", ctx.c.pid);
+		goto out;
+	}
+	if (ctx.c.command) {
+		char path[PATH_MAX];
+
+		err = session_find_command(ctx.c.command[0], path, sizeof(path));
+		if (err) {
+			msg_error("cannot execute '%s': %s", ctx.c.command[0],
+				  err == -ENOENT && !strchr(ctx.c.command[0], '/') ?
+				  "command not found in $PATH" : strerror(-err));
+			goto out;
+		}
+	}
+	if (ctx.dev && resolve_dev(&ctx))
+		goto out;
+	if (session_check_env())
+		goto out;
+	ctx.rep.c = &ctx.c;
+	ctx.rep.sess = &ctx.sess;
+	ctx.rep.command = "net";
+	ctx.rep.sampling = 1;
+	ctx.rep.text.histograms = 3;
+	ctx.rep.text.count_name = "COUNT";
+	ctx.rep.build = net_build;
+	ctx.rep.text_header = net_header;
+	ctx.rep.ctx = &ctx;
+	if (reporter_init(&ctx.rep))
+		goto out;
+	msg_setup_libbpf();
+	if (session_open(&ctx.sess, &ctx.c))
+		goto out;
+	if (load_and_attach(&ctx))
+		goto out;
+	ctx.prev = calloc(MAX_SLOTS, sizeof(*ctx.prev));
+	ctx.prev_values = calloc(MAX_SLOTS, sizeof(*ctx.prev_values));
+	if (!ctx.prev || !ctx.prev_values)
+		goto out;
+	session_set_periodic(&ctx.sess, net_periodic, &ctx);
+	if (session_release(&ctx.sess))
+		goto out;
+	msg_info("Tracing TCP and packets%s. %s",
+		 ctx.sess.pid || ctx.port || ctx.remote_arg || ctx.dev ? " (filtered in the kernel)" :
+									  "",
+		 ctx.c.command ? "Ends when the command exits or on Ctrl-C." : "Hit Ctrl-C to end.");
+	err = session_run(&ctx.sess, reporter_tick, &ctx.rep);
+	if (ctx.sess.end == END_TARGET && !ctx.c.command)
+		msg_info("Process %d exited.", ctx.c.pid);
+	ret = err ? 1 : session_exit_code(&ctx.sess);
+out:
+	net_cleanup(&ctx);
+	return ret;
+}
