@@ -56,6 +56,14 @@ struct {
 	__type(value, struct skb_state);
 } skbs SEC(".maps");
 
+/* Received TCP/UDP packets not yet copied to their application. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);		/* struct sk_buff * */
+	__type(value, struct skb_state);
+} rx_skbs SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);		/* set by userspace to max_slots */
@@ -330,6 +338,90 @@ static __always_inline int on_dev_xmit(const struct sk_buff *skb, int rc)
 	return 0;
 }
 
+#define ETH_P_IP	0x0800
+#define ETH_P_IPV6	0x86DD
+#define IPPROTO_UDP	17
+
+/* A received packet of TCP or UDP (for --port, to or from that port): its arrival time. */
+static __always_inline int on_receive(const struct sk_buff *skb)
+{
+	const struct net_device *dev = BPF_CORE_READ(skb, dev);
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header), proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	struct skb_state st = { .ts = bpf_ktime_get_ns() };
+	__u64 key = (__u64)skb;
+	__u32 th;
+	__u8 l4;
+
+	if (!dev || !dev_match(dev))
+		return 0;
+	__u32 ip_end;	/* offset of the end of the IP packet */
+	__be16 len;
+
+	if (proto == ETH_P_IP) {
+		__u8 vihl;
+
+		if (bpf_probe_read_kernel(&vihl, 1, head + nh) ||
+		    bpf_probe_read_kernel(&l4, 1, head + nh + offsetof(struct iphdr, protocol)) ||
+		    bpf_probe_read_kernel(&len, 2, head + nh + offsetof(struct iphdr, tot_len)))
+			return 0;
+		th = nh + (vihl & 0xf) * 4;
+		ip_end = nh + bpf_ntohs(len);
+	} else if (proto == ETH_P_IPV6) {
+		if (bpf_probe_read_kernel(&l4, 1, head + nh + offsetof(struct ipv6hdr, nexthdr)) ||
+		    bpf_probe_read_kernel(&len, 2, head + nh + offsetof(struct ipv6hdr, payload_len)))
+			return 0;
+		th = nh + sizeof(struct ipv6hdr);
+		ip_end = th + bpf_ntohs(len);
+	} else {
+		return 0;
+	}
+	if (l4 == IPPROTO_TCP) {
+		__u8 doff;
+
+		/* a segment without data (an ACK) is never copied to anyone: not waited for */
+		if (bpf_probe_read_kernel(&doff, 1, head + th + 12) ||
+		    ip_end <= th + (doff >> 4) * 4)
+			return 0;
+	} else if (l4 != IPPROTO_UDP) {
+		return 0;
+	}
+	if (filter_port) {
+		__be16 ports[2];
+
+		if (bpf_probe_read_kernel(ports, sizeof(ports), head + th) ||
+		    (bpf_ntohs(ports[0]) != filter_port && bpf_ntohs(ports[1]) != filter_port))
+			return 0;
+	}
+	st.ifindex = BPF_CORE_READ(dev, ifindex);
+	if (bpf_map_update_elem(&rx_skbs, &key, &st, BPF_ANY))
+		count(NET_DROP_SKBS);
+	return 0;
+}
+
+/* The application copies the data of a received packet: the wait is over. Keyed by the
+ * local port and the reader. */
+static __always_inline int on_copy(const struct sk_buff *skb)
+{
+	__u64 key = (__u64)skb, now = bpf_ktime_get_ns();
+	struct skb_state *st = bpf_map_lookup_elem(&rx_skbs, &key);
+	const struct sock *sk;
+	struct net_key k = {};
+
+	if (!st)
+		return 0;
+	if (!filter_tgid || bpf_get_current_pid_tgid() >> 32 == filter_tgid) {
+		sk = BPF_CORE_READ(skb, sk);
+		k.kind = NET_RX_TO_USER;
+		k.port = sk ? BPF_CORE_READ(sk, __sk_common.skc_num) : 0;
+		bpf_get_current_comm(k.comm, sizeof(k.comm));
+		if (now > st->ts)
+			hist_add_key(&k, now - st->ts);
+	}
+	bpf_map_delete_elem(&rx_skbs, &key);
+	return 0;
+}
+
 static __always_inline int on_kfree_skb(__u32 reason)
 {
 	__u64 *v, one = 1;
@@ -386,6 +478,18 @@ SEC("tp_btf/net_dev_xmit")
 int BPF_PROG(tt_net_xmit, struct sk_buff *skb, int rc)
 {
 	return on_dev_xmit(skb, rc);
+}
+
+SEC("tp_btf/netif_receive_skb")
+int BPF_PROG(tt_net_rx, struct sk_buff *skb)
+{
+	return on_receive(skb);
+}
+
+SEC("tp_btf/skb_copy_datagram_iovec")
+int BPF_PROG(tt_net_copy, const struct sk_buff *skb, int len)
+{
+	return on_copy(skb);
 }
 
 SEC("tp_btf/kfree_skb")

@@ -10,6 +10,7 @@ enum net_kind {
 	NET_RTT,		/* the kernel's smoothed RTT, per tcp_probe (ns) */
 	NET_TX_QUEUE,		/* net_dev_queue to net_dev_xmit, per device (ns) */
 	NET_LIFETIME,		/* ESTABLISHED to CLOSE (ns) */
+	NET_RX_TO_USER,		/* per packet, received to copied to the application (ns) */
 	NET_HIST_KINDS,
 	/* counters, per remote */
 	NET_CONNECT_RESET = NET_HIST_KINDS,	/* failed connect: reset by the peer */
@@ -24,14 +25,16 @@ enum net_kind {
 	NET_KINDS,
 };
 
-/* The key of a histogram or counter: a remote endpoint, or a device for NET_TX_QUEUE. */
+/* The key of a histogram or counter: a remote endpoint; a device for NET_TX_QUEUE; a local
+ * port and the reading process's name for NET_RX_TO_USER. */
 struct net_key {
 	__u32 kind;
 	__u16 family;		/* AF_INET, AF_INET6; 0 for a device */
-	__u16 port;		/* remote port, host order */
+	__u16 port;		/* remote port, host order (local port for NET_RX_TO_USER) */
 	__u8 addr[16];		/* remote address (IPv4 in the first 4 bytes) */
 	__u32 ifindex;
 	__u32 pad;
+	char comm[NET_COMM_LEN];
 };
 
 /* Global counters (per-CPU array). */

@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "array.h"
 #include "collectors.h"
 #include "duration.h"
 #include "histogram.h"
@@ -80,6 +81,8 @@ static const struct cmd_usage net_usage = {
 	"  net.tcp_rtt         the kernel's smoothed RTT, at every tcp_probe\n"
 	"  net.tcp_lifetime    established to closed, with the bytes of each connection\n"
 	"  net.tx_queue        per packet, queued to handed to the driver, per device\n"
+	"  net.rx_to_user      per TCP/UDP packet, received to copied to the application,\n"
+	"                      per local port and reading process\n"
 	"and counters of retransmits, resets sent and received, connections opened and\n"
 	"closed, and packets dropped, by the kernel's reason. The text report leads with a\n"
 	"table per remote: connects, connect p50/p99, RTT p50/p99, retransmits.\n"
@@ -87,7 +90,7 @@ static const struct cmd_usage net_usage = {
 	"Options:\n"
 	"      --port N              only connections with local or remote port N\n"
 	"      --remote ADDR[/LEN]   only connections to this address or prefix (IPv4, IPv6)\n"
-	"      --dev IFNAME          only packets on this device (net.tx_queue)\n"
+	"      --dev IFNAME          only packets on this device (tx_queue, rx_to_user)\n"
 	"      --top N               the N keys with the most time per metric (default 15)\n"
 	"With -p or a command, connections opened by that process are traced.\n"
 	"\n"
@@ -241,27 +244,37 @@ static int load_and_attach(struct net_ctx *ctx)
 }
 
 /* Packets queued but never seen again leave their state behind: sweep it once a second. */
-static void net_periodic(void *data)
+static void sweep(struct net_ctx *ctx, int fd)
 {
-	struct net_ctx *ctx = data;
-	int fd = bpf_map__fd(ctx->skel->maps.skbs);
-	uint64_t now = mono_now_ns(), key, next, stale[256];
-	size_t nstale = 0;
+	uint64_t now = mono_now_ns(), key, next, *stale = NULL;
+	size_t nstale = 0, cap = 0;
 	struct skb_state st;
 	bool first = true;
 
-	if (++ctx->periodic_calls % 50)
-		return;
 	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
 		first = false;
 		key = next;
 		if (!bpf_map_lookup_elem(fd, &key, &st) && now > st.ts &&
-		    now - st.ts > SKB_MAX_AGE_NS && nstale < sizeof(stale) / sizeof(stale[0]))
+		    now - st.ts > SKB_MAX_AGE_NS &&
+		    !array_grow((void **)&stale, nstale, &cap, sizeof(*stale)))
 			stale[nstale++] = key;
 	}
 	for (size_t i = 0; i < nstale; i++)
 		if (!bpf_map_delete_elem(fd, &stale[i]))
 			ctx->aged_out++;
+	free(stale);
+}
+
+/* Packets never seen again (dropped in a qdisc, data never read) leave their state behind:
+ * swept once a second. */
+static void net_periodic(void *data)
+{
+	struct net_ctx *ctx = data;
+
+	if (++ctx->periodic_calls % 50)
+		return;
+	sweep(ctx, bpf_map__fd(ctx->skel->maps.skbs));
+	sweep(ctx, bpf_map__fd(ctx->skel->maps.rx_skbs));
 }
 
 static const struct {
@@ -271,6 +284,7 @@ static const struct {
 	[NET_RTT] = { "net.tcp_rtt" },
 	[NET_TX_QUEUE] = { "net.tx_queue" },
 	[NET_LIFETIME] = { "net.tcp_lifetime" },
+	[NET_RX_TO_USER] = { "net.rx_to_user" },
 	[NET_CONNECT_RESET] = { "net.tcp_connect_failed", "reason", "reset" },
 	[NET_CONNECT_CLOSED] = { "net.tcp_connect_failed", "reason", "timeout_or_closed" },
 	[NET_RETRANSMITS] = { "net.tcp_retransmits" },
@@ -297,7 +311,15 @@ static int add_labels(struct series *se, const struct net_key *k)
 {
 	char buf[64];
 
-	if (k->kind == NET_TX_QUEUE) {
+	if (k->kind == NET_RX_TO_USER) {
+		char comm[NET_COMM_LEN + 1];
+
+		memcpy(comm, k->comm, NET_COMM_LEN);
+		comm[NET_COMM_LEN] = 0;
+		snprintf(buf, sizeof(buf), "%u", k->port);
+		if (series_add_label(se, "lport", buf) || series_add_label(se, "comm", comm))
+			return -ENOMEM;
+	} else if (k->kind == NET_TX_QUEUE) {
 		if (!if_indextoname(k->ifindex, buf))
 			snprintf(buf, sizeof(buf), "ifindex %u", k->ifindex);
 		if (series_add_label(se, "dev", buf))

@@ -263,6 +263,50 @@ Test(net, rtt_agrees_with_ss)
 	run_free(&r);
 }
 
+/* The p50 of the wait of received data for its reader, while `tcp hold` pings (a byte,
+ * then 10 ms of sleep) a server on port that sleeps delay_ms before each read. */
+static double rx_wait_p50_ms(const char *port, const char *delay_ms)
+{
+	pid_t server = spawn_bg((char *[]){ "/usr/sbin/ip", "netns", "exec", NS, TG("tcp"),
+					    "serve", PEER4, (char *)port, (char *)delay_ms, NULL });
+	struct bg b;
+	struct run r, hold;
+	struct json_value *j;
+	const struct json_value *s;
+	char cmd[128];
+	double p50;
+
+	snprintf(cmd, sizeof(cmd), "ip netns exec " NS " ss -ltnH | grep -q '" PEER4 ":%s'", port);
+	for (int i = 0; i < 100 && system(cmd); i++)
+		usleep(20000);
+	bg_start(&b, (char *[]){ TT, "net", "--port", (char *)port, "--format", "json", NULL });
+	bg_wait_for(&b, "Tracing", 30);
+	run_cmd(&hold, 30, (char *[]){ TG("tcp"), "hold", PEER4, (char *)port, "2", NULL });
+	cr_assert_eq(hold.status, 0, "%s", hold.err);
+	bg_finish(&b, SIGINT, 30, &r);
+	kill_bg(server);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	j = run_json(&r);
+	s = series_where(j, "net.rx_to_user", "lport", port);
+	cr_assert(s, "no rx_to_user for port %s:\n%s", port, r.out);
+	cr_assert_str_eq(json_as_string(json_get(json_get(s, "labels"), "comm"), NULL), "tcp");
+	cr_assert_gt(json_u64_at(s, "count"), 10);
+	p50 = quantile(s, "p50") / 1e6;
+	json_free(j);
+	run_free(&r);
+	run_free(&hold);
+	return p50;
+}
+
+Test(net, rx_to_user_grows_with_the_readers_delay)
+{
+	double fast = rx_wait_p50_ms("8082", "0"), slow = rx_wait_p50_ms("8083", "60");
+
+	/* the ping waits 60 ms less the client's 10 ms of sleep */
+	cr_assert(fabs(slow - 50) <= 0.2 * 50, "p50 %.2f ms with a 60 ms reader, expected 50", slow);
+	cr_assert_lt(fast, 5, "p50 %.3f ms with a reader that waits in read()", fast);
+}
+
 Test(net, bad_input)
 {
 	struct {

@@ -1,6 +1,6 @@
 /* tcp: small TCP client and server of known behaviour for the net tests (IPv4 and IPv6).
- *   tcp serve ADDR PORT          accept forever; read each connection to EOF, answer each
- *                                 read with one byte
+ *   tcp serve ADDR PORT [MS]     accept forever; read each connection to EOF, answer each
+ *                                 1-byte read with one byte; sleep MS before each read
  *   tcp connect ADDR PORT N      N connects, each closed at once; prints "refused K",
  *                                 then waits 0.2 s for the last closes
  *   tcp send ADDR PORT BYTES     one connection sending BYTES, then waits for the close
@@ -52,7 +52,7 @@ static int connect_to(const char *host, int port)
 	return fd;
 }
 
-static int serve(const char *host, int port)
+static int serve(const char *host, int port, long delay_ms)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = make_addr(host, port, &ss);
@@ -70,9 +70,13 @@ static int serve(const char *host, int port)
 
 		if (fd < 0)
 			continue;
-		while ((n = read(fd, buf, sizeof(buf))) > 0)
-			if (n == 1 && write(fd, buf, 1) != 1)
+		for (;;) {
+			if (delay_ms)
+				usleep(delay_ms * 1000);
+			n = read(fd, buf, sizeof(buf));
+			if (n <= 0 || (n == 1 && write(fd, buf, 1) != 1))
 				break;
+		}
 		close(fd);
 	}
 }
@@ -86,7 +90,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!strcmp(argv[1], "serve"))
-		return serve(argv[2], atoi(argv[3]));
+		return serve(argv[2], atoi(argv[3]), argc > 4 ? atol(argv[4]) : 0);
 	n = atol(argv[4]);
 	if (!strcmp(argv[1], "connect")) {
 		long refused = 0;
