@@ -56,6 +56,14 @@ struct {
 	__type(value, struct skb_state);
 } skbs SEC(".maps");
 
+/* SYNs seen arriving, by connection; LRU: a SYN that never becomes a connection ages out. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct syn_key);
+	__type(value, __u64);
+} syns SEC(".maps");
+
 /* Received TCP/UDP packets not yet copied to their application. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -109,13 +117,30 @@ static __always_inline void count(__u32 which)
 		*v += 1;
 }
 
-/* The remote endpoint of a socket as a key of kind. */
-static __always_inline void remote_key(const struct sock *sk, __u32 kind, struct net_key *k)
+/* The remote endpoint of a socket as a key of kind. The remote port is a service for a
+ * connection opened here, and an ephemeral port of the client's for one accepted here, which
+ * would make a key per connection: dropped then (0). */
+enum { OPEN_PASSIVE, OPEN_ACTIVE, OPEN_UNKNOWN };
+
+static __always_inline void remote_key_of(const struct sock *sk, __u32 kind, int open,
+					  struct net_key *k)
 {
+	__u64 skey = (__u64)sk;
+	struct sock_state *st;
+
 	__builtin_memset(k, 0, sizeof(*k));
 	k->kind = kind;
 	k->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	k->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (open == OPEN_UNKNOWN) {
+		st = bpf_map_lookup_elem(&socks, &skey);
+		/* older than the trace: the ephemeral side has the higher port, as a rule */
+		open = st ? (st->syn_sent ? OPEN_ACTIVE : OPEN_PASSIVE) :
+			    k->port > BPF_CORE_READ(sk, __sk_common.skc_num) ? OPEN_PASSIVE :
+									      OPEN_ACTIVE;
+	}
+	if (open == OPEN_PASSIVE)
+		k->port = 0;
 	if (k->family == AF_INET6) {
 		BPF_CORE_READ_INTO(&k->addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
 	} else {
@@ -124,6 +149,11 @@ static __always_inline void remote_key(const struct sock *sk, __u32 kind, struct
 
 		__builtin_memcpy(k->addr, &a, sizeof(a));
 	}
+}
+
+static __always_inline void remote_key(const struct sock *sk, __u32 kind, struct net_key *k)
+{
+	remote_key_of(sk, kind, OPEN_UNKNOWN, k);
 }
 
 static __always_inline bool addr_match(const struct net_key *k)
@@ -222,7 +252,9 @@ static __always_inline int on_set_state(const struct sock *sk, int old, int new)
 
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
-	remote_key(sk, NET_CONNECT, &k);
+	/* the event tells how it opened (at SYN_SENT the local port is not even chosen yet) */
+	remote_key_of(sk, NET_CONNECT, new == TCP_SYN_SENT ? OPEN_ACTIVE :
+				       old == TCP_SYN_RECV ? OPEN_PASSIVE : OPEN_UNKNOWN, &k);
 
 	/* A socket is judged once, when it opens, in the context of who opens it. */
 	if (new == TCP_SYN_SENT || (old == TCP_SYN_RECV && new == TCP_ESTABLISHED)) {
@@ -245,6 +277,23 @@ static __always_inline int on_set_state(const struct sock *sk, int old, int new)
 	if (new == TCP_ESTABLISHED) {
 		if (old == TCP_SYN_SENT && st->syn_sent)
 			hist_add_key(&k, now - st->syn_sent);
+		if (old == TCP_SYN_RECV) {
+			struct syn_key sy = {};
+			__u64 *syn;
+
+			sy.family = k.family;
+			__builtin_memcpy(sy.raddr, k.addr, sizeof(sy.raddr));
+			sy.rport = BPF_CORE_READ(sk, __sk_common.skc_dport);
+			sy.lport = bpf_htons(BPF_CORE_READ(sk, __sk_common.skc_num));
+			syn = bpf_map_lookup_elem(&syns, &sy);
+			if (syn && now > *syn) {
+				k.kind = NET_ACCEPT;
+				hist_add_key(&k, now - *syn);
+				k.kind = NET_CONNECT;
+			}
+			if (syn)
+				bpf_map_delete_elem(&syns, &sy);
+		}
 		st->established = now;
 		sock_count(sk, NET_OPENED, 1);
 	} else if (new == TCP_CLOSE) {
@@ -377,11 +426,28 @@ static __always_inline int on_receive(const struct sk_buff *skb)
 		return 0;
 	}
 	if (l4 == IPPROTO_TCP) {
-		__u8 doff;
+		__u8 hdr[14];
 
+		if (bpf_probe_read_kernel(hdr, sizeof(hdr), head + th))
+			return 0;
+		/* a SYN (not SYN-ACK): a passive open starts here */
+		if ((hdr[13] & 0x12) == 0x02) {
+			struct syn_key sy = {};
+
+			sy.family = proto == ETH_P_IP ? AF_INET : AF_INET6;
+			__builtin_memcpy(&sy.rport, hdr, 2);
+			__builtin_memcpy(&sy.lport, hdr + 2, 2);
+			if (proto == ETH_P_IP)
+				bpf_probe_read_kernel(sy.raddr, 4,
+						      head + nh + offsetof(struct iphdr, saddr));
+			else
+				bpf_probe_read_kernel(sy.raddr, 16,
+						      head + nh + offsetof(struct ipv6hdr, saddr));
+			bpf_map_update_elem(&syns, &sy, &st.ts, BPF_ANY);
+			return 0;
+		}
 		/* a segment without data (an ACK) is never copied to anyone: not waited for */
-		if (bpf_probe_read_kernel(&doff, 1, head + th + 12) ||
-		    ip_end <= th + (doff >> 4) * 4)
+		if (ip_end <= th + (hdr[12] >> 4) * 4)
 			return 0;
 	} else if (l4 != IPPROTO_UDP) {
 		return 0;

@@ -11,6 +11,7 @@ enum net_kind {
 	NET_TX_QUEUE,		/* net_dev_queue to net_dev_xmit, per device (ns) */
 	NET_LIFETIME,		/* ESTABLISHED to CLOSE (ns) */
 	NET_RX_TO_USER,		/* per packet, received to copied to the application (ns) */
+	NET_ACCEPT,		/* passive open: the SYN's arrival to ESTABLISHED (ns) */
 	NET_HIST_KINDS,
 	/* counters, per remote */
 	NET_CONNECT_RESET = NET_HIST_KINDS,	/* failed connect: reset by the peer */
@@ -44,6 +45,14 @@ enum net_count {
 	NET_DROP_SOCKS,		/* socket state map full */
 	NET_DROP_SKBS,		/* packet state map full */
 	NET_CNT_MAX,
+};
+
+/* A connection as the server sees it, to find its SYN again at ESTABLISHED. */
+struct syn_key {
+	__u8 raddr[16];
+	__u16 rport;		/* network order, as on the wire */
+	__u16 lport;
+	__u32 family;
 };
 
 struct skb_state {

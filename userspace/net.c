@@ -78,6 +78,7 @@ static const struct cmd_usage net_usage = {
 	.doc =
 	"Network timing from tracepoints (no kprobes, no fentry), per remote endpoint:\n"
 	"  net.tcp_connect     active opens, SYN sent to established; failures by reason\n"
+	"  net.tcp_accept      passive opens, the SYN's arrival to established\n"
 	"  net.tcp_rtt         the kernel's smoothed RTT, at every tcp_probe\n"
 	"  net.tcp_lifetime    established to closed, with the bytes of each connection\n"
 	"  net.tx_queue        per packet, queued to handed to the driver, per device\n"
@@ -285,6 +286,7 @@ static const struct {
 	[NET_TX_QUEUE] = { "net.tx_queue" },
 	[NET_LIFETIME] = { "net.tcp_lifetime" },
 	[NET_RX_TO_USER] = { "net.rx_to_user" },
+	[NET_ACCEPT] = { "net.tcp_accept" },
 	[NET_CONNECT_RESET] = { "net.tcp_connect_failed", "reason", "reset" },
 	[NET_CONNECT_CLOSED] = { "net.tcp_connect_failed", "reason", "timeout_or_closed" },
 	[NET_RETRANSMITS] = { "net.tcp_retransmits" },
@@ -296,14 +298,18 @@ static const struct {
 	[NET_BYTES_RECEIVED] = { "net.tcp_bytes", "direction", "received" },
 };
 
-/* "192.0.2.1:80", "[2001:db8::1]:443" */
+/* "192.0.2.1:80", "[2001:db8::1]:443"; the address alone for connections accepted here
+ * (port 0: the client's ephemeral port is not kept). */
 static const char *remote_name(const struct net_key *k, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
 
 	if (!inet_ntop(k->family == AF_INET6 ? AF_INET6 : AF_INET, k->addr, a, sizeof(a)))
 		snprintf(a, sizeof(a), "?");
-	snprintf(buf, len, k->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, k->port);
+	if (!k->port)
+		snprintf(buf, len, "%s", a);
+	else
+		snprintf(buf, len, k->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, k->port);
 	return buf;
 }
 

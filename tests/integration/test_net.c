@@ -135,6 +135,32 @@ Test(net, connects_are_counted_exactly_per_remote)
 	assert_no_leftovers("net");
 }
 
+Test(net, accepts_from_the_syn_per_client_address)
+{
+	struct bg b;
+	struct run r, conn;
+	struct json_value *j;
+	const struct json_value *s;
+
+	/* the server is in the namespace: its accepts see the client's address */
+	bg_start(&b, (char *[]){ TT, "net", "--port", "8080", "--format", "json", NULL });
+	bg_wait_for(&b, "Tracing", 30);
+	run_cmd(&conn, 60, (char *[]){ TG("tcp"), "connect", PEER4, "8080", "30", NULL });
+	cr_assert_eq(conn.status, 0, "%s", conn.err);
+	bg_finish(&b, SIGINT, 30, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	j = run_json(&r);
+	s = series_where(j, "net.tcp_accept", "remote", HOST4);
+	cr_assert(s, "one series for the client, whatever its ports:\n%s", r.out);
+	cr_assert_eq(json_u64_at(s, "count"), 30);
+	cr_assert_lt(quantile(s, "p50"), 10e6, "a handshake across a veth");
+	cr_assert_eq(json_u64_at(series_where(j, "net.tcp_connect", "remote", PEER4 ":8080"),
+				 "count"), 30, "and the connects, the other side of the same");
+	json_free(j);
+	run_free(&r);
+	run_free(&conn);
+}
+
 Test(net, ipv6_remotes_in_their_notation)
 {
 	struct run r;
