@@ -26,6 +26,7 @@ const volatile __u32 by = SCHED_BY_COMM;
 const volatile __u32 ncpus = 1;		/* slots [0, SCHED_KINDS * ncpus) for --by cpu */
 const volatile __u32 max_slots = 1;
 const volatile __u32 filter_tgid = 0;
+const volatile bool follow_children = false;	/* -- COMMAND: its descendants too */
 const volatile bool filter_by_comm = false;
 const volatile char filter_comm[SCHED_COMM_LEN] = {};
 const volatile __u64 filter_cgroup = 0;
@@ -87,6 +88,14 @@ struct {
 	__type(value, struct offcpu_val);
 } offcpu SEC(".maps");
 
+/* With follow_children: the traced command's process and its descendants. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u8);
+} tgids SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SCHED_CNT_MAX);
@@ -112,8 +121,12 @@ static __always_inline bool traced(struct task_struct *t)
 	/* The idle tasks (pid 0) do not wait to run: their "latency" would be noise. */
 	if (!BPF_CORE_READ(t, pid))
 		return false;
-	if (filter_tgid && BPF_CORE_READ(t, tgid) != filter_tgid)
-		return false;
+	if (filter_tgid) {
+		__u32 tgid = BPF_CORE_READ(t, tgid);
+
+		if (follow_children ? !bpf_map_lookup_elem(&tgids, &tgid) : tgid != filter_tgid)
+			return false;
+	}
 	if (filter_by_comm) {
 		char comm[SCHED_COMM_LEN];
 
@@ -296,9 +309,20 @@ static __always_inline int on_exec(struct task_struct *p, bool btf)
 {
 	struct task_state *st = state_of(p, btf, false);
 
-	/* A new program: its comm, and so its keys, may differ. */
+	/* A new program, or a new name (exec, prctl): the keys that hold comm change. */
 	if (st)
 		__builtin_memset(st->slot, 0, sizeof(st->slot));
+	return 0;
+}
+
+static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid);
+	__u8 one = 1;
+
+	if (follow_children && ptgid != ctgid && bpf_map_lookup_elem(&tgids, &ptgid) &&
+	    bpf_map_update_elem(&tgids, &ctgid, &one, BPF_ANY))
+		count(SCHED_DROP_STORAGE);
 	return 0;
 }
 
@@ -340,6 +364,18 @@ int BPF_PROG(tt_sched_migrate, struct task_struct *p)
 	return on_migrate(p);
 }
 
+SEC("tp_btf/task_rename")
+int BPF_PROG(tt_sched_rename, struct task_struct *p)
+{
+	return on_exec(p, true);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(tt_sched_fork, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(parent, child);
+}
+
 SEC("raw_tp/sched_wakeup")
 int BPF_PROG(tt_sched_wakeup_raw, struct task_struct *p)
 {
@@ -369,4 +405,16 @@ SEC("raw_tp/sched_migrate_task")
 int BPF_PROG(tt_sched_migrate_raw, struct task_struct *p)
 {
 	return on_migrate(p);
+}
+
+SEC("raw_tp/task_rename")
+int BPF_PROG(tt_sched_rename_raw, struct task_struct *p)
+{
+	return on_exec(p, false);
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(tt_sched_fork_raw, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(parent, child);
 }

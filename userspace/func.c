@@ -56,7 +56,9 @@ struct func_ctx {
 
 	struct func_bpf *skel;
 	struct bpf_link **links;
-	size_t nlinks;
+	size_t nlinks, links_cap;
+	size_t *links_per_binary;	/* uprobe_multi: links up to and with each binary */
+	size_t skipped;			/* functions the kernel refused to probe */
 	struct ring_buffer *rb;
 	const struct hist *hists;	/* mmap of the hists map: nfuncs * nshards */
 	size_t hists_len;
@@ -143,14 +145,37 @@ static const char *intern_binary(struct func_ctx *ctx, const char *path)
  * same counts, same timing, a fraction of the cost. TAILTRACE_KEEP_ENDBR=1 keeps the probe on
  * the endbr64 itself (the benchmark compares both).
  */
+#define PROBE_REFUSED UINT64_MAX
+
+/* The kernel refuses to probe an instruction with a LOCK or ES/CS/SS/DS prefix (x86
+ * uprobes' is_prefix_bad). It says so at attach only where the binary is mapped already;
+ * for a command not yet started it would fail in silence at exec: so look first. */
+static bool prefix_refused(const unsigned char *insn, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		switch (insn[i]) {
+		case 0xf0: case 0x26: case 0x2e: case 0x36: case 0x3e:
+			return true;
+		case 0x66: case 0x67: case 0xf2: case 0xf3: case 0x64: case 0x65:
+			continue;	/* other prefixes: the next byte may be one too */
+		default:
+			return false;
+		}
+	}
+	return false;
+}
+
+/* Where to probe f: its start, past an endbr64, or PROBE_REFUSED. */
 static uint64_t probe_offset(int fd, const struct elf_func *f, size_t *skipped)
 {
 	static const unsigned char endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
 	unsigned char insn[4];
 
-	if (fd < 0 || f->size <= sizeof(insn) || getenv("TAILTRACE_KEEP_ENDBR"))
+	if (fd < 0 || pread(fd, insn, sizeof(insn), (off_t)f->offset) != sizeof(insn))
 		return f->offset;
-	if (pread(fd, insn, sizeof(insn), (off_t)f->offset) != sizeof(insn) ||
+	if (prefix_refused(insn, sizeof(insn)))
+		return PROBE_REFUSED;
+	if (f->size <= sizeof(insn) || getenv("TAILTRACE_KEEP_ENDBR") ||
 	    memcmp(insn, endbr64, sizeof(insn)))
 		return f->offset;
 	(*skipped)++;
@@ -209,6 +234,8 @@ static int resolve_probe(struct func_ctx *ctx, const char *arg)
 				  "process that has it loaded", name,
 				  ctx->c.pid ? " in the process's mappings, the ld.so cache or $PATH" :
 					       " in the ld.so cache or $PATH");
+		else if (err == -EACCES || err == -EPERM)
+			msg_error("cannot access binary '%s': %s", name, strerror(-err));
 		else
 			msg_error("binary '%s' not found: %s", name, strerror(-err));
 		goto out;
@@ -235,6 +262,12 @@ static int resolve_probe(struct func_ctx *ctx, const char *arg)
 			continue;
 		matched++;
 		offset = probe_offset(fd, &fs.v[i], &skipped);
+		if (offset == PROBE_REFUSED) {
+			msg_warn("cannot probe %s in %s (the kernel cannot probe its first "
+				 "instruction, a locked or segment-prefixed one): skipped",
+				 fs.v[i].name, path);
+			continue;
+		}
 		/* Aliases share an address: trace it once, under the first name. */
 		if (func_known(ctx, binary, offset))
 			continue;
@@ -255,12 +288,13 @@ static int resolve_probe(struct func_ctx *ctx, const char *arg)
 			first_ifunc = t->name;
 	}
 	if (ifuncs == 1 && !probe_spec_is_glob(spec.pattern)) {
-		msg_warn("%s in %s is an IFUNC: what runs is the implementation its resolver chose "
-			 "at load time (for libc, e.g. '__%s_*'); the resolver itself counts no calls",
+		msg_warn("%s in %s is an IFUNC: the symbol is its resolver, which runs when the "
+			 "library is loaded, so its counts are not calls of %s; the implementation "
+			 "chosen is a local symbol, traceable only where the library keeps them",
 			 first_ifunc, path, first_ifunc);
 	} else if (ifuncs) {
-		msg_warn("%zu of the functions matching '%s' are IFUNCs (e.g. %s): they count no "
-			 "calls; their implementations are other symbols", ifuncs, spec.pattern,
+		msg_warn("%zu of the functions matching '%s' are IFUNCs (e.g. %s): their counts are "
+			 "runs of their resolvers at load time, not calls", ifuncs, spec.pattern,
 			 first_ifunc);
 	}
 	if (!matched) {
@@ -281,7 +315,8 @@ static int resolve_probe(struct func_ctx *ctx, const char *arg)
 		}
 		goto out;
 	}
-	msg_verbose("%s: %zu symbols match '%s' in %s%s", arg, matched, spec.pattern, path,
+	msg_verbose("%s: %zu symbol%s match%s '%s' in %s%s", arg, matched, matched == 1 ? "" : "s",
+		    matched == 1 ? "es" : "", spec.pattern, path,
 		    skipped ? " (probed past endbr64 where it starts a function)" : "");
 	ret = 0;
 out:
@@ -292,44 +327,73 @@ out:
 	return ret;
 }
 
-static int attach_multi(struct func_ctx *ctx, const char *binary, bool retprobe)
+/* 524 is the kernel's own ENOTSUPP, which strerror does not know. */
+static const char *probe_error(int err)
+{
+	return err == -524 ? "the kernel cannot probe its first instruction" : strerror(-err);
+}
+
+static int add_link(struct func_ctx *ctx, struct bpf_link *link)
+{
+	if (array_grow((void **)&ctx->links, ctx->nlinks, &ctx->links_cap, sizeof(*ctx->links))) {
+		bpf_link__destroy(link);
+		return -ENOMEM;
+	}
+	ctx->links[ctx->nlinks++] = link;
+	return 0;
+}
+
+/* One uprobe_multi link for the functions idx[0..n) of binary. */
+static int attach_multi(struct func_ctx *ctx, const char *binary, const size_t *idx, size_t n,
+			bool retprobe)
 {
 	struct bpf_program *prog = retprobe ? ctx->skel->progs.tt_func_return_multi :
 					      ctx->skel->progs.tt_func_entry_multi;
 	LIBBPF_OPTS(bpf_uprobe_multi_opts, opts, .retprobe = retprobe);
-	unsigned long *offsets;
-	__u64 *cookies;
-	size_t n = 0;
+	unsigned long *offsets = calloc(n, sizeof(*offsets));
+	__u64 *cookies = calloc(n, sizeof(*cookies));
 	struct bpf_link *link;
-	int err = 0;
+	int err = -ENOMEM;
 
-	offsets = calloc(ctx->nfuncs, sizeof(*offsets));
-	cookies = calloc(ctx->nfuncs, sizeof(*cookies));
-	if (!offsets || !cookies) {
-		err = -ENOMEM;
+	if (!offsets || !cookies)
 		goto out;
-	}
-	for (size_t i = 0; i < ctx->nfuncs; i++) {
-		if (ctx->funcs[i].binary != binary)
-			continue;
-		offsets[n] = ctx->funcs[i].offset;
-		cookies[n] = i;
-		n++;
+	for (size_t k = 0; k < n; k++) {
+		offsets[k] = ctx->funcs[idx[k]].offset;
+		cookies[k] = idx[k];
 	}
 	opts.offsets = offsets;
 	opts.cookies = cookies;
 	opts.cnt = n;
 	link = bpf_program__attach_uprobe_multi(prog, ctx->sess.pid ? ctx->sess.pid : -1, binary,
 						NULL, &opts);
-	if (!link) {
-		err = -errno;
-		goto out;
-	}
-	ctx->links[ctx->nlinks++] = link;
+	err = link ? add_link(ctx, link) : -errno;
 out:
 	free(offsets);
 	free(cookies);
 	return err;
+}
+
+/*
+ * A uprobe_multi link is all or nothing: a function the kernel refuses to probe (an
+ * instruction it cannot handle) would fail the whole glob. So a refused set is split in
+ * halves until the refused functions stand alone; they are skipped, named in a warning.
+ */
+static int attach_bisect(struct func_ctx *ctx, const char *binary, const size_t *idx, size_t n)
+{
+	int err = attach_multi(ctx, binary, idx, n, false);
+
+	if (!err)
+		return attach_multi(ctx, binary, idx, n, true);
+	if (err == -ENOMEM || err == -EMFILE)
+		return err;
+	if (n == 1) {
+		msg_warn("cannot probe %s in %s (%s): skipped", ctx->funcs[idx[0]].name, binary,
+			 probe_error(err));
+		ctx->skipped++;
+		return 0;
+	}
+	err = attach_bisect(ctx, binary, idx, n / 2);
+	return err ? err : attach_bisect(ctx, binary, idx + n / 2, n - n / 2);
 }
 
 /* Kernels before 6.6 have no uprobe_multi: one link per function and direction. */
@@ -342,10 +406,7 @@ static int attach_single(struct func_ctx *ctx, size_t i, bool retprobe)
 
 	link = bpf_program__attach_uprobe_opts(prog, ctx->sess.pid ? ctx->sess.pid : -1,
 					       ctx->funcs[i].binary, ctx->funcs[i].offset, &opts);
-	if (!link)
-		return -errno;
-	ctx->links[ctx->nlinks++] = link;
-	return 0;
+	return link ? add_link(ctx, link) : -errno;
 }
 
 static void raise_nofile(void)
@@ -386,8 +447,7 @@ static int open_and_load(struct func_ctx *ctx, bool multi)
 		return 1;
 	}
 	ctx->skel = skel;
-	ctx->links = calloc(multi ? 2 * ctx->nbinaries : 2 * ctx->nfuncs, sizeof(*ctx->links));
-	return ctx->links ? 0 : 1;
+	return 0;
 }
 
 static void detach_all(struct func_ctx *ctx)
@@ -396,9 +456,15 @@ static void detach_all(struct func_ctx *ctx)
 		bpf_link__destroy(ctx->links[i]);
 	free(ctx->links);
 	ctx->links = NULL;
-	ctx->nlinks = 0;
+	ctx->nlinks = ctx->links_cap = 0;
 	func_bpf__destroy(ctx->skel);
 	ctx->skel = NULL;
+}
+
+/* Links of the binaries before binary b (uprobe_multi): where b's begin. */
+static size_t links_before(const struct func_ctx *ctx, size_t b)
+{
+	return b ? ctx->links_per_binary[b - 1] : 0;
 }
 
 static int load_and_attach(struct func_ctx *ctx)
@@ -406,50 +472,85 @@ static int load_and_attach(struct func_ctx *ctx)
 	bool multi = !getenv("TAILTRACE_NO_UPROBE_MULTI");
 	long ncpus = libbpf_num_possible_cpus();
 	uint64_t t0 = mono_now_ns();
-	int err = 0;
+	size_t *idx = NULL;
+	int err = 0, ret = 1;
 
 	ctx->nshards = hist_shards(ncpus > 0 ? ncpus : 1, ctx->nfuncs, HIST_BUDGET);
 	if (open_and_load(ctx, multi))
 		return 1;
+	ctx->links_per_binary = calloc(ctx->nbinaries, sizeof(*ctx->links_per_binary));
+	if (!ctx->links_per_binary)
+		return 1;
 	msg_verbose("loaded: %zu functions, %u histogram shards of %zu bytes (%zu KiB of map "
 		    "memory)", ctx->nfuncs, ctx->nshards, sizeof(struct hist),
 		    ctx->nfuncs * ctx->nshards * sizeof(struct hist) / 1024);
+	idx = calloc(ctx->nfuncs, sizeof(*idx));
+	if (!idx)
+		return 1;
 	for (size_t b = 0; multi && b < ctx->nbinaries; b++) {
-		err = attach_multi(ctx, ctx->binaries[b], false);
+		size_t n = 0;
+
+		for (size_t i = 0; i < ctx->nfuncs; i++)
+			if (ctx->funcs[i].binary == ctx->binaries[b])
+				idx[n++] = i;
+		err = attach_multi(ctx, ctx->binaries[b], idx, n, false);
 		if (!err)
-			err = attach_multi(ctx, ctx->binaries[b], true);
+			err = attach_multi(ctx, ctx->binaries[b], idx, n, true);
+		/* Refused even for one function: this kernel has no uprobe_multi (before 6.6). */
 		if (err && ctx->nlinks == 0 &&
-		    (err == -EOPNOTSUPP || err == -ENOSYS || err == -EINVAL)) {
-			/* No uprobe_multi links in this kernel (before 6.6): single uprobes. */
+		    (err == -EOPNOTSUPP || err == -ENOSYS || err == -EINVAL) &&
+		    attach_multi(ctx, ctx->binaries[b], idx, 1, false) == err) {
 			msg_verbose("uprobe_multi refused (%s): one uprobe per function",
 				    strerror(-err));
 			detach_all(ctx);
 			multi = false;
 			if (open_and_load(ctx, multi))
-				return 1;
+				goto out;
 			break;
+		}
+		if (err && err != -ENOMEM && err != -EMFILE) {
+			/* undo what attached, then find the functions refused */
+			for (size_t i = links_before(ctx, b); i < ctx->nlinks; i++)
+				bpf_link__destroy(ctx->links[i]);
+			ctx->nlinks = links_before(ctx, b);
+			err = attach_bisect(ctx, ctx->binaries[b], idx, n);
 		}
 		if (err) {
 			msg_error("cannot attach uprobes to %s: %s", ctx->binaries[b], strerror(-err));
-			return 1;
+			goto out;
 		}
+		ctx->links_per_binary[b] = ctx->nlinks;
 	}
 	if (!multi)
 		raise_nofile();
 	for (size_t i = 0; !multi && i < ctx->nfuncs; i++) {
+		size_t before = ctx->nlinks;
+
 		err = attach_single(ctx, i, false);
 		if (!err)
 			err = attach_single(ctx, i, true);
-		if (err) {
+		if (err == -EMFILE || err == -ENOMEM) {
 			msg_error("cannot attach a uprobe to %s in %s: %s%s", ctx->funcs[i].name,
 				  ctx->funcs[i].binary, strerror(-err),
 				  err == -EMFILE ? " (too many open files: trace fewer functions)" : "");
-			return 1;
+			goto out;
+		}
+		if (err) {
+			while (ctx->nlinks > before)
+				bpf_link__destroy(ctx->links[--ctx->nlinks]);
+			msg_warn("cannot probe %s in %s (%s): skipped", ctx->funcs[i].name,
+				 ctx->funcs[i].binary, probe_error(err));
+			ctx->skipped++;
 		}
 	}
-	msg_verbose("attached %zu functions in %zu binaries with %zu links (%s) in %.1f ms",
-		    ctx->nfuncs, ctx->nbinaries, ctx->nlinks, multi ? "uprobe_multi" : "uprobe",
-		    (mono_now_ns() - t0) / 1e6);
+	if (ctx->skipped == ctx->nfuncs) {
+		msg_error("no function could be probed: see the warnings above");
+		goto out;
+	}
+	msg_verbose("attached %zu function%s in %zu binar%s with %zu links (%s) in %.1f ms",
+		    ctx->nfuncs - ctx->skipped, ctx->nfuncs - ctx->skipped == 1 ? "" : "s",
+		    ctx->nbinaries, ctx->nbinaries == 1 ? "y" : "ies", ctx->nlinks,
+		    multi ? "uprobe_multi" : "uprobe", (mono_now_ns() - t0) / 1e6);
 
 	ctx->hists_len = ctx->nfuncs * ctx->nshards * sizeof(struct hist);
 	ctx->hists = mmap(NULL, ctx->hists_len, PROT_READ, MAP_SHARED,
@@ -457,9 +558,12 @@ static int load_and_attach(struct func_ctx *ctx)
 	if (ctx->hists == MAP_FAILED) {
 		ctx->hists = NULL;
 		msg_error("cannot map the histograms: %s", strerror(errno));
-		return 1;
+		goto out;
 	}
-	return 0;
+	ret = 0;
+out:
+	free(idx);
+	return ret;
 }
 
 static int on_event(void *data, void *raw, size_t size)
@@ -595,6 +699,7 @@ static void func_cleanup(struct func_ctx *ctx)
 		free(ctx->binaries[i]);
 	free(ctx->binaries);
 	free(ctx->prev);
+	free(ctx->links_per_binary);
 	free(ctx->c.args);
 }
 
@@ -645,6 +750,10 @@ int cmd_func(int argc, char **argv)
 			goto out;
 	}
 	ret = 1;
+	if (!ctx.nfuncs) {
+		msg_error("none of the functions matched can be probed: see the warnings above");
+		goto out;
+	}
 	if (ctx.dry_run) {
 		print_dry_run(&ctx);
 		ret = 0;
@@ -685,14 +794,15 @@ int cmd_func(int argc, char **argv)
 	}
 	if (session_release(&ctx.sess))
 		goto out;
-	char sampling[48] = "";
+	char what[128];
 
+	snprintf(what, sizeof(what), "%zu function%s in %zu binar%s", ctx.nfuncs - ctx.skipped,
+		 ctx.nfuncs - ctx.skipped == 1 ? "" : "s", ctx.nbinaries,
+		 ctx.nbinaries == 1 ? "y" : "ies");
 	if (ctx.sample > 1)
-		snprintf(sampling, sizeof(sampling), ", timing 1 call in %llu",
-			 (unsigned long long)ctx.sample);
-	msg_info("Tracing %zu function%s in %zu binar%s%s. %s", ctx.nfuncs,
-		 ctx.nfuncs == 1 ? "" : "s", ctx.nbinaries, ctx.nbinaries == 1 ? "y" : "ies", sampling,
-		 ctx.c.command ? "Ends when the command exits or on Ctrl-C." : "Hit Ctrl-C to end.");
+		snprintf(what + strlen(what), sizeof(what) - strlen(what),
+			 ", timing 1 call in %llu", (unsigned long long)ctx.sample);
+	session_say_tracing(&ctx.sess, what);
 	err = session_run(&ctx.sess, reporter_tick, &ctx.rep);
 	if (ctx.sess.end == END_TARGET && !ctx.c.command)
 		msg_info("Process %d exited.", ctx.c.pid);

@@ -58,8 +58,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 		return 0;
 	if (level == LIBBPF_INFO && msg_verbosity < 1)
 		return 0;
-	fprintf(stderr, "libbpf: ");
-	return vfprintf(stderr, fmt, ap);
+	return vfprintf(stderr, fmt, ap);	/* libbpf's messages say "libbpf:" themselves */
 }
 
 void msg_setup_libbpf(void)

@@ -631,10 +631,8 @@ int cmd_net(int argc, char **argv)
 	session_set_periodic(&ctx.sess, net_periodic, &ctx);
 	if (session_release(&ctx.sess))
 		goto out;
-	msg_info("Tracing TCP and packets%s. %s",
-		 ctx.sess.pid || ctx.port || ctx.remote_arg || ctx.dev ? " (filtered in the kernel)" :
-									  "",
-		 ctx.c.command ? "Ends when the command exits or on Ctrl-C." : "Hit Ctrl-C to end.");
+	session_say_tracing(&ctx.sess, ctx.port || ctx.remote_arg || ctx.dev ?
+			    "TCP and packets (filtered in the kernel)" : "TCP and packets");
 	err = session_run(&ctx.sess, reporter_tick, &ctx.rep);
 	if (ctx.sess.end == END_TARGET && !ctx.c.command)
 		msg_info("Process %d exited.", ctx.c.pid);

@@ -201,6 +201,11 @@ enum opts_result common_opts_parse(int argc, char **argv, const struct option *e
 			break;
 		}
 	}
+	if (o->interval_ns && o->format == FORMAT_JSON) {
+		usage_error("--format json is one document for the whole run: with -i, use "
+			    "--format ndjson (one object per interval)");
+		return OPTS_USAGE;
+	}
 	if (o->pid && o->command) {
 		usage_error("-p and a command after '--' cannot be used together: pick one");
 		return OPTS_USAGE;

@@ -18,6 +18,7 @@
 #include <sys/statfs.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "array.h"
 #include "collectors.h"
 #include "duration.h"
 #include "histogram.h"
@@ -99,14 +100,16 @@ static const struct cmd_usage sched_usage = {
 	"                      also sum blocked time by kernel and user stack, for blocks\n"
 	"                      of DUR or longer (default 1ms); the report ends with the\n"
 	"                      top stacks of the whole run; --format folded writes them\n"
-	"                      for flamegraph.pl (kernel frames end in _[k])\n"
+	"                      for flamegraph.pl (kernel frames end in _[k]; values in\n"
+	"                      microseconds)\n"
 	"\n"
 	"Examples:\n"
 	"  tailtrace sched -d 5                      the whole host for 5 s, by comm\n"
 	"  tailtrace sched -p 1234 --by tid          one process, thread by thread\n"
 	"  tailtrace sched --by cpu -i 1s            a report per second, per CPU\n"
 	"  tailtrace sched --cgroup system.slice/nginx.service -d 10s\n"
-	"  tailtrace sched --by tid -- make -j8      a command, until it exits\n"
+	"  tailtrace sched --by tid -- make -j8      a command and its children, until it\n"
+	"                                            exits (-p: that process only)\n"
 	"  tailtrace sched -p 1234 --offcpu-stacks=10ms --format folded > off.folded\n",
 };
 
@@ -208,6 +211,8 @@ static const char *const prog_names[][2] = {
 	{ "tt_sched_switch", "tt_sched_switch_raw" },
 	{ "tt_sched_exec", "tt_sched_exec_raw" },
 	{ "tt_sched_migrate", "tt_sched_migrate_raw" },
+	{ "tt_sched_rename", "tt_sched_rename_raw" },
+	{ "tt_sched_fork", "tt_sched_fork_raw" },
 };
 #define NPROGS (sizeof(prog_names) / sizeof(prog_names[0]))
 
@@ -233,6 +238,7 @@ static int load_set(struct sched_ctx *ctx, bool btf)
 	ctx->skel->rodata->ncpus = ctx->ncpus;
 	ctx->skel->rodata->max_slots = ctx->max_slots;
 	ctx->skel->rodata->filter_tgid = ctx->sess.pid;
+	ctx->skel->rodata->follow_children = ctx->c.command != NULL;
 	if (ctx->comm) {
 		ctx->skel->rodata->filter_by_comm = true;
 		memcpy((char *)ctx->skel->rodata->filter_comm, ctx->comm, strlen(ctx->comm));
@@ -257,6 +263,15 @@ static int load_set(struct sched_ctx *ctx, bool btf)
 	err = sched_bpf__load(ctx->skel);
 	if (err)
 		return err;
+	if (ctx->c.command) {
+		__u32 tgid = (__u32)ctx->sess.pid;
+		__u8 one = 1;
+
+		/* the paused command: what it and its descendants do is traced */
+		err = bpf_map_update_elem(bpf_map__fd(ctx->skel->maps.tgids), &tgid, &one, BPF_ANY);
+		if (err)
+			return -errno;
+	}
 	for (size_t i = 0; i < NPROGS; i++) {
 		prog = bpf_object__find_program_by_name(ctx->skel->obj, prog_names[i][!btf]);
 		if (!prog)
@@ -455,6 +470,14 @@ static void fold_stack(struct sched_ctx *ctx, int id, bool kernel, int pid, char
 			break;
 		leaf++;
 	}
+	/* A user frame that resolves to nothing is where a frame-pointer walk left code built
+	 * without frame pointers: what lies above it is noise. */
+	for (int i = 0; !kernel && i < n; i++) {
+		if (!strcmp(symbolizer_user(ctx->sym, pid, ips[i], name, sizeof(name)), "[unknown]")) {
+			n = i;
+			break;
+		}
+	}
 	for (int i = n - 1; i >= leaf; i--) {
 		size_t used = strlen(buf);
 
@@ -467,39 +490,80 @@ static void fold_stack(struct sched_ctx *ctx, int id, bool kernel, int pid, char
 	}
 }
 
-/* Blocked time by stack, for the whole run: one counter series per stack. */
+struct folded {
+	uint32_t tgid;
+	char comm[SCHED_COMM_LEN + 1];
+	char *stack;
+	uint64_t total_ns, waits;
+};
+
+static int cmp_folded(const void *a, const void *b)
+{
+	const struct folded *x = a, *y = b;
+
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	return strcmp(x->comm, y->comm) ?: strcmp(x->stack, y->stack);
+}
+
+/* Blocked time by stack, for the whole run: one counter series per distinct symbolized
+ * stack (kernel stack ids differ where only the noise above a user stack does). */
 static int add_stacks(struct sched_ctx *ctx, struct snapshot *s)
 {
 	int fd = bpf_map__fd(ctx->skel->maps.offcpu);
+	struct folded *v = NULL;
+	size_t n = 0, cap = 0, len = 64 * 1024;
 	struct offcpu_key k, next;
-	struct offcpu_val v;
+	struct offcpu_val val;
 	bool first = true;
-	size_t len = 64 * 1024;
-	char *buf = malloc(len), pid[16], waits[24], comm[SCHED_COMM_LEN + 1];
+	char *buf = malloc(len);
 	int err = 0;
 
 	if (!buf)
 		return -ENOMEM;
-	while (!err && !bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
-		struct series *se;
-
+	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
 		first = false;
 		k = next;
-		if (bpf_map_lookup_elem(fd, &k, &v))
+		if (bpf_map_lookup_elem(fd, &k, &val))
 			continue;
 		buf[0] = 0;
 		fold_stack(ctx, k.ustack, false, k.tgid, buf, len);
 		fold_stack(ctx, k.kstack, true, k.tgid, buf, len);
-		memcpy(comm, k.comm, SCHED_COMM_LEN);
-		comm[SCHED_COMM_LEN] = 0;
-		snprintf(pid, sizeof(pid), "%u", k.tgid);
-		snprintf(waits, sizeof(waits), "%llu", (unsigned long long)v.count);
-		err = snapshot_add_counter(s, "sched.offcpu_stack", "ns", v.total_ns, &se) ||
-		      series_add_label(se, "comm", comm) || series_add_label(se, "pid", pid) ||
-		      series_add_label(se, "waits", waits) || series_add_label(se, "stack", buf);
+		if (array_grow((void **)&v, n, &cap, sizeof(*v)) || !(v[n].stack = strdup(buf))) {
+			err = -ENOMEM;
+			break;
+		}
+		v[n].tgid = k.tgid;
+		memcpy(v[n].comm, k.comm, SCHED_COMM_LEN);
+		v[n].comm[SCHED_COMM_LEN] = 0;
+		v[n].total_ns = val.total_ns;
+		v[n].waits = val.count;
+		n++;
 	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_folded);
+	for (size_t i = 0; i < n && !err; i++) {
+		char pid[16], waits[24];
+		struct series *se;
+
+		/* runs of the same stack fold into their first */
+		while (i + 1 < n && !cmp_folded(&v[i], &v[i + 1])) {
+			v[i + 1].total_ns += v[i].total_ns;
+			v[i + 1].waits += v[i].waits;
+			i++;
+		}
+		snprintf(pid, sizeof(pid), "%u", v[i].tgid);
+		snprintf(waits, sizeof(waits), "%llu", (unsigned long long)v[i].waits);
+		if (snapshot_add_counter(s, "sched.offcpu_stack", "ns", v[i].total_ns, &se) ||
+		    series_add_label(se, "comm", v[i].comm) || series_add_label(se, "pid", pid) ||
+		    series_add_label(se, "waits", waits) || series_add_label(se, "stack", v[i].stack))
+			err = -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(v[i].stack);
+	free(v);
 	free(buf);
-	return err ? -ENOMEM : 0;
+	return err;
 }
 
 /* The mappings of a process that blocked are read as soon as it is seen (every 20 ms) and
@@ -683,6 +747,12 @@ int cmd_sched(int argc, char **argv)
 	case OPTS_OK:
 		break;
 	}
+	if (ctx.c.nargs && ctx.stacks && !duration_parse(ctx.c.args[0], 1, &(uint64_t){ 0 })) {
+		usage_error("unexpected argument '%s': a threshold is written --offcpu-stacks=%s",
+			    ctx.c.args[0], ctx.c.args[0]);
+		ret = 2;
+		goto out;
+	}
 	if (ctx.c.nargs) {
 		usage_error("unexpected argument '%s' (a command to run goes after '--')",
 			    ctx.c.args[0]);
@@ -748,9 +818,13 @@ int cmd_sched(int argc, char **argv)
 	}
 	if (session_release(&ctx.sess))
 		goto out;
-	msg_info("Tracing the scheduler by %s%s. %s", by_names[ctx.by],
-		 ctx.sess.pid || ctx.comm || ctx.cgroup_id ? " (filtered in the kernel)" : "",
-		 ctx.c.command ? "Ends when the command exits or on Ctrl-C." : "Hit Ctrl-C to end.");
+	{
+		char what[96];
+
+		snprintf(what, sizeof(what), "the scheduler by %s%s", by_names[ctx.by],
+			 ctx.comm || ctx.cgroup_id ? " (filtered in the kernel)" : "");
+		session_say_tracing(&ctx.sess, what);
+	}
 	err = session_run(&ctx.sess, reporter_tick, &ctx.rep);
 	if (ctx.sess.end == END_TARGET && !ctx.c.command)
 		msg_info("Process %d exited.", ctx.c.pid);

@@ -16,6 +16,7 @@
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <bpf/libbpf.h>
+#include "duration.h"
 #include "msg.h"
 #include "session.h"
 
@@ -58,6 +59,42 @@ static bool has_caps(void)
 	if (eff & (1ull << CAP_SYS_ADMIN))
 		return true;
 	return (eff & (1ull << CAP_BPF)) && (eff & (1ull << CAP_PERFMON));
+}
+
+int session_tgid_of(int tid)
+{
+	char path[64], line[128];
+	int tgid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return tgid;
+}
+
+void session_say_tracing(const struct session *s, const char *what)
+{
+	const struct common_opts *o = s->opts;
+	char d[32] = "", ends[96];
+
+	if (o->duration_ns)
+		duration_format(o->duration_ns, d, sizeof(d));
+	if (o->command)
+		snprintf(ends, sizeof(ends), "Ends when the command exits%s%s, or on Ctrl-C.",
+			 *d ? ", after " : "", d);
+	else if (o->pid)
+		snprintf(ends, sizeof(ends), "Ends when process %d exits%s%s, or on Ctrl-C.",
+			 o->pid, *d ? ", after " : "", d);
+	else if (*d)
+		snprintf(ends, sizeof(ends), "Ends after %s, or on Ctrl-C.", d);
+	else
+		snprintf(ends, sizeof(ends), "Hit Ctrl-C to end.");
+	msg_info("Tracing %s%s. %s", what, o->pid || o->command ? "" : " in all processes", ends);
 }
 
 int session_check_env(void)
@@ -230,7 +267,11 @@ int session_open(struct session *s, const struct common_opts *o)
 		s->pid = o->pid;
 		s->pidfd = (int)syscall(SYS_pidfd_open, o->pid, 0);
 		if (s->pidfd < 0) {
-			if (errno == ESRCH)
+			int tgid = session_tgid_of(o->pid);
+
+			if (tgid > 0 && tgid != o->pid)
+				msg_error("%d is a thread of process %d: use -p %d", o->pid, tgid, tgid);
+			else if (errno == ESRCH)
 				msg_error("no process with pid %d: check the pid (ps -e)", o->pid);
 			else
 				msg_error("cannot watch pid %d: %s", o->pid, strerror(errno));
@@ -347,8 +388,10 @@ int session_run(struct session *s, int (*tick)(void *ctx, bool final), void *ctx
 			if (fd == s->sigfd) {
 				struct signalfd_siginfo si;
 
-				if (read(s->sigfd, &si, sizeof(si)) == sizeof(si))
+				if (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
 					s->end = END_SIGNAL;
+					s->end_signal = (int)si.ssi_signo;
+				}
 			} else if (fd == s->end_fd) {
 				read_timer(fd);
 				s->end = END_DURATION;
@@ -384,7 +427,11 @@ fail:
 
 int session_exit_code(const struct session *s)
 {
-	/* Stopped by -d or Ctrl-C, the command's fate is ours, not its own status. */
+	/* A command interrupted (Ctrl-C) ends as a shell reports it: 128 + the signal. Stopped
+	 * by -d, the command's fate is ours, not a failure. Tracing -p or the whole host is
+	 * meant to end by a signal. */
+	if (s->opts->command && s->end == END_SIGNAL)
+		return 128 + s->end_signal;
 	if (!s->opts->command || !s->released || s->end != END_TARGET)
 		return 0;
 	if (WIFEXITED(s->wait_status))

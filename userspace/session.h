@@ -30,12 +30,17 @@ struct session {
 	int go_fd, exec_err_fd;	/* child side of the start handshake */
 	int wait_status;	/* the command's, once it exited */
 	enum session_end end;
+	int end_signal;		/* with END_SIGNAL: which */
 	struct ring_buffer *rb;
 	void (*periodic)(void *ctx);
 	void *periodic_ctx;
 	uint64_t start_mono_ns, start_unix_ns;
 };
 
+/* The process (thread group) of a thread id, or -1. */
+int session_tgid_of(int tid);
+/* "Tracing <what> (all processes). Ends ..." on stderr, saying what ends the trace. */
+void session_say_tracing(const struct session *s, const char *what);
 /* Root or CAP_BPF+CAP_PERFMON, and kernel BTF. Prints why not; returns 0 or 1. */
 int session_check_env(void);
 /* Absolute path of what "command" would execute, via $PATH like execvp. 0 or -errno. */

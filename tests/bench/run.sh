@@ -3,15 +3,20 @@
 #   TAILTRACE=/abs/build/tailtrace BENCH_BUILD=/abs/build/bench TARGETS=/abs/build/targets \
 #       tests/bench/run.sh
 # Measures the cost per traced call against no probe, an empty uprobe+uretprobe pair (the
-# kernel's floor) and bpftrace; start-up time; memory; BPF run time per event. Prints progress
-# on stderr, the results as Markdown on stdout, and writes them to tests/bench/RESULTS.md.
+# kernel's floor) and bpftrace; start-up time; memory; BPF run time per event. Then runs
+# sched.sh (the sched collector against bpftrace's and bcc's runqlat) and appends its section.
+# Prints progress on stderr, the results as Markdown on stdout, and writes them to
+# tests/bench/RESULTS.md.
 # Everything runs pinned to CPU 1 and variants are interleaved run by run: the machine is noisy.
 # Knobs (environment): BENCH_RUNS (7), BENCH_N_PUSH (500000), BENCH_N_ENDBR (100000),
-# BENCH_START_RUNS (5), BENCH_N_STATS (1000000), BENCH_MANY_ROUNDS (300), BENCH_RESULTS (file).
+# BENCH_START_RUNS (5), BENCH_N_STATS (1000000), BENCH_MANY_ROUNDS (300), BENCH_RESULTS (file),
+# BENCH_SCHED (1; 0 leaves out the sched section), and sched.sh's BENCH_SCHED_* (see there).
 set -euo pipefail
 
-die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
-log() { printf '%s\n' "$*" >&2; }
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# die, log, show_cmd, tracefs_mount, tracefs_unmount
+# shellcheck source=tests/bench/lib.sh
+source "$HERE/lib.sh"
 
 : "${TAILTRACE:?set TAILTRACE to the tailtrace binary (make bench does)}"
 : "${BENCH_BUILD:?set BENCH_BUILD to the directory of caller and empty_pair (make bench does)}"
@@ -23,13 +28,12 @@ N_ENDBR=${BENCH_N_ENDBR:-100000}
 START_RUNS=${BENCH_START_RUNS:-5}
 N_STATS=${BENCH_N_STATS:-1000000}
 MANY_ROUNDS=${BENCH_MANY_ROUNDS:-300}
-RESULTS=${BENCH_RESULTS:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/RESULTS.md}
+RESULTS=${BENCH_RESULTS:-$HERE/RESULTS.md}
 
 TT=$TAILTRACE
 CALLER=$BENCH_BUILD/caller
 PAIR=$BENCH_BUILD/empty_pair
 MANY=$TARGETS/many
-TRACEFS=/sys/kernel/tracing
 
 [[ $(id -u) -eq 0 ]] || die "needs root (it loads BPF programs): run 'sudo make bench'"
 for f in "$TT" "$CALLER" "$PAIR" "$MANY"; do
@@ -42,7 +46,6 @@ done
 
 TMP=$(mktemp -d /tmp/tailtrace-bench.XXXXXX)
 RESULTS_TMP=$RESULTS.tmp.$$
-MOUNTED_TRACEFS=0
 OLD_BPF_STATS=
 
 cleanup() {
@@ -51,9 +54,7 @@ cleanup() {
 		sysctl -q -w kernel.bpf_stats_enabled="$OLD_BPF_STATS" ||
 			log "run.sh: could not restore kernel.bpf_stats_enabled=$OLD_BPF_STATS"
 	fi
-	if ((MOUNTED_TRACEFS)); then
-		umount "$TRACEFS" || log "run.sh: could not unmount $TRACEFS (mounted by this run)"
-	fi
+	tracefs_unmount
 	rm -rf "$TMP"
 	rm -f "$RESULTS_TMP"
 	exit "$rc"
@@ -63,11 +64,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # bpftrace 0.17 attaches uprobes through tracefs.
-if ! grep -qs " $TRACEFS tracefs " /proc/mounts; then
-	mount -t tracefs nodev "$TRACEFS" || die "cannot mount tracefs on $TRACEFS (bpftrace needs it)"
-	MOUNTED_TRACEFS=1
-	log "mounted tracefs on $TRACEFS (unmounted at exit)"
-fi
+tracefs_mount
 
 # Helpers that bash does badly: JSON, timestamps of stderr lines, sampling bpftool, the report.
 PY=$TMP/bench.py
@@ -106,7 +103,7 @@ def startup(cmd):
     try:
         for line in p.stderr:
             now = (time.monotonic() - t0) * 1e3
-            m = re.search(r"attached (\d+) functions in (\d+) binaries with (\d+) links "
+            m = re.search(r"attached (\d+) functions? in (\d+) binar(?:y|ies) with (\d+) links "
                           r"\((\S+)\) in ([\d.]+) ms", line)
             if m:
                 r.update(attached_at_ms=now, funcs=int(m[1]), links=int(m[3]), mode=m[4],
@@ -440,19 +437,6 @@ if __name__ == "__main__":
         sys.exit(130)
 PYEOF
 
-# A command as a reader would type it: arguments with spaces or specials in single quotes.
-show_cmd() {
-	local a s=
-	for a in "$@"; do
-		if [[ $a =~ ^[A-Za-z0-9_./:=+-]+$ ]]; then
-			s+="$a "
-		else
-			s+="'${a//\'/\'\\\'\'}' "
-		fi
-	done
-	printf '%s\n' "${s% }"
-}
-
 BT_PUSH="uprobe:$CALLER:bench_push { @s[tid] = nsecs; } uretprobe:$CALLER:bench_push /@s[tid]/ { @h = hist(nsecs - @s[tid]); delete(@s[tid]); }"
 BT_ENDBR=${BT_PUSH//bench_push/bench_endbr}
 
@@ -594,8 +578,16 @@ sample_run sample_tt_many taskset -c 1 "$TT" func "$MANY:f*" -- "$MANY" "$MANY_R
 sysctl -q -w kernel.bpf_stats_enabled="$OLD_BPF_STATS"
 OLD_BPF_STATS=
 
+if [[ ${BENCH_SCHED:-1} != 0 ]]; then
+	log "f. sched collector (tests/bench/sched.sh)"
+	TAILTRACE=$TT "$HERE/sched.sh" >"$TMP/sched.md" || die "tests/bench/sched.sh failed"
+fi
+
 export M_ELAPSED=$((SECONDS - START))
 python3 "$PY" report "$TMP" >"$TMP/RESULTS.md"
+if [[ -s $TMP/sched.md ]]; then
+	cat "$TMP/sched.md" >>"$TMP/RESULTS.md"
+fi
 cp "$TMP/RESULTS.md" "$RESULTS_TMP"
 mv "$RESULTS_TMP" "$RESULTS"
 cat "$TMP/RESULTS.md"

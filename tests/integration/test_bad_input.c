@@ -124,6 +124,9 @@ Test(bad_input, usage_errors)
 	expect((char *[]){ TT, "func", "work", "-p", "1", "--", TG("count"), NULL }, 2,
 	       "cannot be used together");
 	expect((char *[]){ TT, "func", "work", "--", NULL }, 2, "followed by a command");
+	expect((char *[]){ TT, "func", "work", "-i", "1s", "--format", "json", "--", TG("count"),
+			   NULL },
+	       2, "with -i, use --format ndjson");
 }
 
 Test(bad_input, help_and_version)

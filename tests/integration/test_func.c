@@ -322,14 +322,15 @@ Test(func, ctrl_c_prints_the_report_and_detaches)
 
 	run_cmd_signal(&r, 30, (char *[]){ TT, "func", "tick", "--", TG("ticker"), "5", NULL },
 		       "Tracing", SIGINT);
-	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	/* the command was interrupted: exit as a shell would report it */
+	cr_assert_eq(r.status, 128 + SIGINT, "exit %d: %s", r.status, r.err);
 	cr_assert(strstr(r.out, "tick"), "report printed:\n%s", r.out);
 	run_free(&r);
 	assert_no_leftovers("SIGINT");
 
 	run_cmd_signal(&r, 30, (char *[]){ TT, "func", "tick", "--", TG("ticker"), "5", NULL },
 		       "Tracing", SIGTERM);
-	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	cr_assert_eq(r.status, 128 + SIGTERM, "exit %d: %s", r.status, r.err);
 	cr_assert(strstr(r.out, "tick"), "report printed:\n%s", r.out);
 	run_free(&r);
 	assert_no_leftovers("SIGTERM");
@@ -435,4 +436,54 @@ Test(func, probe_past_endbr64_keeps_counts_and_timing)
 	}
 	/* On the endbr64, the single-step lands inside the timed window */
 	cr_assert_gt(p50[1], p50[0], "probe on endbr64: p50 %.0f, past it: %.0f", p50[1], p50[0]);
+}
+
+Test(func, functions_the_kernel_cannot_probe_are_skipped_by_name)
+{
+	struct run r;
+	struct json_value *j;
+
+	j = run_json_ok(&r, (char *[]){ TT, "func", "probe_me", "locked", "--format", "json", "--",
+					TG("refused"), "10", NULL });
+	cr_assert(strstr(r.err, "cannot probe locked") && strstr(r.err, "skipped"), "%s", r.err);
+	cr_assert_eq(calls(j, "probe_me"), 10, "the others are traced all the same");
+	json_free(j);
+	run_free(&r);
+
+	run_cmd(&r, 30, (char *[]){ TT, "func", "locked", "--", TG("refused"), "10", NULL });
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	cr_assert(strstr(r.err, "none of the functions matched can be probed"), "%s", r.err);
+	run_free(&r);
+	assert_no_leftovers("refused functions");
+}
+
+Test(func, output_follows_symlinks_and_writes_devices_in_place)
+{
+	char dir[] = "/tmp/tt-out-XXXXXX", real[64], link[64], cmd[256];
+	struct run r;
+
+	cr_assert(mkdtemp(dir));
+	snprintf(real, sizeof(real), "%s/real.json", dir);
+	snprintf(link, sizeof(link), "%s/link.json", dir);
+	cr_assert_eq(symlink("real.json", link), 0);
+	run_cmd(&r, 30, (char *[]){ TT, "func", "work", "-o", link, "--", TG("count"), "5", "1000",
+				    NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	snprintf(cmd, sizeof(cmd), "test -L %s && grep -q schema %s", link, real);
+	cr_assert_eq(system(cmd), 0, "the link stays a link, its target gets the JSON");
+	run_free(&r);
+
+	/* a device or "-" is written in place: /dev/stdout stays what it is */
+	run_cmd(&r, 30, (char *[]){ TT, "func", "work", "-o", "/dev/stdout", "--", TG("count"),
+				    "5", "1000", NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "\"schema\": 1"), "%s", r.out);
+	cr_assert_eq(system("test -L /dev/stdout"), 0, "/dev/stdout is still a symlink");
+	run_free(&r);
+	run_cmd(&r, 30, (char *[]){ TT, "func", "work", "-o", "-", "--", TG("count"), "5", "1000",
+				    NULL });
+	cr_assert(strstr(r.out, "\"schema\": 1"), "-o - is standard output: %s", r.out);
+	run_free(&r);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
 }

@@ -239,6 +239,20 @@ Test(sched, offcpu_stacks_sum_blocked_time_by_stack)
 					"--format", "json", "--", TG("sleeper"), "100", "5", NULL });
 	st = series_where(j, "sched.offcpu_stack", (const char *[]){ "comm", "sleeper", NULL });
 	cr_assert(st, "no stack for sleeper:\n%s", r.out);
+	{
+		const struct json_value *all = json_get(j, "series");
+		int stacks = 0;
+
+		for (size_t i = 0; i < json_array_len(all); i++) {
+			const struct json_value *x = json_array_at(all, i);
+			const struct json_value *c = json_get(json_get(x, "labels"), "comm");
+
+			stacks += !strcmp(json_as_string(json_get(x, "metric"), NULL),
+					  "sched.offcpu_stack") &&
+				  c && !strcmp(json_as_string(c, NULL), "sleeper");
+		}
+		cr_assert_eq(stacks, 1, "the same stack, 100 times, is one stack");
+	}
 	stack = json_as_string(json_get(json_get(st, "labels"), "stack"), NULL);
 	cr_assert(strstr(stack, "clock_nanosleep;") && strstr(stack, "do_nanosleep_[k]") &&
 			  strstr(stack, "__schedule_[k]"),
@@ -265,6 +279,22 @@ Test(sched, offcpu_stacks_sum_blocked_time_by_stack)
 		  "folded lines for flamegraph.pl:\n%s", r.out);
 	run_free(&r);
 	assert_no_leftovers("sched --offcpu-stacks");
+}
+
+Test(sched, a_command_is_followed_into_its_children)
+{
+	struct run r;
+	struct json_value *j;
+	const struct json_value *s;
+
+	j = run_json_ok(&r, (char *[]){ TT, "sched", "--format", "json", "--", "/bin/sh", "-c",
+					(char *)target("sleeper 50 5"), NULL });
+	s = series_where(j, "sched.offcpu", (const char *[]){ "comm", "sleeper", "reason", "sleep",
+							       NULL });
+	cr_assert(s, "the shell's child was traced:\n%s", r.out);
+	cr_assert_geq(json_u64_at(s, "count"), 49);
+	json_free(j);
+	run_free(&r);
 }
 
 Test(sched, bad_input)

@@ -10,22 +10,70 @@
 #include <sys/stat.h>
 #include "report/output_file.h"
 
+/* Follows symlinks (up to 16) to the path a file would be created at. 0 or -errno. */
+static int resolve_links(const char *path, char *out, size_t len)
+{
+	char cur[PATH_MAX], target[PATH_MAX];
+	struct stat st;
+
+	if (snprintf(cur, sizeof(cur), "%s", path) >= (int)sizeof(cur))
+		return -ENAMETOOLONG;
+	for (int i = 0; i < 16; i++) {
+		ssize_t n;
+
+		if (lstat(cur, &st) || !S_ISLNK(st.st_mode)) {
+			snprintf(out, len, "%s", cur);
+			return 0;
+		}
+		n = readlink(cur, target, sizeof(target) - 1);
+		if (n < 0)
+			return -errno;
+		target[n] = 0;
+		if (target[0] == '/') {
+			memcpy(cur, target, sizeof(cur));
+		} else {
+			char *slash = strrchr(cur, '/');
+			char joined[PATH_MAX];
+
+			if (snprintf(joined, sizeof(joined), "%.*s%s",
+				     slash ? (int)(slash - cur + 1) : 0, cur, target) >=
+			    (int)sizeof(joined))
+				return -ENAMETOOLONG;
+			memcpy(cur, joined, sizeof(cur));
+		}
+	}
+	return -ELOOP;
+}
+
 int output_file_open(struct output_file *of, const char *path)
 {
-	char *copy = strdup(path);
-	char *dir;
+	char *copy, *dir, real[PATH_MAX];
 	struct stat st;
 	int err;
 
 	of->fd = -1;
 	of->tmp_path = NULL;
 	of->path = NULL;
+	of->direct = false;
+	if (!strcmp(path, "-") || (!stat(path, &st) && !S_ISREG(st.st_mode) &&
+				   !S_ISDIR(st.st_mode))) {
+		/* nothing to rename over: written in place */
+		of->fd = strcmp(path, "-") ? open(path, O_WRONLY | O_CLOEXEC) : dup(1);
+		if (of->fd < 0)
+			return -errno;
+		of->direct = true;
+		of->path = strdup(path);
+		return of->path ? 0 : -ENOMEM;
+	}
+	if (!stat(path, &st) && S_ISDIR(st.st_mode))
+		return -EISDIR;
+	/* A symlink's target gets the new file, the link stays a link: even one whose target
+	 * does not exist yet. */
+	if (resolve_links(path, real, sizeof(real)) == 0)
+		path = real;
+	copy = strdup(path);
 	if (!copy)
 		return -ENOMEM;
-	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
-		free(copy);
-		return -EISDIR;
-	}
 	dir = dirname(copy);
 	of->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
 	if (of->fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
@@ -70,10 +118,10 @@ int output_file_commit(struct output_file *of, int (*write)(FILE *f, void *ctx),
 	err = write(f, ctx);
 	if (fflush(f) || ferror(f))
 		err = err ? err : -EIO;
-	if (!err && fsync(fileno(f)))
+	if (!err && !of->direct && fsync(fileno(f)))
 		err = -errno;
 	fclose(f);
-	if (err)
+	if (err || of->direct)
 		goto out;
 	if (of->tmp_path) {
 		if (rename(of->tmp_path, of->path))
