@@ -443,10 +443,18 @@ Test(func, functions_the_kernel_cannot_probe_are_skipped_by_name)
 	struct run r;
 	struct json_value *j;
 
-	j = run_json_ok(&r, (char *[]){ TT, "func", "probe_me", "locked", "--format", "json", "--",
-					TG("refused"), "10", NULL });
+	j = run_json_ok(&r, (char *[]){ TT, "func", "probe_me", "locked", "stepped", "--format",
+					"json", "--", TG("refused"), "10", NULL });
 	cr_assert(strstr(r.err, "cannot probe locked") && strstr(r.err, "skipped"), "%s", r.err);
 	cr_assert_eq(calls(j, "probe_me"), 10, "the others are traced all the same");
+	cr_assert_eq(calls(j, "stepped"), 10);
+	/* a single-stepped probe's time is in its numbers: they say so */
+	cr_assert(find_series(j, "func.latency", "probe", "single-step") ==
+			  find_series(j, "func.latency", "func", "stepped"),
+		  "stepped is labelled probe=single-step");
+	cr_assert(!json_get(json_get(find_series(j, "func.latency", "func", "probe_me"), "labels"),
+			    "probe"),
+		  "probe_me (push) is not");
 	json_free(j);
 	run_free(&r);
 
