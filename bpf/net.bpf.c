@@ -72,20 +72,7 @@ struct {
 	__type(value, struct skb_state);
 } rx_skbs SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);		/* set by userspace to max_slots */
-	__type(key, struct net_key);
-	__type(value, __u32);
-} slots SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 1);		/* set by userspace to max_slots */
-	__type(key, __u32);
-	__type(value, struct hist);
-} hists SEC(".maps");
+SLOT_MAPS(struct net_key);
 
 /* Counters by slot (the same slots as histograms, other kinds). */
 struct {

@@ -59,20 +59,7 @@ struct {
 	__type(value, struct task_state);
 } tid_states SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);		/* set by userspace to max_slots */
-	__type(key, struct sched_key);
-	__type(value, __u32);
-} slots SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 1);		/* set by userspace to max_slots */
-	__type(key, __u32);
-	__type(value, struct hist);
-} hists SEC(".maps");
+SLOT_MAPS(struct sched_key);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);

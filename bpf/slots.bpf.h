@@ -7,6 +7,23 @@
 #ifndef TAILTRACE_SLOTS_BPF_H
 #define TAILTRACE_SLOTS_BPF_H
 
+/* The slot maps of a collector: key -> slot, and the histograms by slot (mmapped by
+ * userspace). Their sizes are set by userspace before load. */
+#define SLOT_MAPS(key_type)						\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_HASH);			\
+		__uint(max_entries, 1);					\
+		__type(key, key_type);					\
+		__type(value, __u32);					\
+	} slots SEC(".maps");						\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_ARRAY);			\
+		__uint(map_flags, BPF_F_MMAPABLE);			\
+		__uint(max_entries, 1);					\
+		__type(key, __u32);					\
+		__type(value, struct hist);				\
+	} hists SEC(".maps")
+
 /* The slot of key, allocating one; max when all max slots are taken (the caller counts it). */
 static __always_inline __u32 slot_find(void *slots_map, const void *key, __u32 *next_slot,
 				       __u32 max)

@@ -25,6 +25,7 @@
 #include "func.h"
 #include "func.skel.h"
 #include "histogram.h"
+#include "map_read.h"
 #include "model.h"
 #include "msg.h"
 #include "options.h"
@@ -45,7 +46,6 @@ struct func_target {
 
 struct func_ctx {
 	struct common_opts c;
-	uint64_t top;
 	uint64_t slower_ns;
 	uint64_t sample;
 	bool dry_run;
@@ -71,10 +71,9 @@ struct func_ctx {
 	uint64_t prev_stats[FUNC_STAT_MAX];
 };
 
-enum { OPT_TOP = 2000, OPT_SLOWER, OPT_SAMPLE, OPT_DRY_RUN };
+enum { OPT_SLOWER = 2000, OPT_SAMPLE, OPT_DRY_RUN };
 
 static const struct option func_long[] = {
-	{ "top", required_argument, NULL, OPT_TOP },
 	{ "slower-than", required_argument, NULL, OPT_SLOWER },
 	{ "sample", required_argument, NULL, OPT_SAMPLE },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
@@ -93,7 +92,6 @@ static const struct cmd_usage func_usage = {
 	"Without BINARY, the executable of the COMMAND or of -p PID is meant.\n"
 	"\n"
 	"Options:\n"
-	"      --top N              show the N functions with the most total time\n"
 	"      --slower-than DUR    also print every call slower than DUR as it happens\n"
 	"      --sample N           time 1 call in N (in the kernel); counts are scaled\n"
 	"      --dry-run            list the functions the PROBEs match, attach nothing\n"
@@ -111,8 +109,6 @@ static int func_opt(int key, const char *arg, void *data)
 	struct func_ctx *ctx = data;
 
 	switch (key) {
-	case OPT_TOP:
-		return opt_uint("--top", arg, 1, UINT32_MAX, &ctx->top);
 	case OPT_SLOWER:
 		return opt_duration("--slower-than", arg, false, &ctx->slower_ns);
 	case OPT_SAMPLE:
@@ -619,23 +615,6 @@ static int on_event(void *data, void *raw, size_t size)
 	return 0;
 }
 
-static void read_stats(struct func_ctx *ctx, uint64_t out[FUNC_STAT_MAX])
-{
-	int ncpus = libbpf_num_possible_cpus();
-	uint64_t *vals = calloc(ncpus > 0 ? ncpus : 1, sizeof(*vals));
-
-	memset(out, 0, FUNC_STAT_MAX * sizeof(*out));
-	if (!vals)
-		return;
-	for (__u32 k = 0; k < FUNC_STAT_MAX; k++) {
-		if (bpf_map_lookup_elem(bpf_map__fd(ctx->skel->maps.stats), &k, vals))
-			continue;
-		for (int c = 0; c < ncpus; c++)
-			out[k] += vals[c];
-	}
-	free(vals);
-}
-
 static const char *const stat_names[FUNC_STAT_MAX] = {
 	[FUNC_STAT_RINGBUF_DROP] = "ringbuf",
 	[FUNC_STAT_DEPTH] = "depth",
@@ -681,7 +660,7 @@ static int func_build(void *data, struct snapshot *s, bool delta)
 	}
 	if (snapshot_add_counter(s, "func.traced", "count", ctx->nfuncs, NULL))
 		goto out;
-	read_stats(ctx, stats);
+	map_percpu_sums(bpf_map__fd(ctx->skel->maps.stats), FUNC_STAT_MAX, stats);
 	for (int k = 0; k < FUNC_STAT_MAX; k++) {
 		/* with sampling, returns of calls not sampled are expected */
 		if (k == FUNC_STAT_UNMATCHED && ctx->sample > 1)
@@ -764,21 +743,8 @@ int cmd_func(int argc, char **argv)
 		ret = 2;
 		goto out;
 	}
-	if (ctx.c.pid && kill(ctx.c.pid, 0) && errno == ESRCH) {
-		msg_error("no process with pid %d: check the pid (ps -e)", ctx.c.pid);
+	if (session_check_target(&ctx.c))
 		goto out;
-	}
-	if (ctx.c.command) {
-		char path[PATH_MAX];
-
-		err = session_find_command(ctx.c.command[0], path, sizeof(path));
-		if (err) {
-			msg_error("cannot execute '%s': %s", ctx.c.command[0],
-				  err == -ENOENT && !strchr(ctx.c.command[0], '/') ?
-				  "command not found in $PATH" : strerror(-err));
-			goto out;
-		}
-	}
 	for (int i = 0; i < ctx.c.nargs; i++) {
 		ret = resolve_probe(&ctx, ctx.c.args[i]);
 		if (ret)
@@ -802,8 +768,8 @@ int cmd_func(int argc, char **argv)
 		.command = "func",
 		.sampling = ctx.sample ? (uint32_t)ctx.sample : 1,
 		.text = {
-			.top = (uint32_t)ctx.top,
-			.histograms = ctx.top && ctx.top < 10 ? (uint32_t)ctx.top : 10,
+			.top = ctx.c.top,
+			.histograms = ctx.c.top && ctx.c.top < 10 ? ctx.c.top : 10,
 			.count_name = "CALLS",
 		},
 		.build = func_build,

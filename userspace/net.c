@@ -22,6 +22,7 @@
 #include "collectors.h"
 #include "duration.h"
 #include "histogram.h"
+#include "map_read.h"
 #include "model.h"
 #include "msg.h"
 #include "net.h"
@@ -63,13 +64,12 @@ struct net_ctx {
 	struct reporter rep;
 };
 
-enum { OPT_PORT = 4000, OPT_REMOTE, OPT_DEV, OPT_TOP };
+enum { OPT_PORT = 4000, OPT_REMOTE, OPT_DEV };
 
 static const struct option net_long[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "remote", required_argument, NULL, OPT_REMOTE },
 	{ "dev", required_argument, NULL, OPT_DEV },
-	{ "top", required_argument, NULL, OPT_TOP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -92,7 +92,6 @@ static const struct cmd_usage net_usage = {
 	"      --port N              only connections with local or remote port N\n"
 	"      --remote ADDR[/LEN]   only connections to this address or prefix (IPv4, IPv6)\n"
 	"      --dev IFNAME          only packets on this device (tx_queue, rx_to_user)\n"
-	"      --top N               the N keys with the most time per metric (default 15)\n"
 	"With -p or a command, connections opened by that process are traced.\n"
 	"\n"
 	"Examples:\n"
@@ -154,11 +153,6 @@ static int net_opt(int key, const char *arg, void *data)
 		return parse_remote(ctx, arg);
 	case OPT_DEV:
 		ctx->dev = arg;
-		return 0;
-	case OPT_TOP:
-		if (opt_uint("--top", arg, 1, UINT32_MAX, &v))
-			return -EINVAL;
-		ctx->rep.text.top = (uint32_t)v;
 		return 0;
 	}
 	return -EINVAL;
@@ -443,21 +437,6 @@ static int add_drop_reasons(struct net_ctx *ctx, struct snapshot *s)
 	return 0;
 }
 
-static void read_counts(struct net_ctx *ctx, uint64_t out[NET_CNT_MAX])
-{
-	int n = libbpf_num_possible_cpus();
-	uint64_t *vals = calloc(n > 0 ? n : 1, sizeof(*vals));
-
-	memset(out, 0, NET_CNT_MAX * sizeof(*out));
-	for (__u32 k = 0; vals && k < NET_CNT_MAX; k++) {
-		if (bpf_map_lookup_elem(bpf_map__fd(ctx->skel->maps.counts), &k, vals))
-			continue;
-		for (int c = 0; c < n; c++)
-			out[k] += vals[c];
-	}
-	free(vals);
-}
-
 static int net_build(void *data, struct snapshot *s, bool delta)
 {
 	struct net_ctx *ctx = data;
@@ -472,7 +451,7 @@ static int net_build(void *data, struct snapshot *s, bool delta)
 	}
 	if (err)
 		return err;
-	read_counts(ctx, cnt);
+	map_percpu_sums(bpf_map__fd(ctx->skel->maps.counts), NET_CNT_MAX, cnt);
 	for (int i = 0; i < NET_CNT_MAX; i++)
 		d[i] = cnt[i] - (delta ? ctx->prev_counts[i] : 0);
 	if (snapshot_add_counter(s, "net.drops_total", "count", d[NET_CNT_DROPS], NULL) ||
@@ -567,7 +546,6 @@ int cmd_net(int argc, char **argv)
 	struct net_ctx ctx = { 0 };
 	int ret = 1, err;
 
-	ctx.rep.text.top = 15;
 	switch (common_opts_parse(argc, argv, net_long, "", net_opt, &ctx, &net_usage, &ctx.c)) {
 	case OPTS_HELP:
 		free(ctx.c.args);
@@ -589,26 +567,14 @@ int cmd_net(int argc, char **argv)
 		ret = 2;
 		goto out;
 	}
-	if (ctx.c.pid && kill(ctx.c.pid, 0) && errno == ESRCH) {
-		msg_error("no process with pid %d: check the pid (ps -e)", ctx.c.pid);
+	if (session_check_target(&ctx.c))
 		goto out;
-	}
-	if (ctx.c.command) {
-		char path[PATH_MAX];
-
-		err = session_find_command(ctx.c.command[0], path, sizeof(path));
-		if (err) {
-			msg_error("cannot execute '%s': %s", ctx.c.command[0],
-				  err == -ENOENT && !strchr(ctx.c.command[0], '/') ?
-				  "command not found in $PATH" : strerror(-err));
-			goto out;
-		}
-	}
 	if (ctx.dev && resolve_dev(&ctx))
 		goto out;
 	if (session_check_env())
 		goto out;
 	ctx.rep.c = &ctx.c;
+	ctx.rep.text.top = ctx.c.top ? ctx.c.top : 15;
 	ctx.rep.sess = &ctx.sess;
 	ctx.rep.command = "net";
 	ctx.rep.sampling = 1;

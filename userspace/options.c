@@ -7,7 +7,7 @@
 #include "msg.h"
 #include "options.h"
 
-enum { OPT_FORMAT = 1000, OPT_HELP };
+enum { OPT_FORMAT = 1000, OPT_HELP, OPT_TOP };
 
 static const struct option common_long[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -15,6 +15,7 @@ static const struct option common_long[] = {
 	{ "interval", required_argument, NULL, 'i' },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "output", required_argument, NULL, 'o' },
+	{ "top", required_argument, NULL, OPT_TOP },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 };
@@ -84,7 +85,8 @@ static void print_help(const struct cmd_usage *u)
 	       "  -i, --interval DUR     report every DUR, each report covering that interval\n"
 	       "      --format FMT       text (default), json, or ndjson (one object a line,\n"
 	       "                         with -i one per interval); folded for stacks\n"
-	       "  -o, --output FILE      also save the whole run as JSON to FILE\n"
+	       "  -o, --output FILE      also save the whole run as JSON to FILE ('-': stdout)\n"
+	       "      --top N            show the N rows with the most time per table\n"
 	       "  -v, --verbose          say what was found and attached (-vv: libbpf debug)\n"
 	       "  -h, --help             this help\n"
 	       "\nDurations take the units ns, us, ms, s and m; a bare number means seconds.\n");
@@ -178,6 +180,11 @@ enum opts_result common_opts_parse(int argc, char **argv, const struct option *e
 			break;
 		case 'o':
 			o->output = optarg;
+			break;
+		case OPT_TOP:
+			if (opt_uint("--top", optarg, 1, UINT32_MAX, &v))
+				return OPTS_USAGE;
+			o->top = (uint32_t)v;
 			break;
 		case 'v':
 			msg_verbosity++;

@@ -21,6 +21,7 @@ struct common_opts {
 	uint64_t interval_ns;		/* -i: 0 = one report at the end */
 	enum output_format format;
 	const char *output;		/* -o FILE: the whole run as JSON, written atomically */
+	uint32_t top;			/* --top N: rows per metric in text; 0 = the default */
 	char **command;			/* after --: NULL-terminated, or NULL */
 	char **args;			/* positional arguments */
 	int nargs;

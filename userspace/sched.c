@@ -22,6 +22,7 @@
 #include "collectors.h"
 #include "duration.h"
 #include "histogram.h"
+#include "map_read.h"
 #include "model.h"
 #include "msg.h"
 #include "options.h"
@@ -69,13 +70,12 @@ static const char *const by_names[] = {
 	[SCHED_BY_CPU] = "cpu", [SCHED_BY_CGROUP] = "cgroup",
 };
 
-enum { OPT_COMM = 3000, OPT_CGROUP, OPT_BY, OPT_TOP, OPT_STACKS };
+enum { OPT_COMM = 3000, OPT_CGROUP, OPT_BY, OPT_STACKS };
 
 static const struct option sched_long[] = {
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "by", required_argument, NULL, OPT_BY },
-	{ "top", required_argument, NULL, OPT_TOP },
 	{ "offcpu-stacks", optional_argument, NULL, OPT_STACKS },
 	{ NULL, 0, NULL, 0 },
 };
@@ -95,7 +95,6 @@ static const struct cmd_usage sched_usage = {
 	"      --comm NAME     only threads named NAME (at most 15 characters)\n"
 	"      --cgroup PATH   only tasks in this cgroup v2 (a path under /sys/fs/cgroup, or\n"
 	"                      relative to it)\n"
-	"      --top N         the N keys with the most time per metric (default 15)\n"
 	"      --offcpu-stacks[=DUR]\n"
 	"                      also sum blocked time by kernel and user stack, for blocks\n"
 	"                      of DUR or longer (default 1ms); the report ends with the\n"
@@ -116,7 +115,6 @@ static const struct cmd_usage sched_usage = {
 static int sched_opt(int key, const char *arg, void *data)
 {
 	struct sched_ctx *ctx = data;
-	uint64_t v;
 
 	switch (key) {
 	case OPT_BY:
@@ -139,11 +137,6 @@ static int sched_opt(int key, const char *arg, void *data)
 		return 0;
 	case OPT_CGROUP:
 		ctx->cgroup_arg = arg;
-		return 0;
-	case OPT_TOP:
-		if (opt_uint("--top", arg, 1, UINT32_MAX, &v))
-			return -EINVAL;
-		ctx->rep.text.top = (uint32_t)v;
 		return 0;
 	case OPT_STACKS:
 		ctx->stacks = true;
@@ -433,21 +426,6 @@ static int add_slot_of_kind(void *data, const void *key, uint32_t slot)
 	return k->kind == w->kind ? add_slot(w->ctx, w->s, slot, k, w->delta) : 0;
 }
 
-static void read_counts(struct sched_ctx *ctx, uint64_t out[SCHED_CNT_MAX])
-{
-	int n = libbpf_num_possible_cpus();
-	uint64_t *vals = calloc(n > 0 ? n : 1, sizeof(*vals));
-
-	memset(out, 0, SCHED_CNT_MAX * sizeof(*out));
-	for (__u32 k = 0; vals && k < SCHED_CNT_MAX; k++) {
-		if (bpf_map_lookup_elem(bpf_map__fd(ctx->skel->maps.counts), &k, vals))
-			continue;
-		for (int c = 0; c < n; c++)
-			out[k] += vals[c];
-	}
-	free(vals);
-}
-
 /* Appends the frames of stack id to buf, root first, ';' between. */
 static void fold_stack(struct sched_ctx *ctx, int id, bool kernel, int pid, char *buf,
 		       size_t len)
@@ -620,7 +598,7 @@ static int sched_build(void *data, struct snapshot *s, bool delta)
 	if (err)
 		return err;
 
-	read_counts(ctx, cnt);
+	map_percpu_sums(bpf_map__fd(ctx->skel->maps.counts), SCHED_CNT_MAX, cnt);
 	static const struct {
 		int which;
 		const char *metric, *label, *value;
@@ -735,7 +713,6 @@ int cmd_sched(int argc, char **argv)
 	long ncpus;
 	int ret = 1, err;
 
-	ctx.rep.text.top = 15;
 	switch (common_opts_parse(argc, argv, sched_long, "", sched_opt, &ctx, &sched_usage,
 				  &ctx.c)) {
 	case OPTS_HELP:
@@ -759,21 +736,8 @@ int cmd_sched(int argc, char **argv)
 		ret = 2;
 		goto out;
 	}
-	if (ctx.c.pid && kill(ctx.c.pid, 0) && errno == ESRCH) {
-		msg_error("no process with pid %d: check the pid (ps -e)", ctx.c.pid);
+	if (session_check_target(&ctx.c))
 		goto out;
-	}
-	if (ctx.c.command) {
-		char path[PATH_MAX];
-
-		err = session_find_command(ctx.c.command[0], path, sizeof(path));
-		if (err) {
-			msg_error("cannot execute '%s': %s", ctx.c.command[0],
-				  err == -ENOENT && !strchr(ctx.c.command[0], '/') ?
-				  "command not found in $PATH" : strerror(-err));
-			goto out;
-		}
-	}
 	if (ctx.c.format == FORMAT_FOLDED && !ctx.stacks) {
 		usage_error("--format folded writes stacks: add --offcpu-stacks");
 		ret = 2;
@@ -790,6 +754,7 @@ int cmd_sched(int argc, char **argv)
 	if (ctx.by != SCHED_BY_CPU && getenv("TAILTRACE_SCHED_SLOTS"))
 		ctx.max_slots = (uint32_t)strtoul(getenv("TAILTRACE_SCHED_SLOTS"), NULL, 10) ?: 1;
 	ctx.rep.c = &ctx.c;
+	ctx.rep.text.top = ctx.c.top ? ctx.c.top : 15;
 	ctx.rep.sess = &ctx.sess;
 	ctx.rep.command = "sched";
 	ctx.rep.sampling = 1;

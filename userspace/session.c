@@ -97,6 +97,27 @@ void session_say_tracing(const struct session *s, const char *what)
 	msg_info("Tracing %s%s. %s", what, o->pid || o->command ? "" : " in all processes", ends);
 }
 
+int session_check_target(const struct common_opts *o)
+{
+	char path[PATH_MAX];
+	int err;
+
+	if (o->pid && kill(o->pid, 0) && errno == ESRCH) {
+		msg_error("no process with pid %d: check the pid (ps -e)", o->pid);
+		return 1;
+	}
+	if (o->command) {
+		err = session_find_command(o->command[0], path, sizeof(path));
+		if (err) {
+			msg_error("cannot execute '%s': %s", o->command[0],
+				  err == -ENOENT && !strchr(o->command[0], '/') ?
+				  "command not found in $PATH" : strerror(-err));
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int session_check_env(void)
 {
 	if (geteuid() != 0 && !has_caps()) {

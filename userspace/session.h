@@ -41,6 +41,9 @@ struct session {
 int session_tgid_of(int tid);
 /* "Tracing <what> (all processes). Ends ..." on stderr, saying what ends the trace. */
 void session_say_tracing(const struct session *s, const char *what);
+/* That -p names a live process and the command after -- can be executed, before anything
+ * is attached. Prints why not; returns 0 or 1. */
+int session_check_target(const struct common_opts *o);
 /* Root or CAP_BPF+CAP_PERFMON, and kernel BTF. Prints why not; returns 0 or 1. */
 int session_check_env(void);
 /* Absolute path of what "command" would execute, via $PATH like execvp. 0 or -errno. */

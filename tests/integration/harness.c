@@ -336,6 +336,22 @@ void assert_no_leftovers(const char *after)
 	cr_assert_eq(n, 0, "%d tailtrace programs or links left after %s", n, after);
 }
 
+void expect_each(struct bad_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct run r;
+
+		cases[i].argv[0] = (char *)tt_bin();
+		run_cmd(&r, 30, cases[i].argv);
+		cr_assert_eq(r.status, cases[i].status, "%s %s: exit %d: %s", cases[i].argv[1],
+			     cases[i].argv[2], r.status, r.err);
+		cr_assert(strstr(r.err, cases[i].message), "expected '%s' in: %s",
+			  cases[i].message, r.err);
+		run_free(&r);
+	}
+	assert_no_leftovers(cases[0].argv[1]);
+}
+
 pid_t spawn_bg(char *const argv[])
 {
 	pid_t pid = fork();

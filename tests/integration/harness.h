@@ -56,6 +56,15 @@ int bpf_leftovers(void);
 /* Fails the test when the kernel still holds any of ours. */
 void assert_no_leftovers(const char *after);
 
+/* A usage or runtime error: tailtrace with argv[1..] (argv[0] is filled in) must exit with
+ * status and say message on stderr, and leave nothing attached. */
+struct bad_case {
+	char *argv[10];
+	int status;
+	const char *message;
+};
+void expect_each(struct bad_case *cases, size_t n);
+
 /* Starts a command in the background; returns its pid. */
 pid_t spawn_bg(char *const argv[]);
 void kill_bg(pid_t pid);

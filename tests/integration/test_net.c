@@ -335,11 +335,7 @@ Test(net, rx_to_user_grows_with_the_readers_delay)
 
 Test(net, bad_input)
 {
-	struct {
-		char *argv[8];
-		int status;
-		const char *message;
-	} cases[] = {
+	struct bad_case cases[] = {
 		{ { NULL, "net", "--dev", "nosuchdev0", NULL }, 1, "unknown network device" },
 		{ { NULL, "net", "--remote", "300.1.2.3", NULL }, 2, "invalid --remote '300.1.2.3'" },
 		{ { NULL, "net", "--remote", "198.51.100.0/33", NULL }, 2, "invalid prefix length" },
@@ -349,16 +345,5 @@ Test(net, bad_input)
 		{ { NULL, "net", "--format", "folded", NULL }, 2, "no stacks to fold" },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct run r;
-
-		cases[i].argv[0] = TT;
-		run_cmd(&r, 30, cases[i].argv);
-		cr_assert_eq(r.status, cases[i].status, "%s %s: exit %d: %s", cases[i].argv[1],
-			     cases[i].argv[2], r.status, r.err);
-		cr_assert(strstr(r.err, cases[i].message), "expected '%s' in: %s",
-			  cases[i].message, r.err);
-		run_free(&r);
-	}
-	assert_no_leftovers("net bad input");
+	expect_each(cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -299,11 +299,7 @@ Test(sched, a_command_is_followed_into_its_children)
 
 Test(sched, bad_input)
 {
-	struct {
-		char *argv[8];
-		int status;
-		const char *message;
-	} cases[] = {
+	struct bad_case cases[] = {
 		{ { NULL, "sched", "--by", "thread", NULL }, 2, "unknown --by key 'thread'" },
 		{ { NULL, "sched", "--comm", "a-name-longer-than-15", NULL }, 2,
 		  "longer than 15 characters" },
@@ -319,16 +315,5 @@ Test(sched, bad_input)
 		{ { NULL, "func", "work", "--format", "folded", NULL }, 2, "no stacks to fold" },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct run r;
-
-		cases[i].argv[0] = TT;
-		run_cmd(&r, 30, cases[i].argv);
-		cr_assert_eq(r.status, cases[i].status, "%s %s: exit %d: %s", cases[i].argv[1],
-			     cases[i].argv[2], r.status, r.err);
-		cr_assert(strstr(r.err, cases[i].message), "expected '%s' in: %s",
-			  cases[i].message, r.err);
-		run_free(&r);
-	}
-	assert_no_leftovers("sched bad input");
+	expect_each(cases, sizeof(cases) / sizeof(cases[0]));
 }
