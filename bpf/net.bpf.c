@@ -23,6 +23,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set by userspace before load. */
 const volatile __u32 max_slots = 1;
+const volatile __u32 by = NET_BY_REMOTE;
 const volatile __u32 filter_tgid = 0;
 const volatile __u16 filter_port = 0;		/* local or remote, host order */
 const volatile __u16 filter_family = 0;		/* --remote: AF_INET or AF_INET6 */
@@ -36,10 +37,11 @@ __u32 next_slot = 0;
 struct sock_state {
 	__u64 syn_sent;		/* active open started */
 	__u64 established;
-	__u32 tgid;		/* who opened it */
+	__u32 tgid;		/* who opened it (connect or accept) */
 	__u8 reset_received;
 	__u8 traced;		/* passed the filters when it opened */
 	__u16 pad;
+	char comm[16];		/* of who opened it */
 };
 
 struct {
@@ -143,6 +145,29 @@ static __always_inline void remote_key(const struct sock *sk, __u32 kind, struct
 	remote_key_of(sk, kind, OPEN_UNKNOWN, k);
 }
 
+/* The key to record a connection's event under, by --by. The filters judge the endpoint
+ * itself, so this comes last. The process of a connection is the one that opened it: most
+ * of its events come in softirq context, where the current task is anyone's. */
+static __always_inline void key_by(const struct sock *sk, struct net_key *k)
+{
+	__u64 skey = (__u64)sk;
+	struct sock_state *st;
+
+	if (by == NET_BY_REMOTE || by == NET_BY_DEV)
+		return;
+	st = bpf_map_lookup_elem(&socks, &skey);
+	k->family = 0;
+	__builtin_memset(k->addr, 0, sizeof(k->addr));
+	if (by == NET_BY_LPORT)
+		k->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	else if (by != NET_BY_RPORT)
+		k->port = 0;	/* (by rport: the remote port, 0 for accepted connections) */
+	if (by == NET_BY_PID && st)
+		k->pid = st->tgid;
+	if (by == NET_BY_COMM && st)
+		__builtin_memcpy(k->comm, st->comm, sizeof(k->comm));
+}
+
 static __always_inline bool addr_match(const struct net_key *k)
 {
 	__u32 bits = filter_prefix;
@@ -206,7 +231,19 @@ static __always_inline void sock_count(const struct sock *sk, __u32 kind, __u64 
 	struct net_key k;
 
 	remote_key(sk, kind, &k);
+	key_by(sk, &k);
 	value_add(&k, v);
+}
+
+/* A connection's histogram sample, under its --by key. */
+static __always_inline void sock_hist(const struct sock *sk, const struct net_key *endpoint,
+				      __u32 kind, __u64 v)
+{
+	struct net_key k = *endpoint;
+
+	k.kind = kind;
+	key_by(sk, &k);
+	hist_add_key(&k, v);
 }
 
 /* Whether events of sk count. A socket opened before tracing began has no state: without
@@ -246,6 +283,11 @@ static __always_inline int on_set_state(const struct sock *sk, int old, int new)
 	/* A socket is judged once, when it opens, in the context of who opens it. */
 	if (new == TCP_SYN_SENT || (old == TCP_SYN_RECV && new == TCP_ESTABLISHED)) {
 		init.tgid = bpf_get_current_pid_tgid() >> 32;
+		/* an accepted connection opens in softirq context: no owner known yet */
+		if (new == TCP_SYN_SENT)
+			bpf_get_current_comm(init.comm, sizeof(init.comm));
+		else
+			init.tgid = 0;
 		init.traced = sock_match(sk, &k) &&
 			      (!filter_tgid || (new == TCP_SYN_SENT && init.tgid == filter_tgid));
 		if (new == TCP_SYN_SENT)
@@ -263,7 +305,7 @@ static __always_inline int on_set_state(const struct sock *sk, int old, int new)
 	}
 	if (new == TCP_ESTABLISHED) {
 		if (old == TCP_SYN_SENT && st->syn_sent)
-			hist_add_key(&k, now - st->syn_sent);
+			sock_hist(sk, &k, NET_CONNECT, now - st->syn_sent);
 		if (old == TCP_SYN_RECV) {
 			struct syn_key sy = {};
 			__u64 *syn;
@@ -273,11 +315,8 @@ static __always_inline int on_set_state(const struct sock *sk, int old, int new)
 			sy.rport = BPF_CORE_READ(sk, __sk_common.skc_dport);
 			sy.lport = bpf_htons(BPF_CORE_READ(sk, __sk_common.skc_num));
 			syn = bpf_map_lookup_elem(&syns, &sy);
-			if (syn && now > *syn) {
-				k.kind = NET_ACCEPT;
-				hist_add_key(&k, now - *syn);
-				k.kind = NET_CONNECT;
-			}
+			if (syn && now > *syn)
+				sock_hist(sk, &k, NET_ACCEPT, now - *syn);
 			if (syn)
 				bpf_map_delete_elem(&syns, &sy);
 		}
@@ -289,8 +328,7 @@ static __always_inline int on_set_state(const struct sock *sk, int old, int new)
 		} else if (st->established) {
 			const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 
-			k.kind = NET_LIFETIME;
-			hist_add_key(&k, now - st->established);
+			sock_hist(sk, &k, NET_LIFETIME, now - st->established);
 			sock_count(sk, NET_CLOSED, 1);
 			sock_count(sk, NET_BYTES_SENT, BPF_CORE_READ(tp, bytes_acked));
 			sock_count(sk, NET_BYTES_RECEIVED, BPF_CORE_READ(tp, bytes_received));
@@ -310,7 +348,7 @@ static __always_inline int on_tcp_probe(const struct sock *sk)
 	if (!srtt || !traced_sock(sk, &st))
 		return 0;
 	remote_key(sk, NET_RTT, &k);
-	hist_add_key(&k, (__u64)srtt * 1000);
+	sock_hist(sk, &k, NET_RTT, (__u64)srtt * 1000);
 	return 0;
 }
 
@@ -466,8 +504,15 @@ static __always_inline int on_copy(const struct sk_buff *skb)
 	if (!filter_tgid || bpf_get_current_pid_tgid() >> 32 == filter_tgid) {
 		sk = BPF_CORE_READ(skb, sk);
 		k.kind = NET_RX_TO_USER;
-		k.port = sk ? BPF_CORE_READ(sk, __sk_common.skc_num) : 0;
-		bpf_get_current_comm(k.comm, sizeof(k.comm));
+		if (by == NET_BY_DEV) {
+			k.ifindex = st->ifindex;
+		} else if (by == NET_BY_PID) {
+			k.pid = bpf_get_current_pid_tgid() >> 32;
+		} else {
+			if (by != NET_BY_COMM)
+				k.port = sk ? BPF_CORE_READ(sk, __sk_common.skc_num) : 0;
+			bpf_get_current_comm(k.comm, sizeof(k.comm));
+		}
 		if (now > st->ts)
 			hist_add_key(&k, now - st->ts);
 	}

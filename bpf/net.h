@@ -26,15 +26,25 @@ enum net_kind {
 	NET_KINDS,
 };
 
-/* The key of a histogram or counter: a remote endpoint; a device for NET_TX_QUEUE; a local
- * port and the reading process's name for NET_RX_TO_USER. */
+enum net_by {
+	NET_BY_REMOTE,		/* address and port (address alone for accepted connections) */
+	NET_BY_LPORT,
+	NET_BY_RPORT,
+	NET_BY_DEV,		/* packets by device; connections by remote */
+	NET_BY_PID,		/* of the process that opened the connection, or reads */
+	NET_BY_COMM,
+};
+
+/* The key of a histogram or counter, by --by: of a connection (remote endpoint, port,
+ * process), a device (always for NET_TX_QUEUE), or for NET_RX_TO_USER a local port and the
+ * reading process (by remote, lport, rport) or what --by names. Unused fields are zero. */
 struct net_key {
 	__u32 kind;
 	__u16 family;		/* AF_INET, AF_INET6; 0 for a device */
-	__u16 port;		/* remote port, host order (local port for NET_RX_TO_USER) */
+	__u16 port;		/* remote or local port, host order */
 	__u8 addr[16];		/* remote address (IPv4 in the first 4 bytes) */
 	__u32 ifindex;
-	__u32 pad;
+	__u32 pid;
 	char comm[NET_COMM_LEN];
 };
 

@@ -47,6 +47,7 @@ struct net_ctx {
 	uint32_t prefix;
 	const char *dev;
 	uint32_t ifindex, netns;
+	enum net_by by;
 
 	struct net_bpf *skel;
 	struct bpf_link **links;
@@ -64,12 +65,18 @@ struct net_ctx {
 	struct reporter rep;
 };
 
-enum { OPT_PORT = 4000, OPT_REMOTE, OPT_DEV };
+enum { OPT_PORT = 4000, OPT_REMOTE, OPT_DEV, OPT_BY };
+
+static const char *const by_names[] = {
+	[NET_BY_REMOTE] = "remote", [NET_BY_LPORT] = "lport", [NET_BY_RPORT] = "rport",
+	[NET_BY_DEV] = "dev", [NET_BY_PID] = "pid", [NET_BY_COMM] = "comm",
+};
 
 static const struct option net_long[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "remote", required_argument, NULL, OPT_REMOTE },
 	{ "dev", required_argument, NULL, OPT_DEV },
+	{ "by", required_argument, NULL, OPT_BY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -92,6 +99,10 @@ static const struct cmd_usage net_usage = {
 	"      --port N              only connections with local or remote port N\n"
 	"      --remote ADDR[/LEN]   only connections to this address or prefix (IPv4, IPv6)\n"
 	"      --dev IFNAME          only packets on this device (tx_queue, rx_to_user)\n"
+	"      --by KEY              remote (default: address and port; the address alone\n"
+	"                            for accepted connections), lport, rport, pid or comm\n"
+	"                            (of the process that opened the connection, or reads\n"
+	"                            the data), dev (packets by device)\n"
 	"With -p or a command, connections opened by that process are traced.\n"
 	"\n"
 	"Examples:\n"
@@ -154,6 +165,15 @@ static int net_opt(int key, const char *arg, void *data)
 	case OPT_DEV:
 		ctx->dev = arg;
 		return 0;
+	case OPT_BY:
+		for (size_t i = 0; i < sizeof(by_names) / sizeof(by_names[0]); i++) {
+			if (!strcmp(arg, by_names[i])) {
+				ctx->by = i;
+				return 0;
+			}
+		}
+		usage_error("unknown --by key '%s': use remote, lport, rport, dev, pid or comm", arg);
+		return -EINVAL;
 	}
 	return -EINVAL;
 }
@@ -197,6 +217,7 @@ static int load_and_attach(struct net_ctx *ctx)
 		return 1;
 	}
 	ctx->skel->rodata->max_slots = MAX_SLOTS;
+	ctx->skel->rodata->by = ctx->by;
 	ctx->skel->rodata->filter_tgid = ctx->sess.pid;
 	ctx->skel->rodata->filter_port = ctx->port;
 	ctx->skel->rodata->filter_family = (uint16_t)ctx->family;
@@ -307,29 +328,34 @@ static const char *remote_name(const struct net_key *k, char *buf, size_t len)
 	return buf;
 }
 
-static int add_labels(struct series *se, const struct net_key *k)
+static int add_labels(struct net_ctx *ctx, struct series *se, const struct net_key *k)
 {
-	char buf[64];
+	char buf[64], comm[NET_COMM_LEN + 1];
+	int err = 0;
 
-	if (k->kind == NET_RX_TO_USER) {
-		char comm[NET_COMM_LEN + 1];
-
-		memcpy(comm, k->comm, NET_COMM_LEN);
-		comm[NET_COMM_LEN] = 0;
-		snprintf(buf, sizeof(buf), "%u", k->port);
-		if (series_add_label(se, "lport", buf) || series_add_label(se, "comm", comm))
-			return -ENOMEM;
-	} else if (k->kind == NET_TX_QUEUE) {
+	memcpy(comm, k->comm, NET_COMM_LEN);
+	comm[NET_COMM_LEN] = 0;
+	if (k->kind == NET_TX_QUEUE || (k->kind == NET_RX_TO_USER && ctx->by == NET_BY_DEV)) {
 		if (!if_indextoname(k->ifindex, buf))
 			snprintf(buf, sizeof(buf), "ifindex %u", k->ifindex);
-		if (series_add_label(se, "dev", buf))
-			return -ENOMEM;
-	} else if (series_add_label(se, "remote", remote_name(k, buf, sizeof(buf)))) {
-		return -ENOMEM;
+		err = series_add_label(se, "dev", buf);
+	} else if (k->kind == NET_RX_TO_USER && ctx->by != NET_BY_PID && ctx->by != NET_BY_COMM) {
+		snprintf(buf, sizeof(buf), "%u", k->port);
+		err = series_add_label(se, "lport", buf) || series_add_label(se, "comm", comm);
+	} else if (ctx->by == NET_BY_PID) {
+		snprintf(buf, sizeof(buf), "%u", k->pid);
+		err = series_add_label(se, "pid", buf);
+	} else if (ctx->by == NET_BY_COMM) {
+		err = series_add_label(se, "comm", *comm ? comm : "-");
+	} else if (ctx->by == NET_BY_LPORT || ctx->by == NET_BY_RPORT) {
+		snprintf(buf, sizeof(buf), "%u", k->port);
+		err = series_add_label(se, by_names[ctx->by], buf);
+	} else {
+		err = series_add_label(se, "remote", remote_name(k, buf, sizeof(buf)));
 	}
-	if (kinds[k->kind].label && series_add_label(se, kinds[k->kind].label, kinds[k->kind].value))
-		return -ENOMEM;
-	return 0;
+	if (!err && kinds[k->kind].label)
+		err = series_add_label(se, kinds[k->kind].label, kinds[k->kind].value);
+	return err ? -ENOMEM : 0;
 }
 
 struct walk {
@@ -361,7 +387,7 @@ static int add_slot(void *data, const void *key, uint32_t slot)
 		}
 		if (d->count)
 			err = snapshot_add_hist(w->s, kinds[k->kind].metric, "ns", d, &se) ||
-			      add_labels(se, k);
+			      add_labels(w->ctx, se, k);
 		free(d);
 	} else {
 		__u64 v = 0;
@@ -377,7 +403,7 @@ static int add_slot(void *data, const void *key, uint32_t slot)
 			err = snapshot_add_counter(w->s, kinds[k->kind].metric,
 						   k->kind >= NET_BYTES_SENT ? "bytes" : "count", v,
 						   &se) ||
-			      add_labels(se, k);
+			      add_labels(w->ctx, se, k);
 	}
 	return err ? -ENOMEM : 0;
 }
@@ -468,11 +494,12 @@ static int net_build(void *data, struct snapshot *s, bool delta)
 }
 
 static const struct series *find(const struct snapshot *s, const char *metric,
-				 const char *remote, const char *label, const char *value)
+				 const char *key, const char *remote, const char *label,
+				 const char *value)
 {
 	for (size_t i = 0; i < s->nseries; i++) {
 		const struct series *se = &s->series[i];
-		const char *r = labels_get(&se->labels, "remote");
+		const char *r = labels_get(&se->labels, key);
 		const char *l = label ? labels_get(&se->labels, label) : NULL;
 
 		if (!strcmp(se->metric, metric) && r && !strcmp(r, remote) &&
@@ -482,17 +509,20 @@ static const struct series *find(const struct snapshot *s, const char *metric,
 	return NULL;
 }
 
-/* The table a person reads first: one row per remote endpoint. */
+/* The table a person reads first: one row per remote endpoint (or --by key). */
 static void net_header(void *data, FILE *f, const struct snapshot *s)
 {
+	struct net_ctx *ctx = data;
+	const char *key = ctx->by == NET_BY_DEV ? "remote" : by_names[ctx->by];
 	const char **seen = calloc(s->nseries, sizeof(*seen));
 	size_t nseen = 0;
+	char head[16];
 
-	(void)data;
 	if (!seen)
 		return;
 	for (size_t i = 0; i < s->nseries; i++) {
-		const char *r = labels_get(&s->series[i].labels, "remote");
+		const char *r = strncmp(s->series[i].metric, "net.tcp_", 8) ? NULL :
+				labels_get(&s->series[i].labels, key);
 		bool dup = !r;
 
 		for (size_t j = 0; r && j < nseen; j++)
@@ -500,17 +530,20 @@ static void net_header(void *data, FILE *f, const struct snapshot *s)
 		if (!dup)
 			seen[nseen++] = r;
 	}
+	for (size_t i = 0; i < sizeof(head) - 1 && key[i]; i++)
+		head[i] = (char)(key[i] >= 'a' && key[i] <= 'z' ? key[i] - 32 : key[i]);
+	head[strlen(key) < sizeof(head) ? strlen(key) : sizeof(head) - 1] = 0;
 	if (nseen)
-		fprintf(f, "%-40s %8s %7s %9s %9s %9s %9s %7s\n", "REMOTE", "CONNECTS", "FAILED",
+		fprintf(f, "%-40s %8s %7s %9s %9s %9s %9s %7s\n", head, "CONNECTS", "FAILED",
 			"CONN P50", "CONN P99", "RTT P50", "RTT P99", "RETRANS");
 	for (size_t i = 0; i < nseen; i++) {
-		const struct series *c = find(s, "net.tcp_connect", seen[i], NULL, NULL);
-		const struct series *rtt = find(s, "net.tcp_rtt", seen[i], NULL, NULL);
-		const struct series *fr = find(s, "net.tcp_connect_failed", seen[i], "reason",
+		const struct series *c = find(s, "net.tcp_connect", key, seen[i], NULL, NULL);
+		const struct series *rtt = find(s, "net.tcp_rtt", key, seen[i], NULL, NULL);
+		const struct series *fr = find(s, "net.tcp_connect_failed", key, seen[i], "reason",
 					       "reset");
-		const struct series *fc = find(s, "net.tcp_connect_failed", seen[i], "reason",
+		const struct series *fc = find(s, "net.tcp_connect_failed", key, seen[i], "reason",
 					       "timeout_or_closed");
-		const struct series *re = find(s, "net.tcp_retransmits", seen[i], NULL, NULL);
+		const struct series *re = find(s, "net.tcp_retransmits", key, seen[i], NULL, NULL);
 		char b[4][32];
 
 		fprintf(f, "%-40s %8llu %7llu %9s %9s %9s %9s %7llu\n", seen[i],

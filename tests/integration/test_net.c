@@ -161,6 +161,61 @@ Test(net, accepts_from_the_syn_per_client_address)
 	run_free(&conn);
 }
 
+/* net with --by KEY around 20 connects: the JSON of the run */
+static struct json_value *connects_by(struct run *r, char *key)
+{
+	run_cmd(r, 60, (char *[]){ TT, "net", "--by", key, "--port", "8080", "--format", "json",
+				   "--", TG("tcp"), "connect", PEER4, "8080", "20", NULL });
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	return report_after(r);
+}
+
+Test(net, by_comm_rport_pid_and_lport)
+{
+	struct run r;
+	struct json_value *j;
+	const struct json_value *s;
+
+	j = connects_by(&r, "comm");
+	s = series_where(j, "net.tcp_connect", "comm", "tcp");
+	cr_assert(s, "%s", r.out);
+	cr_assert_eq(json_u64_at(s, "count"), 20);
+	cr_assert_null(json_get(json_get(s, "labels"), "remote"));
+	json_free(j);
+	run_free(&r);
+
+	j = connects_by(&r, "rport");
+	cr_assert_eq(json_u64_at(series_where(j, "net.tcp_connect", "rport", "8080"), "count"), 20);
+	json_free(j);
+	run_free(&r);
+
+	j = connects_by(&r, "pid");
+	s = series_where(j, "net.tcp_connect", NULL, NULL);
+	cr_assert(s && atoi(json_as_string(json_get(json_get(s, "labels"), "pid"), NULL)) > 0,
+		  "keyed by the connecting process: %s", r.out);
+	cr_assert_eq(json_u64_at(s, "count"), 20);
+	json_free(j);
+	run_free(&r);
+
+	/* the server's side: its accepts by local port */
+	{
+		struct bg b;
+		struct run conn;
+
+		bg_start(&b, (char *[]){ TT, "net", "--by", "lport", "--format", "json", NULL });
+		bg_wait_for(&b, "Tracing", 30);
+		run_cmd(&conn, 60, (char *[]){ TG("tcp"), "connect", PEER4, "8080", "20", NULL });
+		bg_finish(&b, SIGINT, 30, &r);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		j = run_json(&r);
+		cr_assert_eq(json_u64_at(series_where(j, "net.tcp_accept", "lport", "8080"), "count"),
+			     20, "%s", r.out);
+		json_free(j);
+		run_free(&r);
+		run_free(&conn);
+	}
+}
+
 Test(net, ipv6_remotes_in_their_notation)
 {
 	struct run r;
@@ -343,6 +398,7 @@ Test(net, bad_input)
 		{ { NULL, "net", "--port", "70000", NULL }, 2, "--port needs a whole number" },
 		{ { NULL, "net", "--port", "0", NULL }, 2, "--port needs a whole number" },
 		{ { NULL, "net", "--format", "folded", NULL }, 2, "no stacks to fold" },
+		{ { NULL, "net", "--by", "host", NULL }, 2, "unknown --by key 'host'" },
 	};
 
 	expect_each(cases, sizeof(cases) / sizeof(cases[0]));
