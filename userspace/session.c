@@ -425,6 +425,13 @@ int session_run(struct session *s, int (*tick)(void *ctx, bool final), void *ctx
 					s->periodic(s->periodic_ctx);
 			} else if (fd == s->tick_fd) {
 				read_timer(fd);
+				/* A tick on the deadline (-d a multiple of -i) is the end: the final
+				 * report covers this interval, not an empty one after it. */
+				if (o->duration_ns && mono_now_ns() - s->start_mono_ns +
+				    o->interval_ns / 100 >= o->duration_ns) {
+					s->end = END_DURATION;
+					continue;
+				}
 				drain(s);
 				if (!err)
 					err = tick(ctx, false);
