@@ -4,13 +4,15 @@
 #       tests/bench/run.sh
 # Measures the cost per traced call against no probe, an empty uprobe+uretprobe pair (the
 # kernel's floor) and bpftrace; start-up time; memory; BPF run time per event. Then runs
-# sched.sh (the sched collector against bpftrace's and bcc's runqlat) and appends its section.
+# sched.sh (the sched collector against bpftrace's and bcc's runqlat) and net.sh (loopback TCP
+# request/response throughput with and without the net collector) and appends their sections.
 # Prints progress on stderr, the results as Markdown on stdout, and writes them to
 # tests/bench/RESULTS.md.
 # Everything runs pinned to CPU 1 and variants are interleaved run by run: the machine is noisy.
 # Knobs (environment): BENCH_RUNS (7), BENCH_N_PUSH (500000), BENCH_N_ENDBR (100000),
 # BENCH_START_RUNS (5), BENCH_N_STATS (1000000), BENCH_MANY_ROUNDS (300), BENCH_RESULTS (file),
-# BENCH_SCHED (1; 0 leaves out the sched section), and sched.sh's BENCH_SCHED_* (see there).
+# BENCH_SCHED (1; 0 leaves out the sched section), BENCH_NET (1; 0 leaves out the net section),
+# and sched.sh's BENCH_SCHED_* and net.sh's BENCH_NET_* (see there).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -582,12 +584,18 @@ if [[ ${BENCH_SCHED:-1} != 0 ]]; then
 	log "f. sched collector (tests/bench/sched.sh)"
 	TAILTRACE=$TT "$HERE/sched.sh" >"$TMP/sched.md" || die "tests/bench/sched.sh failed"
 fi
+if [[ ${BENCH_NET:-1} != 0 ]]; then
+	log "g. net collector (tests/bench/net.sh)"
+	TAILTRACE=$TT TARGETS=$TARGETS "$HERE/net.sh" >"$TMP/net.md" || die "tests/bench/net.sh failed"
+fi
 
 export M_ELAPSED=$((SECONDS - START))
 python3 "$PY" report "$TMP" >"$TMP/RESULTS.md"
-if [[ -s $TMP/sched.md ]]; then
-	cat "$TMP/sched.md" >>"$TMP/RESULTS.md"
-fi
+for section in sched net; do
+	if [[ -s $TMP/$section.md ]]; then
+		cat "$TMP/$section.md" >>"$TMP/RESULTS.md"
+	fi
+done
 cp "$TMP/RESULTS.md" "$RESULTS_TMP"
 mv "$RESULTS_TMP" "$RESULTS"
 cat "$TMP/RESULTS.md"
