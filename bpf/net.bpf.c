@@ -1,10 +1,21 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * net: TCP connect latency and failures, the kernel's smoothed RTT, connection lifetimes
- * and bytes, transmit queueing per device, retransmits, resets and drops with their reasons,
- * from tracepoints only (no kprobes, no fentry). Per-socket state is keyed by the socket,
- * per-packet state by the skb, both in bounded maps; packets whose state is never taken
- * back are swept by userspace and counted as aged out.
+ * and bytes, transmit queueing per device, received data's wait for its reader,
+ * retransmits, resets and drops with their reasons, from tracepoints only (no kprobes, no
+ * fentry).
+ *
+ * Several of these programs run for every packet, so they avoid hash maps there:
+ * - per-socket state lives in socket storage (found from the socket itself, freed with it),
+ *   and caches the histogram slots of the socket's keys;
+ * - a packet queued for transmit is remembered in a one-entry per-CPU cache, which
+ *   net_dev_xmit finds on the same CPU right after (noqueue devices, and a qdisc that is not
+ *   backed up). Only a packet still waiting when the next one is queued moves to the skbs
+ *   hash, keyed by the skb; entries never taken back are swept by userspace and counted as
+ *   aged out;
+ * - a received packet's arrival time is the kernel's own receive timestamp of the skb
+ *   (skb->tstamp, CLOCK_REALTIME), which userspace turns on for every packet by holding a
+ *   socket with SO_TIMESTAMPNS; the reader's copy compares it with the time then.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -21,6 +32,12 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define AF_INET6	10
 #define IPPROTO_TCP	6
 
+#define TCP_ESTABLISHED	1
+#define TCP_SYN_SENT	2
+#define TCP_SYN_RECV	3
+#define TCP_TIME_WAIT	6
+#define TCP_CLOSE	7
+
 /* Set by userspace before load. */
 const volatile __u32 max_slots = 1;
 const volatile __u32 by = NET_BY_REMOTE;
@@ -31,25 +48,59 @@ const volatile __u8 filter_addr[16] = {};
 const volatile __u32 filter_prefix = 0;		/* bits */
 const volatile __u32 filter_ifindex = 0;	/* --dev */
 const volatile __u32 filter_netns = 0;		/* of --dev */
+const volatile __u32 nr_cpus = 1;
 
+/* Set by userspace, and again every second: CLOCK_TAI - CLOCK_REALTIME (the leap seconds),
+ * to read the realtime clock of skb->tstamp as bpf_ktime_get_tai_ns() - tai_offset. */
+__u64 tai_offset = 0;
 __u32 next_slot = 0;
+
+enum { OPEN_PASSIVE, OPEN_ACTIVE, OPEN_UNKNOWN };
 
 struct sock_state {
 	__u64 syn_sent;		/* active open started */
 	__u64 established;
 	__u32 tgid;		/* who opened it (connect or accept) */
 	__u8 reset_received;
-	__u8 traced;		/* passed the filters when it opened */
-	__u16 pad;
+	__u8 traced;		/* passed every filter when it opened (or was first seen) */
+	__u8 matched;		/* passed the filters of the endpoint (--port, --remote) */
+	__u8 open;		/* OPEN_PASSIVE, OPEN_ACTIVE, OPEN_UNKNOWN */
 	char comm[16];		/* of who opened it */
+	/* cached histogram slots, + 1 (0: not looked up yet) */
+	__u32 rtt_slot;
+	__u32 rx_slot;
+	__u32 rx_tgid;		/* the reader and device rx_slot is for */
+	__u32 rx_iif;
+	/* the packet copied last (an skb is soon reused: with its timestamp): a read of its
+	 * rest is not another packet */
+	__u64 rx_skb;
+	__u64 rx_stamp;
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);		/* struct sock * */
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct sock_state);
 } socks SEC(".maps");
+
+/* The last packet queued on this CPU and not transmitted yet, and the slot of the last
+ * device seen. */
+struct tx_cache {
+	__u64 skb;
+	__u64 ts;
+	__u32 ifindex;
+	__u32 slot_ifindex;
+	__u32 slot;		/* + 1 */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tx_cache);
+} tx_last SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -65,14 +116,6 @@ struct {
 	__type(key, struct syn_key);
 	__type(value, __u64);
 } syns SEC(".maps");
-
-/* Received TCP/UDP packets not yet copied to their application. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);		/* struct sk_buff * */
-	__type(value, struct skb_state);
-} rx_skbs SEC(".maps");
 
 SLOT_MAPS(struct net_key);
 
@@ -106,15 +149,17 @@ static __always_inline void count(__u32 which)
 		*v += 1;
 }
 
+static __always_inline struct sock_state *sock_state(const struct sock *sk)
+{
+	return bpf_sk_storage_get(&socks, (struct sock *)sk, NULL, 0);
+}
+
 /* The remote endpoint of a socket as a key of kind. The remote port is a service for a
  * connection opened here, and an ephemeral port of the client's for one accepted here, which
  * would make a key per connection: dropped then (0). */
-enum { OPEN_PASSIVE, OPEN_ACTIVE, OPEN_UNKNOWN };
-
 static __always_inline void remote_key_of(const struct sock *sk, __u32 kind, int open,
 					  struct net_key *k)
 {
-	__u64 skey = (__u64)sk;
 	struct sock_state *st;
 
 	__builtin_memset(k, 0, sizeof(*k));
@@ -122,12 +167,14 @@ static __always_inline void remote_key_of(const struct sock *sk, __u32 kind, int
 	k->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	k->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (open == OPEN_UNKNOWN) {
-		st = bpf_map_lookup_elem(&socks, &skey);
-		/* older than the trace: the ephemeral side has the higher port, as a rule */
-		open = st ? (st->syn_sent ? OPEN_ACTIVE : OPEN_PASSIVE) :
-			    k->port > BPF_CORE_READ(sk, __sk_common.skc_num) ? OPEN_PASSIVE :
-									      OPEN_ACTIVE;
+		st = sock_state(sk);
+		if (st)
+			open = st->open;
 	}
+	/* older than the trace: the ephemeral side has the higher port, as a rule */
+	if (open == OPEN_UNKNOWN)
+		open = k->port > BPF_CORE_READ(sk, __sk_common.skc_num) ? OPEN_PASSIVE :
+									  OPEN_ACTIVE;
 	if (open == OPEN_PASSIVE)
 		k->port = 0;
 	if (k->family == AF_INET6) {
@@ -150,12 +197,11 @@ static __always_inline void remote_key(const struct sock *sk, __u32 kind, struct
  * of its events come in softirq context, where the current task is anyone's. */
 static __always_inline void key_by(const struct sock *sk, struct net_key *k)
 {
-	__u64 skey = (__u64)sk;
 	struct sock_state *st;
 
 	if (by == NET_BY_REMOTE || by == NET_BY_DEV)
 		return;
-	st = bpf_map_lookup_elem(&socks, &skey);
+	st = sock_state(sk);
 	k->family = 0;
 	__builtin_memset(k->addr, 0, sizeof(k->addr));
 	if (by == NET_BY_LPORT)
@@ -198,18 +244,33 @@ static __always_inline bool sock_match(const struct sock *sk, const struct net_k
 	return addr_match(k);
 }
 
-static __always_inline void hist_add_key(const struct net_key *k, __u64 v)
+/* The slot of k, + 1; 0 when every slot is taken (counted). */
+static __always_inline __u32 slot_of(const struct net_key *k)
 {
 	__u32 slot = slot_find(&slots, k, &next_slot, max_slots);
-	struct hist *h;
 
 	if (slot >= max_slots) {
 		count(NET_DROP_SLOTS);
-		return;
+		return 0;
 	}
+	return slot + 1;
+}
+
+static __always_inline void hist_add_slot(__u32 slot1, __u64 v)
+{
+	__u32 slot = slot1 - 1;
+	struct hist *h;
+
+	if (!slot1)
+		return;
 	h = bpf_map_lookup_elem(&hists, &slot);
 	if (h)
 		hist_record(h, v);
+}
+
+static __always_inline void hist_add_key(const struct net_key *k, __u64 v)
+{
+	hist_add_slot(slot_of(k), v);
 }
 
 static __always_inline void value_add(const struct net_key *k, __u64 v)
@@ -246,31 +307,52 @@ static __always_inline void sock_hist(const struct sock *sk, const struct net_ke
 	hist_add_key(&k, v);
 }
 
-/* Whether events of sk count. A socket opened before tracing began has no state: without
- * -p (whose owner only its opening tells) it is judged by its ports and address. */
+/* The state of a socket, made when first seen if it opened before tracing began: then
+ * it is judged by its ports and address, and never traced with -p (whose owner only its
+ * opening tells). NULL for a socket that is not a full one (time-wait, request) or when
+ * memory runs out (counted). */
+static __always_inline struct sock_state *sock_state_seen(const struct sock *sk)
+{
+	struct sock_state *st = sock_state(sk);
+	struct net_key k;
+
+	if (st)
+		return st;
+	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_TIME_WAIT)
+		return NULL;
+	st = bpf_sk_storage_get(&socks, (struct sock *)sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st) {
+		count(NET_DROP_SOCKS);
+		return NULL;
+	}
+	remote_key_of(sk, NET_CONNECT, OPEN_UNKNOWN, &k);
+	st->open = OPEN_UNKNOWN;
+	st->matched = sock_match(sk, &k);
+	st->traced = st->matched && !filter_tgid;
+	return st;
+}
+
+/* Whether events of sk count. */
 static __always_inline bool traced_sock(const struct sock *sk, struct sock_state **state)
 {
-	__u64 key = (__u64)sk;
-	struct sock_state *st = bpf_map_lookup_elem(&socks, &key);
-	struct net_key k;
+	struct sock_state *st = sock_state_seen(sk);
 
 	*state = st;
 	if (st)
 		return st->traced;
-	if (filter_tgid)
+	if (filter_tgid || !sk)
 		return false;
-	remote_key(sk, NET_CONNECT, &k);
-	return sock_match(sk, &k);
-}
+	{
+		struct net_key k;
 
-#define TCP_ESTABLISHED	1
-#define TCP_SYN_SENT	2
-#define TCP_SYN_RECV	3
-#define TCP_CLOSE	7
+		remote_key(sk, NET_CONNECT, &k);
+		return sock_match(sk, &k);
+	}
+}
 
 static __always_inline int on_set_state(const struct sock *sk, int old, int new)
 {
-	__u64 now = bpf_ktime_get_ns(), key = (__u64)sk;
+	__u64 now = bpf_ktime_get_ns();
 	struct sock_state *st, init = {};
 	struct net_key k;
 
@@ -288,19 +370,26 @@ static __always_inline int on_set_state(const struct sock *sk, int old, int new)
 			bpf_get_current_comm(init.comm, sizeof(init.comm));
 		else
 			init.tgid = 0;
-		init.traced = sock_match(sk, &k) &&
+		init.matched = sock_match(sk, &k);
+		init.traced = init.matched &&
 			      (!filter_tgid || (new == TCP_SYN_SENT && init.tgid == filter_tgid));
+		init.open = new == TCP_SYN_SENT ? OPEN_ACTIVE : OPEN_PASSIVE;
 		if (new == TCP_SYN_SENT)
 			init.syn_sent = now;
-		if (bpf_map_update_elem(&socks, &key, &init, BPF_ANY))
+		/* (a socket may connect again after a failed connect: its state starts over) */
+		st = bpf_sk_storage_get(&socks, (struct sock *)sk, &init,
+					BPF_SK_STORAGE_GET_F_CREATE);
+		if (st)
+			*st = init;
+		else
 			count(NET_DROP_SOCKS);
 	}
-	st = bpf_map_lookup_elem(&socks, &key);
+	st = sock_state(sk);
 	if (!st)
 		return 0;
 	if (!st->traced) {
 		if (new == TCP_CLOSE)
-			bpf_map_delete_elem(&socks, &key);
+			bpf_sk_storage_delete(&socks, (struct sock *)sk);
 		return 0;
 	}
 	if (new == TCP_ESTABLISHED) {
@@ -333,22 +422,32 @@ static __always_inline int on_set_state(const struct sock *sk, int old, int new)
 			sock_count(sk, NET_BYTES_SENT, BPF_CORE_READ(tp, bytes_acked));
 			sock_count(sk, NET_BYTES_RECEIVED, BPF_CORE_READ(tp, bytes_received));
 		}
-		bpf_map_delete_elem(&socks, &key);
+		bpf_sk_storage_delete(&socks, (struct sock *)sk);
 	}
 	return 0;
 }
 
+/* Every segment received on an established connection: the RTT sample goes to the slot the
+ * socket keeps, looked up by its key once. */
 static __always_inline int on_tcp_probe(const struct sock *sk)
 {
-	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
-	__u32 srtt = BPF_CORE_READ(tp, srtt_us) >> 3;
+	const struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
 	struct sock_state *st;
-	struct net_key k;
+	__u32 srtt;
 
-	if (!srtt || !traced_sock(sk, &st))
+	if (!tp)
 		return 0;
-	remote_key(sk, NET_RTT, &k);
-	sock_hist(sk, &k, NET_RTT, (__u64)srtt * 1000);
+	srtt = tp->srtt_us >> 3;
+	if (!srtt || !traced_sock(sk, &st) || !st)
+		return 0;
+	if (!st->rtt_slot) {
+		struct net_key k;
+
+		remote_key(sk, NET_RTT, &k);
+		key_by(sk, &k);
+		st->rtt_slot = slot_of(&k);
+	}
+	hist_add_slot(st->rtt_slot, (__u64)srtt * 1000);
 	return 0;
 }
 
@@ -381,142 +480,195 @@ static __always_inline bool dev_match(const struct net_device *dev)
 	       BPF_CORE_READ(dev, nd_net.net, ns.inum) == filter_netns;
 }
 
+/* A packet queued for transmit: remembered in this CPU's cache, whose previous packet (still
+ * not transmitted: held in a qdisc, or sent on another CPU) moves to the skbs hash. */
 static __always_inline int on_dev_queue(const struct sk_buff *skb)
 {
-	const struct net_device *dev = BPF_CORE_READ(skb, dev);
-	struct skb_state st = { .ts = bpf_ktime_get_ns() };
-	__u64 key = (__u64)skb;
+	const struct net_device *dev = skb->dev;
+	__u32 zero = 0;
+	struct tx_cache *c;
 
 	if (!dev || !dev_match(dev))
 		return 0;
-	st.ifindex = BPF_CORE_READ(dev, ifindex);
-	if (bpf_map_update_elem(&skbs, &key, &st, BPF_ANY))
-		count(NET_DROP_SKBS);
+	c = bpf_map_lookup_elem(&tx_last, &zero);
+	if (!c)
+		return 0;
+	if (c->skb && c->skb != (__u64)skb) {
+		struct skb_state st = { .ts = c->ts, .ifindex = c->ifindex };
+
+		if (bpf_map_update_elem(&skbs, &c->skb, &st, BPF_ANY))
+			count(NET_DROP_SKBS);
+	}
+	c->ts = bpf_ktime_get_ns();
+	c->ifindex = dev->ifindex;
+	c->skb = (__u64)skb;
+	return 0;
+}
+
+/* The queued time of skb, taken out of this CPU's cache, the hash, or (sent on another CPU
+ * than it was queued on) another CPU's cache; 0 when it was never seen queued. */
+static __always_inline __u64 tx_take(struct tx_cache *c, __u64 skb, __u32 *ifindex)
+{
+	struct skb_state *st;
+	__u64 ts;
+
+	if (c->skb == skb) {
+		c->skb = 0;
+		*ifindex = c->ifindex;
+		return c->ts;
+	}
+	st = bpf_map_lookup_elem(&skbs, &skb);
+	if (st) {
+		ts = st->ts;
+		*ifindex = st->ifindex;
+		bpf_map_delete_elem(&skbs, &skb);
+		return ts;
+	}
+	for (__u32 cpu = 0; cpu < nr_cpus && cpu < NET_MAX_CPUS; cpu++) {
+		struct tx_cache *o = bpf_map_lookup_percpu_elem(&tx_last, &(__u32){0}, cpu);
+
+		if (!o || o->skb != skb)
+			continue;
+		ts = o->ts;
+		*ifindex = o->ifindex;
+		/* that CPU may be moving it to the hash right now: then it ages out there */
+		if (__sync_val_compare_and_swap(&o->skb, skb, 0) == skb)
+			return ts;
+		return 0;
+	}
 	return 0;
 }
 
 static __always_inline int on_dev_xmit(const struct sk_buff *skb, int rc)
 {
-	__u64 key = (__u64)skb, now = bpf_ktime_get_ns();
-	struct skb_state *st = bpf_map_lookup_elem(&skbs, &key);
-	struct net_key k = {};
+	__u64 now = bpf_ktime_get_ns(), ts;
+	__u32 zero = 0, ifindex = 0;
+	struct tx_cache *c;
 
 	/* not sent yet (the driver was busy): it comes again */
-	if (!st || rc != 0)
+	if (rc != 0)
 		return 0;
-	k.kind = NET_TX_QUEUE;
-	k.ifindex = st->ifindex;
-	if (now > st->ts)
-		hist_add_key(&k, now - st->ts);
-	bpf_map_delete_elem(&skbs, &key);
+	c = bpf_map_lookup_elem(&tx_last, &zero);
+	if (!c)
+		return 0;
+	ts = tx_take(c, (__u64)skb, &ifindex);
+	if (!ts || now < ts)
+		return 0;
+	if (!c->slot || c->slot_ifindex != ifindex) {
+		struct net_key k = { .kind = NET_TX_QUEUE, .ifindex = ifindex };
+
+		c->slot = slot_of(&k);
+		c->slot_ifindex = ifindex;
+	}
+	hist_add_slot(c->slot, now - ts);
 	return 0;
 }
 
 #define ETH_P_IP	0x0800
 #define ETH_P_IPV6	0x86DD
-#define IPPROTO_UDP	17
 
-/* A received packet of TCP or UDP (for --port, to or from that port): its arrival time. */
+/* A received SYN (not SYN-ACK): a passive open starts at its arrival. One read of the
+ * headers; everything else returns at once. */
 static __always_inline int on_receive(const struct sk_buff *skb)
 {
-	const struct net_device *dev = BPF_CORE_READ(skb, dev);
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header), proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
-	struct skb_state st = { .ts = bpf_ktime_get_ns() };
-	__u64 key = (__u64)skb;
+	__u16 nh = skb->network_header, proto = bpf_ntohs(skb->protocol);
+	unsigned char *head = skb->head;
+	struct syn_key sy = {};
+	__u8 h[40 + 14];
 	__u32 th;
-	__u8 l4;
+	__u64 ts;
 
-	if (!dev || !dev_match(dev))
-		return 0;
-	__u32 ip_end;	/* offset of the end of the IP packet */
-	__be16 len;
+	if (filter_ifindex) {
+		const struct net_device *dev = skb->dev;
 
+		if (!dev || !dev_match(dev))
+			return 0;
+	}
 	if (proto == ETH_P_IP) {
-		__u8 vihl;
-
-		if (bpf_probe_read_kernel(&vihl, 1, head + nh) ||
-		    bpf_probe_read_kernel(&l4, 1, head + nh + offsetof(struct iphdr, protocol)) ||
-		    bpf_probe_read_kernel(&len, 2, head + nh + offsetof(struct iphdr, tot_len)))
+		if (bpf_probe_read_kernel(h, sizeof(h), head + nh) ||
+		    h[offsetof(struct iphdr, protocol)] != IPPROTO_TCP)
 			return 0;
-		th = nh + (vihl & 0xf) * 4;
-		ip_end = nh + bpf_ntohs(len);
+		th = (h[0] & 0xf) * 4;
+		if (th != sizeof(struct iphdr)) {	/* IP options: the TCP header is further */
+			if (th < sizeof(struct iphdr) || th > 60 || bpf_probe_read_kernel(h + sizeof(struct iphdr), 14,
+							     head + nh + th))
+				return 0;
+		}
+		th = sizeof(struct iphdr);
+		sy.family = AF_INET;
+		__builtin_memcpy(sy.raddr, h + offsetof(struct iphdr, saddr), 4);
 	} else if (proto == ETH_P_IPV6) {
-		if (bpf_probe_read_kernel(&l4, 1, head + nh + offsetof(struct ipv6hdr, nexthdr)) ||
-		    bpf_probe_read_kernel(&len, 2, head + nh + offsetof(struct ipv6hdr, payload_len)))
+		if (bpf_probe_read_kernel(h, sizeof(h), head + nh) ||
+		    h[offsetof(struct ipv6hdr, nexthdr)] != IPPROTO_TCP)
 			return 0;
-		th = nh + sizeof(struct ipv6hdr);
-		ip_end = th + bpf_ntohs(len);
+		th = sizeof(struct ipv6hdr);
+		sy.family = AF_INET6;
+		__builtin_memcpy(sy.raddr, h + offsetof(struct ipv6hdr, saddr), 16);
 	} else {
 		return 0;
 	}
-	if (l4 == IPPROTO_TCP) {
-		__u8 hdr[14];
-
-		if (bpf_probe_read_kernel(hdr, sizeof(hdr), head + th))
-			return 0;
-		/* a SYN (not SYN-ACK): a passive open starts here */
-		if ((hdr[13] & 0x12) == 0x02) {
-			struct syn_key sy = {};
-
-			sy.family = proto == ETH_P_IP ? AF_INET : AF_INET6;
-			__builtin_memcpy(&sy.rport, hdr, 2);
-			__builtin_memcpy(&sy.lport, hdr + 2, 2);
-			if (proto == ETH_P_IP)
-				bpf_probe_read_kernel(sy.raddr, 4,
-						      head + nh + offsetof(struct iphdr, saddr));
-			else
-				bpf_probe_read_kernel(sy.raddr, 16,
-						      head + nh + offsetof(struct ipv6hdr, saddr));
-			bpf_map_update_elem(&syns, &sy, &st.ts, BPF_ANY);
-			return 0;
-		}
-		/* a segment without data (an ACK) is never copied to anyone: not waited for */
-		if (ip_end <= th + (hdr[12] >> 4) * 4)
-			return 0;
-	} else if (l4 != IPPROTO_UDP) {
+	if ((h[th + 13] & 0x12) != 0x02)
 		return 0;
-	}
-	if (filter_port) {
-		__be16 ports[2];
-
-		if (bpf_probe_read_kernel(ports, sizeof(ports), head + th) ||
-		    (bpf_ntohs(ports[0]) != filter_port && bpf_ntohs(ports[1]) != filter_port))
-			return 0;
-	}
-	st.ifindex = BPF_CORE_READ(dev, ifindex);
-	if (bpf_map_update_elem(&rx_skbs, &key, &st, BPF_ANY))
-		count(NET_DROP_SKBS);
+	ts = bpf_ktime_get_ns();
+	__builtin_memcpy(&sy.rport, h + th, 2);
+	__builtin_memcpy(&sy.lport, h + th + 2, 2);
+	bpf_map_update_elem(&syns, &sy, &ts, BPF_ANY);
 	return 0;
 }
 
-/* The application copies the data of a received packet: the wait is over. Keyed by the
- * local port and the reader. */
+struct sk_buff___pre611 {
+	__u8 mono_delivery_time:1;
+} __attribute__((preserve_access_index));
+
+/* The clock of skb->tstamp, as enum skb_tstamp_type (0: CLOCK_REALTIME). Before 6.11 a bit
+ * said whether it was a monotonic delivery time instead. */
+static __always_inline __u32 tstamp_type(const struct sk_buff *skb)
+{
+	if (bpf_core_field_exists(skb->tstamp_type))
+		return BPF_CORE_READ_BITFIELD(skb, tstamp_type);
+	return BPF_CORE_READ_BITFIELD((const struct sk_buff___pre611 *)skb, mono_delivery_time);
+}
+
+/* The application copies the data of a received packet (TCP or UDP): its wait since the
+ * kernel's receive timestamp is over. Keyed by the local port and the reader, the slot
+ * cached in the socket's state. */
 static __always_inline int on_copy(const struct sk_buff *skb)
 {
-	__u64 key = (__u64)skb, now = bpf_ktime_get_ns();
-	struct skb_state *st = bpf_map_lookup_elem(&rx_skbs, &key);
-	const struct sock *sk;
-	struct net_key k = {};
+	__u64 now = bpf_ktime_get_tai_ns() - tai_offset, stamp = skb->tstamp;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32, iif;
+	const struct sock *sk = skb->sk;
+	struct sock_state *st;
 
-	if (!st)
+	if (!stamp || now < stamp || !sk || tstamp_type(skb) != 0)
 		return 0;
-	if (!filter_tgid || bpf_get_current_pid_tgid() >> 32 == filter_tgid) {
-		sk = BPF_CORE_READ(skb, sk);
-		k.kind = NET_RX_TO_USER;
+	if (filter_tgid && tgid != filter_tgid)
+		return 0;
+	st = sock_state_seen(sk);
+	if (!st || !st->matched || (st->rx_skb == (__u64)skb && st->rx_stamp == stamp))
+		return 0;
+	st->rx_skb = (__u64)skb;
+	st->rx_stamp = stamp;
+	iif = skb->skb_iif;
+	if (filter_ifindex && (iif != filter_ifindex ||
+			       BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) != filter_netns))
+		return 0;
+	if (!st->rx_slot || st->rx_tgid != tgid || st->rx_iif != iif) {
+		struct net_key k = { .kind = NET_RX_TO_USER };
+
 		if (by == NET_BY_DEV) {
-			k.ifindex = st->ifindex;
+			k.ifindex = iif;
 		} else if (by == NET_BY_PID) {
-			k.pid = bpf_get_current_pid_tgid() >> 32;
+			k.pid = tgid;
 		} else {
 			if (by != NET_BY_COMM)
-				k.port = sk ? BPF_CORE_READ(sk, __sk_common.skc_num) : 0;
+				k.port = BPF_CORE_READ(sk, __sk_common.skc_num);
 			bpf_get_current_comm(k.comm, sizeof(k.comm));
 		}
-		if (now > st->ts)
-			hist_add_key(&k, now - st->ts);
+		st->rx_slot = slot_of(&k);
+		st->rx_tgid = tgid;
+		st->rx_iif = iif;
 	}
-	bpf_map_delete_elem(&rx_skbs, &key);
+	hist_add_slot(st->rx_slot, now - stamp);
 	return 0;
 }
 

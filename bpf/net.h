@@ -4,6 +4,8 @@
 #define TAILTRACE_NET_H
 
 #define NET_COMM_LEN 16
+/* CPUs whose transmit caches a packet sent on another CPU is looked for in */
+#define NET_MAX_CPUS 1024
 
 enum net_kind {
 	NET_CONNECT,		/* active open: SYN_SENT to ESTABLISHED (ns) */

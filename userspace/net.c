@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
@@ -46,10 +48,12 @@ struct net_ctx {
 	uint8_t addr[16];
 	uint32_t prefix;
 	const char *dev;
+	bool packets;			/* --packets: the per-packet series too */
 	uint32_t ifindex, netns;
 	enum net_by by;
 
 	struct net_bpf *skel;
+	int tstamp_fd;			/* holds the kernel's receive timestamps on */
 	struct bpf_link **links;
 	size_t nlinks;
 	const struct hist *hists;
@@ -65,7 +69,7 @@ struct net_ctx {
 	struct reporter rep;
 };
 
-enum { OPT_PORT = 4000, OPT_REMOTE, OPT_DEV, OPT_BY };
+enum { OPT_PORT = 4000, OPT_REMOTE, OPT_DEV, OPT_BY, OPT_PACKETS };
 
 static const char *const by_names[] = {
 	[NET_BY_REMOTE] = "remote", [NET_BY_LPORT] = "lport", [NET_BY_RPORT] = "rport",
@@ -77,6 +81,7 @@ static const struct option net_long[] = {
 	{ "remote", required_argument, NULL, OPT_REMOTE },
 	{ "dev", required_argument, NULL, OPT_DEV },
 	{ "by", required_argument, NULL, OPT_BY },
+	{ "packets", no_argument, NULL, OPT_PACKETS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -88,27 +93,31 @@ static const struct cmd_usage net_usage = {
 	"  net.tcp_accept      passive opens, the SYN's arrival to established\n"
 	"  net.tcp_rtt         the kernel's smoothed RTT, at every tcp_probe\n"
 	"  net.tcp_lifetime    established to closed, with the bytes of each connection\n"
+	"and counters of retransmits, resets sent and received, connections opened and\n"
+	"closed, and packets dropped, by the kernel's reason. With --packets, also:\n"
 	"  net.tx_queue        per packet, queued to handed to the driver, per device\n"
 	"  net.rx_to_user      per TCP/UDP packet, received to copied to the application,\n"
 	"                      per local port and reading process\n"
-	"and counters of retransmits, resets sent and received, connections opened and\n"
-	"closed, and packets dropped, by the kernel's reason. The text report leads with a\n"
-	"table per remote: connects, connect p50/p99, RTT p50/p99, retransmits.\n"
+	"The text report leads with a table per remote: connects, connect p50/p99, RTT\n"
+	"p50/p99, retransmits.\n"
 	"\n"
 	"Options:\n"
 	"      --port N              only connections with local or remote port N\n"
 	"      --remote ADDR[/LEN]   only connections to this address or prefix (IPv4, IPv6)\n"
-	"      --dev IFNAME          only packets on this device (tx_queue, rx_to_user)\n"
+	"      --packets             time every packet too (tx_queue, rx_to_user): three more\n"
+	"                            programs per packet, about 3x the cost of the default\n"
+	"      --dev IFNAME          only packets on this device (implies --packets)\n"
 	"      --by KEY              remote (default: address and port; the address alone\n"
 	"                            for accepted connections), lport, rport, pid or comm\n"
 	"                            (of the process that opened the connection, or reads\n"
-	"                            the data), dev (packets by device)\n"
+	"                            the data), dev (packets by device; implies --packets)\n"
 	"With -p or a command, connections opened by that process are traced.\n"
 	"\n"
 	"Examples:\n"
 	"  tailtrace net -d 10s                        every connection for 10 s\n"
 	"  tailtrace net --remote 192.0.2.0/24 -i 1s   a subnet, a report a second\n"
 	"  tailtrace net --port 443 -- curl -s https://example.org/\n"
+	"  tailtrace net --packets -d 5s               also per-packet queueing and reads\n"
 	"  tailtrace net --dev eth0 -d 5s              transmit queueing on eth0\n",
 };
 
@@ -164,11 +173,16 @@ static int net_opt(int key, const char *arg, void *data)
 		return parse_remote(ctx, arg);
 	case OPT_DEV:
 		ctx->dev = arg;
+		ctx->packets = true;
+		return 0;
+	case OPT_PACKETS:
+		ctx->packets = true;
 		return 0;
 	case OPT_BY:
 		for (size_t i = 0; i < sizeof(by_names) / sizeof(by_names[0]); i++) {
 			if (!strcmp(arg, by_names[i])) {
 				ctx->by = i;
+				ctx->packets |= i == NET_BY_DEV;
 				return 0;
 			}
 		}
@@ -204,6 +218,44 @@ static void detach_all(struct net_ctx *ctx)
 	ctx->nlinks = 0;
 	net_bpf__destroy(ctx->skel);
 	ctx->skel = NULL;
+	if (ctx->tstamp_fd > 0)
+		close(ctx->tstamp_fd);
+	ctx->tstamp_fd = 0;
+}
+
+/* CLOCK_TAI - CLOCK_REALTIME: the kernel's TAI offset, a whole number of seconds. The BPF
+ * side reads the realtime clock of the receive timestamps as TAI less this. */
+static uint64_t tai_offset_ns(void)
+{
+	struct timespec tai, real;
+	int64_t d;
+
+	clock_gettime(CLOCK_TAI, &tai);
+	clock_gettime(CLOCK_REALTIME, &real);
+	d = (int64_t)(tai.tv_sec - real.tv_sec) * 1000000000 + (tai.tv_nsec - real.tv_nsec);
+	return (uint64_t)((d + 500000000) / 1000000000) * 1000000000ull;
+}
+
+/* rx_to_user reads the arrival time of a packet from skb->tstamp, which the kernel fills in
+ * on receive while any socket asks for timestamps: this one does, for as long as it is
+ * open (the kernel turns them off again when it closes, also if tailtrace is killed). */
+static int timestamps_on(struct net_ctx *ctx)
+{
+	int one = 1;
+
+	ctx->tstamp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (ctx->tstamp_fd < 0) {
+		ctx->tstamp_fd = 0;
+		msg_error("cannot open a socket to turn on receive timestamps: %s",
+			  strerror(errno));
+		return 1;
+	}
+	if (setsockopt(ctx->tstamp_fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one))) {
+		msg_error("cannot turn on receive timestamps (SO_TIMESTAMPNS): %s",
+			  strerror(errno));
+		return 1;
+	}
+	return 0;
 }
 
 static int load_and_attach(struct net_ctx *ctx)
@@ -225,9 +277,20 @@ static int load_and_attach(struct net_ctx *ctx)
 	ctx->skel->rodata->filter_prefix = ctx->prefix;
 	ctx->skel->rodata->filter_ifindex = ctx->ifindex;
 	ctx->skel->rodata->filter_netns = ctx->netns;
+	err = libbpf_num_possible_cpus();
+	ctx->skel->rodata->nr_cpus = err > 0 ? (uint32_t)err : 1;
+	ctx->skel->bss->tai_offset = tai_offset_ns();
 	bpf_map__set_max_entries(ctx->skel->maps.slots, MAX_SLOTS);
 	bpf_map__set_max_entries(ctx->skel->maps.hists, MAX_SLOTS);
 	bpf_map__set_max_entries(ctx->skel->maps.values, MAX_SLOTS);
+	/* the per-packet programs, and the kernel's receive timestamps they read */
+	if (!ctx->packets) {
+		bpf_program__set_autoload(ctx->skel->progs.tt_net_queue, false);
+		bpf_program__set_autoload(ctx->skel->progs.tt_net_xmit, false);
+		bpf_program__set_autoload(ctx->skel->progs.tt_net_copy, false);
+	} else if (timestamps_on(ctx)) {
+		return 1;
+	}
 	err = net_bpf__load(ctx->skel);
 	if (err) {
 		msg_error("cannot load the BPF programs: %s (run with -vv for the verifier's log)",
@@ -238,6 +301,8 @@ static int load_and_attach(struct net_ctx *ctx)
 	if (!ctx->links)
 		return 1;
 	bpf_object__for_each_program(prog, ctx->skel->obj) {
+		if (!bpf_program__autoload(prog))
+			continue;
 		ctx->links[ctx->nlinks] = bpf_program__attach(prog);
 		if (!ctx->links[ctx->nlinks]) {
 			msg_error("cannot attach %s: %s", bpf_program__section_name(prog),
@@ -281,8 +346,8 @@ static void sweep(struct net_ctx *ctx, int fd)
 	free(stale);
 }
 
-/* Packets never seen again (dropped in a qdisc, data never read) leave their state behind:
- * swept once a second. */
+/* Packets queued and never seen again (dropped in a qdisc) leave their state behind: swept
+ * once a second. The TAI offset changes with a leap second. */
 static void net_periodic(void *data)
 {
 	struct net_ctx *ctx = data;
@@ -290,7 +355,7 @@ static void net_periodic(void *data)
 	if (++ctx->periodic_calls % 50)
 		return;
 	sweep(ctx, bpf_map__fd(ctx->skel->maps.skbs));
-	sweep(ctx, bpf_map__fd(ctx->skel->maps.rx_skbs));
+	ctx->skel->bss->tai_offset = tai_offset_ns();
 }
 
 static const struct {
@@ -631,7 +696,9 @@ int cmd_net(int argc, char **argv)
 	if (session_release(&ctx.sess))
 		goto out;
 	session_say_tracing(&ctx.sess, ctx.port || ctx.remote_arg || ctx.dev ?
-			    "TCP and packets (filtered in the kernel)" : "TCP and packets");
+			    (ctx.packets ? "TCP and packets (filtered in the kernel)" :
+					    "TCP (filtered in the kernel)") :
+			    ctx.packets ? "TCP and packets" : "TCP");
 	err = session_run(&ctx.sess, reporter_tick, &ctx.rep);
 	if (ctx.sess.end == END_TARGET && !ctx.c.command)
 		msg_info("Process %d exited.", ctx.c.pid);

@@ -22,3 +22,19 @@ $(BUILD)/bench/empty_pair.skel.h: $(BUILD)/bench/empty_pair.bpf.o
 $(BUILD)/bench/empty_pair: tests/bench/empty_pair.c $(BUILD)/bench/empty_pair.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) -g -O2 -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -I$(BUILD)/bench $< $(LIBS) -o $@
+
+# empty_net: the floor of the net benchmark, empty programs on the net collector's tracepoints.
+BENCH_BINS += $(BUILD)/bench/empty_net
+
+$(BUILD)/bench/empty_net.bpf.o: tests/bench/empty_net.bpf.c vmlinux/$(ARCH)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/empty_net.skel.h: $(BUILD)/bench/empty_net.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(BUILD)/bench/empty_net: tests/bench/empty_net.c $(BUILD)/bench/empty_net.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) -g -O2 -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -I$(BUILD)/bench $< $(LIBS) -o $@

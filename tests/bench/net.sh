@@ -8,7 +8,9 @@
 # through lo, and the softirq work of both runs on CPU 1 too. Each round runs the client once
 # untraced and once while `tailtrace net` traces the whole system, its process pinned to CPU 0:
 # started before the client, waited for until it says "Tracing", stopped with SIGINT after the
-# client and waited for. The order alternates round by round; medians. The lo device's packet
+# client and waited for. A third run has empty programs on the same tracepoints
+# (build/bench/empty_net, tests/bench/empty_net.c): the floor that any tracer of these
+# tracepoints pays. The order rotates round by round; medians. The lo device's packet
 # counters, read before and after each client run, give packets/s. Then more traced runs with
 # kernel.bpf_stats_enabled=1 (restored at exit) give the run time of tailtrace's programs per
 # packet (medians). Target: under 5% throughput loss at 100k packets/s.
@@ -26,6 +28,7 @@ source "$HERE/lib.sh"
 
 TT=${TAILTRACE:-$HERE/../../build/tailtrace}
 TARGETS=${TARGETS:-$HERE/../../build/targets}
+EMPTY_NET=${BENCH_BUILD:-$HERE/../../build/bench}/empty_net
 RR=$TARGETS/rrbench
 RUNS=${BENCH_NET_RUNS:-7}
 SECS=${BENCH_NET_SECONDS:-4}
@@ -36,6 +39,7 @@ LO=/sys/class/net/lo/statistics
 
 [[ $(id -u) -eq 0 ]] || die "needs root (it loads BPF programs): run it with sudo"
 [[ -x $TT ]] || die "$TT is missing: build it first ('make') or set TAILTRACE"
+[[ -x $EMPTY_NET ]] || die "$EMPTY_NET is missing: build it first ('make build/bench/empty_net') or set BENCH_BUILD"
 [[ -x $RR ]] || die "$RR is missing: build it first ('make build/targets/rrbench') or set TARGETS"
 for t in bpftool python3 taskset sysctl; do
 	command -v "$t" >/dev/null || die "$t is not installed: the benchmark needs it"
@@ -157,12 +161,17 @@ def report(tmp):
     out = []
     w = out.append
     runs, secs = int(E["RUNS"]), int(E["SECS"])
-    v = {k: rows("runs/" + k) for k in ("none", "tt")}
+    V = (("none", "untraced"), ("floor", "empty programs on the tracepoints of `tailtrace net`"),
+         ("tt", "`tailtrace net`"),
+         ("floor_p", "empty programs on the tracepoints of `tailtrace net --packets`"),
+         ("tt_p", "`tailtrace net --packets`"))
+    v = {k: rows("runs/" + k) for k, _ in V}
     tps = {k: [r[0] for r in v[k]] for k in v}
     pps = {k: [r[1] for r in v[k]] for k in v}
     ppt = {k: [r[2] / r[3] for r in v[k]] for k in v}
     usec = {k: [1e6 / x for x in tps[k]] for k in v}
     m = {k: med(tps[k]) for k in v}
+    pkt = med(ppt["none"])
 
     w("## net collector")
     w("")
@@ -171,17 +180,23 @@ def report(tmp):
       "does a 1-byte write and a 1-byte read over one connection (`TCP_NODELAY`) in a tight "
       "loop for %d s; server and client are both pinned to CPU 1 (`taskset -c 1`), so the "
       "kernel's work for both sides' packets (lo's transmit and its receive softirq) runs on "
-      "CPU 1 too. %d rounds, each running the client once untraced and once traced, in an order "
-      "that alternates round by round; medians. A traced run starts `tailtrace net` tracing the "
-      "whole system, its process pinned to CPU 0 (`taskset -c 0`), waits until it says "
-      "\"Tracing\", runs the client, then stops tailtrace with SIGINT and waits for it. Packets "
-      "are lo's `tx_packets` (every lo packet is counted once sent and once received), read "
-      "before and after each client run." % (E["ADDR"], secs, runs))
+      "CPU 1 too. %d rounds, each running the client five times, in an order that rotates "
+      "round by round: untraced; with `tailtrace net` (connections, RTT, drops: two programs "
+      "run per packet, `tcp_probe` and `netif_receive_skb`); with `tailtrace net --packets` "
+      "(also every packet's transmit queueing and wait for its reader: five programs per "
+      "packet); and, for each, with empty programs on the same tracepoints (`empty_net`, "
+      "`tests/bench/empty_net.c`): the floor that any tracer of those tracepoints pays. Medians. "
+      "A traced run starts the tracer on the whole system, its process pinned to CPU 0 "
+      "(`taskset -c 0`), waits until it says \"Tracing\", runs the client, then stops the "
+      "tracer with SIGINT and waits for it. Packets are lo's `tx_packets` (every lo packet is "
+      "counted once sent and once received), read before and after each client run."
+      % (E["ADDR"], secs, runs))
     w("")
     w("| | |")
     w("|---|---|")
     for k, val in (("Date (UTC)", E["M_DATE"]), ("Kernel (`uname -r`)", E["M_KERNEL"]),
                    ("CPU", "%s, %s CPUs" % (E["M_CPU"], E["M_NPROC"])),
+                   ("Clock source", E["M_CLOCK"]),
                    ("tailtrace", E["M_TAILTRACE"]),
                    ("BPF programs of other processes at the start", E["M_OTHERS"]),
                    ("kernel.bpf_stats_enabled during the timed runs", E["M_STATS_BEFORE"]),
@@ -192,86 +207,98 @@ def report(tmp):
     w("### Throughput")
     w("")
     w("| variant | transactions/s (median) | min | max | us per transaction | packets/s "
-      "(median) | packets per transaction |")
-    w("|---|---:|---:|---:|---:|---:|---:|")
-    for k, label in (("none", "untraced"), ("tt", "`tailtrace net`, whole system")):
-        w("| %s | %s | %s | %s | %.2f | %s | %.3f |" % (
+      "(median) | loss (medians) | loss (paired) | added per packet (paired) |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    loss, paired, best, added = {}, {}, {}, {}
+    for k, label in V:
+        loss[k] = (1 - m[k] / m["none"]) * 100
+        paired[k] = med((1 - t / n) * 100 for t, n in zip(tps[k], tps["none"]))
+        best[k] = (1 - max(tps[k]) / max(tps["none"])) * 100
+        added[k] = med(t - n for t, n in zip(usec[k], usec["none"])) * 1000 / pkt
+        w("| %s | %s | %s | %s | %.2f | %s | %s | %s | %s |" % (
             label, num(m[k]), num(min(tps[k])), num(max(tps[k])), med(usec[k]),
-            num(med(pps[k])), med(ppt[k])))
+            num(med(pps[k])), "-" if k == "none" else "%.1f%%" % loss[k],
+            "-" if k == "none" else "%.1f%%" % paired[k],
+            "-" if k == "none" else "%.0f ns" % added[k]))
     w("")
-    ratio = m["tt"] / m["none"]
-    loss = (1 - ratio) * 100
-    paired = med((1 - t / n) * 100 for t, n in zip(tps["tt"], tps["none"]))
-    best = (1 - max(tps["tt"]) / max(tps["none"])) * 100
-    added_us = med(usec["tt"]) - med(usec["none"])
-    paired_us = med(t - n for t, n in zip(usec["tt"], usec["none"]))
+
+    def verdict(k):
+        est = (loss[k], paired[k], best[k])
+        if all(x < 5 for x in est):
+            return "met"
+        if all(x >= 5 for x in est):
+            return "**missed**"
+        return ("**not shown**: met by %d of the 3 estimates, missed by the others (the runs "
+                "are too noisy, see the rounds below)" % sum(x < 5 for x in est))
     rate = med(pps["none"])
-    rate_t = med(pps["tt"])
-    est = (loss, paired, best)
-    if all(x < 5 for x in est):
-        res = "met"
-    elif all(x >= 5 for x in est):
-        res = "**missed**"
-    else:
-        res = ("**not shown**: met by %d of the 3 estimates, missed by the others (the runs "
-               "are too noisy, see the rounds below)" % sum(x < 5 for x in est))
     if abs(rate - 100e3) <= 10e3:
         at = "at about 100k packets/s: %s packets/s untraced" % num(rate)
     else:
         at = ("at %s packets/s untraced, not 100k: the rate this loop reaches on lo here"
               % num(rate))
-    w("| traced / untraced (medians) | throughput loss (medians) | loss (paired) | "
-      "loss (best runs) | added per transaction (medians / paired) | target | result |")
-    w("|---:|---:|---:|---:|---:|---|---|")
-    w("| %.3f | %.1f%% | %.1f%% | %.1f%% | %.2f / %.2f us | < 5%% loss at 100k packets/s | "
-      "%s |" % (ratio, loss, paired, best, added_us, paired_us, res))
+    base_ns = 1e9 / rate
+    budget = base_ns * 5 / 95
+    w("| tracer | loss (medians) | loss (paired) | loss (best runs) | floor's loss (paired) | "
+      "own work per packet (paired, less the floor) | target | result |")
+    w("|---|---:|---:|---:|---:|---:|---|---|")
+    for k, f in (("tt", "floor"), ("tt_p", "floor_p")):
+        w("| %s | %.1f%% | %.1f%% | %.1f%% | %.1f%% | %.0f ns | < 5%% loss at 100k packets/s | "
+          "%s |" % (dict(V)[k], loss[k], paired[k], best[k], paired[f], added[k] - added[f],
+                    verdict(k)))
     w("")
     w("Three estimates of the loss, and the result says met or missed only when all three "
       "agree. *Medians*: from the two variants' median throughputs. *Paired*: the median over "
-      "rounds of the loss within one round (the two runs of a round are back to back, so that "
+      "rounds of the loss within one round (the runs of a round are back to back, so that "
       "changes in the machine's load between rounds cancel). *Best runs*: from each variant's "
       "fastest run (other work on the machine only ever slows a run down). "
-      "Measured %s (median; fastest run %s), %s packets/s traced. Client and server saturate "
-      "CPU 1, so the loss is the share of CPU 1's time that tracing adds at this rate; at a "
-      "lower, fixed rate the same per-packet cost would show as CPU time, not as lost "
-      "throughput." % (at, num(max(pps["none"])), num(rate_t)))
+      "Measured %s (median; fastest run %s). Client and server saturate CPU 1, so the loss is "
+      "the share of CPU 1's time that tracing adds at this rate; at a lower, fixed rate the "
+      "same per-packet cost would show as CPU time, not as lost throughput."
+      % (at, num(max(pps["none"]))))
     w("")
-    base_ns = 1e9 / rate
-    budget = base_ns * 5 / 95
     w("Per packet: untraced, a packet (with its share of the transaction's system calls and "
       "context switches) takes %.0f ns of CPU 1; a loss under 5%% leaves at most %.0f ns to add "
-      "per packet (5/95 of that); tracing added %.0f ns (paired). %s" % (
-          base_ns, budget, paired_us * 1000 / med(ppt["none"]),
+      "per packet (5/95 of that). Empty programs alone add %.0f ns per packet on the two "
+      "tracepoints per packet of `tailtrace net` (%.0f ns a tracepoint) and %.0f ns on the "
+      "five of `--packets` (%.0f ns a tracepoint): calling a BPF program from a tracepoint "
+      "costs that much on this machine before the program does anything. %s" % (
+          base_ns, budget, added["floor"], added["floor"] / 2, added["floor_p"],
+          added["floor_p"] / 5,
           "There were no separate ACKs: every segment carries the ACK of the one before it "
           "(the answer comes back well within the delayed-ACK timeout)."
-          if abs(med(ppt["none"]) - 2) < 0.01 else
+          if abs(pkt - 2) < 0.01 else
           "%.3f packets a transaction: %.3f more than the two data segments, pure ACKs and "
-          "other lo traffic." % (med(ppt["none"]), med(ppt["none"]) - 2)))
+          "other lo traffic." % (pkt, pkt - 2)))
     w("")
     w("Round by round (transactions/s):")
     w("")
-    w("| round | order | untraced | traced | loss | CPU 1 to others, untraced / traced | "
-      "steal, untraced / traced |")
-    w("|---:|---|---:|---:|---:|---:|---:|")
+    w("| round | order | " + " | ".join(k for k, _ in V) + " | CPU 1 to others (max) | "
+      "steal (max) |")
+    w("|---:|---|" + "---:|" * (len(V) + 2))
     order = read("order").split()
     noisy = []
-    for i, (n, t) in enumerate(zip(v["none"], v["tt"])):
-        w("| %d | %s | %s | %s | %.1f%% | %.1f%% / %.1f%% | %.1f%% / %.1f%% |" % (
-            i + 1, order[i], num(n[0]), num(t[0]), (1 - t[0] / n[0]) * 100, n[4], t[4], n[5],
-            t[5]))
-        if max(n[4], t[4], n[5], t[5]) >= 3:
+    for i in range(runs):
+        o = max(v[k][i][4] for k, _ in V)
+        st = max(v[k][i][5] for k, _ in V)
+        w("| %d | %s | %s | %.1f%% | %.1f%% |" % (
+            i + 1, order[i], " | ".join(num(v[k][i][0]) for k, _ in V), o, st))
+        if max(o, st) >= 3:
             noisy.append(str(i + 1))
     w("")
     w("*CPU 1 to others*: CPU 1's busy time over the run (`/proc/stat`, in ticks of 1/%s s) "
       "less the server's and the client's own CPU time: other processes and kernel threads "
-      "that took CPU 1 from the benchmark. *Steal*: CPU 1's time taken by the hypervisor. %s" % (
+      "that took CPU 1 from the benchmark; the largest of the round's runs. *Steal*: CPU 1's "
+      "time taken by the hypervisor. %s" % (
           E["CLK_TCK"], "Rounds where either reached 3%%: %s; their runs are slowed by "
           "something else, not by tracing alone." % ", ".join(noisy) if noisy else
           "Neither reached 3% in any run."))
     w("")
     w("Commands:")
     w("")
-    for k, label in (("server", "server"), ("client", "client"), ("tt", "tracer")):
+    for k, label in (("server", "server"), ("client", "client"),
+                     ("floor", "empty programs"), ("tt", "tailtrace net"),
+                     ("floor_p", "empty programs, per packet"),
+                     ("tt_p", "tailtrace net --packets")):
         w("- %s: `%s`" % (label, read("cmd/" + k)))
     w("")
 
@@ -289,7 +316,8 @@ def report(tmp):
             dd[g["name"]] = (g["run_cnt"] - b["run_cnt"], g["run_time_ns"] - b["run_time_ns"])
         deltas.append(dd)
     names = list(deltas[0])
-    w("%s more traced run%s (%d s each) with `kernel.bpf_stats_enabled=1`: `run_cnt` and "
+    w("%s more run%s of `tailtrace net --packets` (%d s each) with "
+      "`kernel.bpf_stats_enabled=1`: `run_cnt` and "
       "`run_time_ns` of the `tt_net_*` programs that the tailtrace process holds (found "
       "through its `/proc/PID/fdinfo` `prog_id` lines; `bpftool -j prog show`), read after it "
       "said \"Tracing\" and again after the client ended, differences; lo's packets counted "
@@ -328,20 +356,13 @@ def report(tmp):
         w("The largest share: `%s`, %.0f%% of the programs' run time per packet (%.0f ns a run, "
           "%.2f runs a packet)." % (top[1], top[0] / total_pk * 100, top[2], top[3]))
         w("")
-    bpf_per_tr = total_pk * med(ppt["none"]) / 1000
-    rem = paired_us - bpf_per_tr
-    w("Against the timed runs: tracing added %.2f us per transaction (paired; %.2f packets a "
-      "transaction, i.e. %.0f ns per packet); the programs ran %.2f us per transaction (%.0f "
-      "ns per packet). `kernel.bpf_stats_enabled` adds two clock reads to every program run, "
-      "so run times are upper bounds. %s" % (
-          paired_us, med(ppt["none"]), paired_us * 1000 / med(ppt["none"]), bpf_per_tr,
-          total_pk,
-          "The remainder (%.2f us per transaction) is what invoking the programs costs the "
-          "kernel (a `tp_btf` program is called directly from its tracepoint), plus cache "
-          "effects and noise." % rem if rem >= 0 else
-          "The programs' run time exceeds the added cost by %.2f us per transaction: the "
-          "statistics runs ran slower than the timed ones (the statistics' own clock reads, "
-          "other load: see their *CPU 1 to others*), so their run times are high here." % -rem))
+    own = added["tt_p"] - added["floor_p"]
+    w("With `--packets`, the programs ran %.0f ns per packet by these statistics; in the "
+      "timed runs tailtrace added %.0f ns per packet (paired), of which %.0f ns is the floor of "
+      "calling empty programs on the same tracepoints and %.0f ns tailtrace's own work. "
+      "`kernel.bpf_stats_enabled` adds two clock reads to every program run (%s clock), so "
+      "the run times here are upper bounds; they also include the part of the floor spent in "
+      "the program call." % (total_pk, added["tt_p"], added["floor_p"], own, E["M_CLOCK"]))
     w("")
     try:
         d = json.loads(read("stats/tt.json"))
@@ -373,15 +394,22 @@ if __name__ == "__main__":
 PYEOF
 
 TT_CMD=(taskset -c 0 "$TT" net)
+FLOOR_CMD=(taskset -c 0 "$EMPTY_NET")
 SERVER_CMD=(taskset -c 1 "$RR" serve "$ADDR" 0 120)
 
-# start_tracer OUT: starts `tailtrace net` in the background (TRACER_PID), its report in OUT,
-# and waits until it says it traces.
+# start_tracer [ARGS]: starts `tailtrace net ARGS` (with TRACER=floor: empty_net) in the
+# background (TRACER_PID), its report in $TMP/tt.out, and waits until it says it traces.
 start_tracer() {
 	local i
+	local cmd=("${TT_CMD[@]}" "$@")
+	case ${TRACER:-tt} in
+	floor) cmd=("${FLOOR_CMD[@]}") ;;
+	floor_p) cmd=("${FLOOR_CMD[@]}" packets) ;;
+	tt_p) cmd=("${TT_CMD[@]}" --packets "$@") ;;
+	esac
 	# bash starts background commands with SIGINT ignored: a signal that is ignored is
 	# discarded, and tailtrace would never see the SIGINT that stops it.
-	env --default-signal=INT "${TT_CMD[@]}" "$@" >"$TMP/tt.out" 2>"$TMP/tt.err" &
+	env --default-signal=INT "${cmd[@]}" >"$TMP/tt.out" 2>"$TMP/tt.err" &
 	TRACER_PID=$!
 	for ((i = 0; i < READY_S * 20; i++)); do
 		grep -q '^Tracing' "$TMP/tt.err" && return 0
@@ -390,7 +418,7 @@ start_tracer() {
 	done
 	stop_tracer || true
 	tail -n 5 "$TMP/tt.err" >&2
-	die "tailtrace net did not say it was tracing within $READY_S s: $(show_cmd "${TT_CMD[@]}" "$@")"
+	die "the tracer did not say it was tracing within $READY_S s: $(show_cmd "${cmd[@]}")"
 }
 
 # stop_tracer: SIGINT, then waits (20 s at most, then SIGKILL and a failure). Returns its
@@ -456,16 +484,16 @@ run_client() {
 			(b[2] - a[2]) / hz / w * 100 }')
 }
 
-# run_variant none|tt: one timed run; appends LAST to $TMP/runs/KEY.
+# run_variant none|floor|tt|floor_p|tt_p: one timed run; appends LAST to $TMP/runs/KEY.
 run_variant() {
 	local rc=0
-	if [[ $1 == tt ]]; then
-		start_tracer
+	if [[ $1 != none ]]; then
+		TRACER=$1 start_tracer
 	fi
 	run_client
-	if [[ $1 == tt ]]; then
+	if [[ $1 != none ]]; then
 		stop_tracer || rc=$?
-		((rc == 0)) || die "tailtrace net exited with $rc after SIGINT: $(tail -n 1 "$TMP/tt.err")"
+		((rc == 0)) || die "the tracer ($1) exited with $rc after SIGINT: $(tail -n 1 "$TMP/tt.err")"
 	fi
 	printf '%s\n' "$LAST" >>"$TMP/runs/$1"
 }
@@ -473,7 +501,8 @@ run_variant() {
 START=$SECONDS
 mkdir -p "$TMP/runs" "$TMP/cmd" "$TMP/stats"
 export RUNS SECS STATS_RUNS ADDR CLK_TCK NET_BPF_SRC=$HERE/../../bpf/net.bpf.c
-export M_DATE M_KERNEL M_CPU M_NPROC M_TAILTRACE M_OTHERS M_STATS_BEFORE
+export M_DATE M_KERNEL M_CPU M_NPROC M_TAILTRACE M_OTHERS M_STATS_BEFORE M_CLOCK
+M_CLOCK=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null || echo unknown)
 M_DATE=$(date -u '+%Y-%m-%d %H:%M:%S')
 M_KERNEL=$(uname -r)
 M_CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
@@ -496,6 +525,9 @@ CLIENT_CMD=(taskset -c 1 "$RR" "$ADDR" "$PORT" "$SECS")
 show_cmd "${SERVER_CMD[@]}" >"$TMP/cmd/server"
 show_cmd "${CLIENT_CMD[@]}" >"$TMP/cmd/client"
 show_cmd "${TT_CMD[@]}" >"$TMP/cmd/tt"
+show_cmd "${FLOOR_CMD[@]}" >"$TMP/cmd/floor"
+show_cmd "${TT_CMD[@]}" --packets >"$TMP/cmd/tt_p"
+show_cmd "${FLOOR_CMD[@]}" packets >"$TMP/cmd/floor_p"
 
 log "a. warm-up: one start and stop of tailtrace net, one 1 s client run"
 start_tracer
@@ -504,25 +536,26 @@ CLIENT_CMD[-1]=1
 run_client
 CLIENT_CMD[-1]=$SECS
 
-log "b. $RUNS rounds, untraced and traced"
+log "b. $RUNS rounds: untraced; empty programs, tailtrace net; the same with --packets"
 : >"$TMP/order"
+variants=(none floor tt floor_p tt_p)
 for ((r = 0; r < RUNS; r++)); do
-	if ((r % 2 == 0)); then order=(none tt); else order=(tt none); fi
+	order=("${variants[@]:r % 5}" "${variants[@]:0:r % 5}")
 	line=
 	for k in "${order[@]}"; do
 		run_variant "$k"
 		line+=" $k=${LAST%% *}"
 	done
-	if ((r % 2 == 0)); then echo "untraced→traced"; else echo "traced→untraced"; fi >>"$TMP/order"
+	echo "${order[*]}" | sed 's/ /→/g' >>"$TMP/order"
 	log "  round $((r + 1))/$RUNS (transactions/s):$line"
 done
 
 log "c. BPF run time per packet: $STATS_RUNS traced runs with kernel.bpf_stats_enabled=1"
 OLD_BPF_STATS=$M_STATS_BEFORE
 sysctl -q -w kernel.bpf_stats_enabled=1
-show_cmd "${TT_CMD[@]}" --format json >"$TMP/cmd/tt_stats"
+show_cmd "${TT_CMD[@]}" --packets --format json >"$TMP/cmd/tt_stats"
 for ((r = 1; r <= STATS_RUNS; r++)); do
-	start_tracer --format json
+	TRACER=tt_p start_tracer --format json
 	p0=$(<"$LO/tx_packets")
 	python3 "$PY" progs "$TRACER_PID" >"$TMP/stats/before" ||
 		die "tailtrace net ended early: $(tail -n 1 "$TMP/tt.err")"

@@ -586,7 +586,7 @@ if [[ ${BENCH_SCHED:-1} != 0 ]]; then
 fi
 if [[ ${BENCH_NET:-1} != 0 ]]; then
 	log "g. net collector (tests/bench/net.sh)"
-	TAILTRACE=$TT TARGETS=$TARGETS "$HERE/net.sh" >"$TMP/net.md" || die "tests/bench/net.sh failed"
+	TAILTRACE=$TT TARGETS=$TARGETS BENCH_BUILD=$BENCH_BUILD "$HERE/net.sh" >"$TMP/net.md" || die "tests/bench/net.sh failed"
 fi
 
 export M_ELAPSED=$((SECONDS - START))

@@ -254,6 +254,35 @@ Test(net, a_closed_port_is_a_failed_connect_by_reset)
 	run_free(&r);
 }
 
+/* Per-packet timing costs three more programs a packet: only with --packets (or --dev). */
+Test(net, packets_are_timed_only_with_packets)
+{
+	char *modes[][3] = { { "--by", "remote", "--remote=198.51.100.0/24" },
+			     { "--packets", "--by", "remote" } };
+
+	for (int m = 0; m < 2; m++) {
+		struct run r;
+		struct json_value *j;
+
+		run_cmd(&r, 60, (char *[]){ TT, "net", "--port", "8080", modes[m][0], modes[m][1],
+					    modes[m][2], "--format", "json", "--", TG("tcp"), "connect",
+					    PEER4, "8080", "3", NULL });
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		j = report_after(&r);
+		cr_assert_eq(json_u64_at(series_where(j, "net.tcp_connect", "remote",
+						      PEER4 ":8080"), "count"), 3, "%s", r.out);
+		if (m == 0) {
+			cr_assert_null(series_where(j, "net.tx_queue", NULL, NULL), "%s", r.out);
+			cr_assert(strstr(r.err, "Tracing TCP (filtered"), "%s", r.err);
+		} else {
+			cr_assert(series_where(j, "net.tx_queue", "dev", HOST_DEV), "%s", r.out);
+			cr_assert(strstr(r.err, "Tracing TCP and packets"), "%s", r.err);
+		}
+		json_free(j);
+		run_free(&r);
+	}
+}
+
 static uint64_t tx_packets(void)
 {
 	FILE *f = fopen("/sys/class/net/" HOST_DEV "/statistics/tx_packets", "r");
@@ -360,7 +389,8 @@ static double rx_wait_p50_ms(const char *port, const char *delay_ms)
 	snprintf(cmd, sizeof(cmd), "ip netns exec " NS " ss -ltnH | grep -q '" PEER4 ":%s'", port);
 	for (int i = 0; i < 100 && system(cmd); i++)
 		usleep(20000);
-	bg_start(&b, (char *[]){ TT, "net", "--port", (char *)port, "--format", "json", NULL });
+	bg_start(&b, (char *[]){ TT, "net", "--packets", "--port", (char *)port, "--format", "json",
+				 NULL });
 	bg_wait_for(&b, "Tracing", 30);
 	run_cmd(&hold, 30, (char *[]){ TG("tcp"), "hold", PEER4, (char *)port, "2", NULL });
 	cr_assert_eq(hold.status, 0, "%s", hold.err);
