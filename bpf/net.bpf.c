@@ -629,6 +629,64 @@ static __always_inline __u32 tstamp_type(const struct sk_buff *skb)
 	return BPF_CORE_READ_BITFIELD((const struct sk_buff___pre611 *)skb, mono_delivery_time);
 }
 
+#define IPPROTO_UDP	17
+
+/* The rx_to_user key of a packet read by the current task from local port lport. */
+static __always_inline void rx_key(struct net_key *k, __u32 tgid, __u32 iif, __u16 lport)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	k->kind = NET_RX_TO_USER;
+	if (by == NET_BY_DEV) {
+		k->ifindex = iif;
+	} else if (by == NET_BY_PID) {
+		k->pid = tgid;
+	} else {
+		if (by != NET_BY_COMM)
+			k->port = lport;
+		bpf_get_current_comm(k->comm, sizeof(k->comm));
+	}
+}
+
+/* A datagram whose skb no longer names its socket (UDP keeps none on its queue): filtered
+ * and keyed by its own headers, the slot looked up each time. */
+static __always_inline int on_copy_datagram(const struct sk_buff *skb, __u64 wait, __u32 tgid)
+{
+	__u16 proto = bpf_ntohs(skb->protocol), nh = skb->network_header;
+	__u16 th = skb->transport_header;
+	unsigned char *head = skb->head;
+	struct net_key k = {};
+	__be16 ports[2];
+	__u8 l4 = 0;
+
+	if (proto == ETH_P_IP) {
+		k.family = AF_INET;
+		if (bpf_probe_read_kernel(&l4, 1, head + nh + offsetof(struct iphdr, protocol)) ||
+		    bpf_probe_read_kernel(k.addr, 4, head + nh + offsetof(struct iphdr, saddr)))
+			return 0;
+	} else if (proto == ETH_P_IPV6) {
+		k.family = AF_INET6;
+		if (bpf_probe_read_kernel(&l4, 1, head + nh + offsetof(struct ipv6hdr, nexthdr)) ||
+		    bpf_probe_read_kernel(k.addr, 16, head + nh + offsetof(struct ipv6hdr, saddr)))
+			return 0;
+	}
+	if (l4 != IPPROTO_UDP || bpf_probe_read_kernel(ports, sizeof(ports), head + th))
+		return 0;
+	if (filter_port && bpf_ntohs(ports[0]) != filter_port && bpf_ntohs(ports[1]) != filter_port)
+		return 0;
+	if (!addr_match(&k))
+		return 0;
+	if (filter_ifindex) {
+		struct task_struct *task = bpf_get_current_task_btf();
+
+		if (skb->skb_iif != filter_ifindex ||
+		    BPF_CORE_READ(task, nsproxy, net_ns, ns.inum) != filter_netns)
+			return 0;
+	}
+	rx_key(&k, tgid, skb->skb_iif, bpf_ntohs(ports[1]));
+	hist_add_key(&k, wait);
+	return 0;
+}
+
 /* The application copies the data of a received packet (TCP or UDP): its wait since the
  * kernel's receive timestamp is over. Keyed by the local port and the reader, the slot
  * cached in the socket's state. */
@@ -639,10 +697,12 @@ static __always_inline int on_copy(const struct sk_buff *skb)
 	const struct sock *sk = skb->sk;
 	struct sock_state *st;
 
-	if (!stamp || now < stamp || !sk || tstamp_type(skb) != 0)
+	if (!stamp || now < stamp || tstamp_type(skb) != 0)
 		return 0;
 	if (filter_tgid && tgid != filter_tgid)
 		return 0;
+	if (!sk)
+		return on_copy_datagram(skb, now - stamp, tgid);
 	st = sock_state_seen(sk);
 	if (!st || !st->matched || (st->rx_skb == (__u64)skb && st->rx_stamp == stamp))
 		return 0;
@@ -653,17 +713,9 @@ static __always_inline int on_copy(const struct sk_buff *skb)
 			       BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) != filter_netns))
 		return 0;
 	if (!st->rx_slot || st->rx_tgid != tgid || st->rx_iif != iif) {
-		struct net_key k = { .kind = NET_RX_TO_USER };
+		struct net_key k;
 
-		if (by == NET_BY_DEV) {
-			k.ifindex = iif;
-		} else if (by == NET_BY_PID) {
-			k.pid = tgid;
-		} else {
-			if (by != NET_BY_COMM)
-				k.port = BPF_CORE_READ(sk, __sk_common.skc_num);
-			bpf_get_current_comm(k.comm, sizeof(k.comm));
-		}
+		rx_key(&k, tgid, iif, BPF_CORE_READ(sk, __sk_common.skc_num));
 		st->rx_slot = slot_of(&k);
 		st->rx_tgid = tgid;
 		st->rx_iif = iif;
