@@ -22,6 +22,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "follow.bpf.h"
 #include "hist.bpf.h"
 #include "net.h"
 #include "slots.bpf.h"
@@ -372,7 +373,8 @@ static __always_inline int on_set_state(const struct sock *sk, int old, int new)
 			init.tgid = 0;
 		init.matched = sock_match(sk, &k);
 		init.traced = init.matched &&
-			      (!filter_tgid || (new == TCP_SYN_SENT && init.tgid == filter_tgid));
+			      (!filter_tgid ||
+			       (new == TCP_SYN_SENT && tgid_traced(init.tgid, filter_tgid)));
 		init.open = new == TCP_SYN_SENT ? OPEN_ACTIVE : OPEN_PASSIVE;
 		if (new == TCP_SYN_SENT)
 			init.syn_sent = now;
@@ -699,7 +701,7 @@ static __always_inline int on_copy(const struct sk_buff *skb)
 
 	if (!stamp || now < stamp || tstamp_type(skb) != 0)
 		return 0;
-	if (filter_tgid && tgid != filter_tgid)
+	if (!tgid_traced(tgid, filter_tgid))
 		return 0;
 	if (!sk)
 		return on_copy_datagram(skb, now - stamp, tgid);
@@ -792,6 +794,15 @@ SEC("tp_btf/skb_copy_datagram_iovec")
 int BPF_PROG(tt_net_copy, const struct sk_buff *skb, int len)
 {
 	return on_copy(skb);
+}
+
+/* Loaded only for -- COMMAND: its children's connections are its own. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(tt_net_fork, struct task_struct *parent, struct task_struct *child)
+{
+	if (!follow_fork(parent, child))
+		count(NET_DROP_SOCKS);
+	return 0;
 }
 
 SEC("tp_btf/kfree_skb")

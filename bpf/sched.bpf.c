@@ -12,6 +12,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "follow.bpf.h"
 #include "hist.bpf.h"
 #include "sched.h"
 #include "slots.bpf.h"
@@ -26,7 +27,6 @@ const volatile __u32 by = SCHED_BY_COMM;
 const volatile __u32 ncpus = 1;		/* slots [0, SCHED_KINDS * ncpus) for --by cpu */
 const volatile __u32 max_slots = 1;
 const volatile __u32 filter_tgid = 0;
-const volatile bool follow_children = false;	/* -- COMMAND: its descendants too */
 const volatile bool filter_by_comm = false;
 const volatile char filter_comm[SCHED_COMM_LEN] = {};
 const volatile __u64 filter_cgroup = 0;
@@ -75,14 +75,6 @@ struct {
 	__type(value, struct offcpu_val);
 } offcpu SEC(".maps");
 
-/* With follow_children: the traced command's process and its descendants. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u32);
-	__type(value, __u8);
-} tgids SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SCHED_CNT_MAX);
@@ -109,9 +101,7 @@ static __always_inline bool traced(struct task_struct *t)
 	if (!BPF_CORE_READ(t, pid))
 		return false;
 	if (filter_tgid) {
-		__u32 tgid = BPF_CORE_READ(t, tgid);
-
-		if (follow_children ? !bpf_map_lookup_elem(&tgids, &tgid) : tgid != filter_tgid)
+		if (!tgid_traced(BPF_CORE_READ(t, tgid), filter_tgid))
 			return false;
 	}
 	if (filter_by_comm) {
@@ -304,11 +294,7 @@ static __always_inline int on_exec(struct task_struct *p, bool btf)
 
 static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
 {
-	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid);
-	__u8 one = 1;
-
-	if (follow_children && ptgid != ctgid && bpf_map_lookup_elem(&tgids, &ptgid) &&
-	    bpf_map_update_elem(&tgids, &ctgid, &one, BPF_ANY))
+	if (!follow_fork(parent, child))
 		count(SCHED_DROP_STORAGE);
 	return 0;
 }

@@ -112,7 +112,8 @@ static const struct cmd_usage net_usage = {
 	"                            for accepted connections), lport, rport, pid or comm\n"
 	"                            (of the process that opened the connection, or reads\n"
 	"                            the data), dev (packets by device; implies --packets)\n"
-	"With -p or a command, connections opened by that process are traced.\n"
+	"With -p, connections opened by that process are traced; with a command, those\n"
+	"opened by it and its children.\n"
 	"\n"
 	"Examples:\n"
 	"  tailtrace net -d 10s                        every connection for 10 s\n"
@@ -278,6 +279,10 @@ static int load_and_attach(struct net_ctx *ctx)
 	ctx->skel->rodata->filter_prefix = ctx->prefix;
 	ctx->skel->rodata->filter_ifindex = ctx->ifindex;
 	ctx->skel->rodata->filter_netns = ctx->netns;
+	/* a command's children (a shell's, make's) open its connections too */
+	ctx->skel->rodata->follow_children = ctx->c.command != NULL;
+	if (!ctx->c.command)
+		bpf_program__set_autoload(ctx->skel->progs.tt_net_fork, false);
 	err = libbpf_num_possible_cpus();
 	ctx->skel->rodata->nr_cpus = err > 0 ? (uint32_t)err : 1;
 	ctx->skel->bss->tai_offset = tai_offset_ns();
@@ -297,6 +302,15 @@ static int load_and_attach(struct net_ctx *ctx)
 		msg_error("cannot load the BPF programs: %s (run with -vv for the verifier's log)",
 			  strerror(-err));
 		return 1;
+	}
+	if (ctx->c.command) {
+		uint32_t tgid = (uint32_t)ctx->sess.pid;
+		uint8_t one = 1;
+
+		if (bpf_map_update_elem(bpf_map__fd(ctx->skel->maps.tgids), &tgid, &one, BPF_ANY)) {
+			msg_error("cannot follow the command's process: %s", strerror(errno));
+			return 1;
+		}
 	}
 	ctx->links = calloc(16, sizeof(*ctx->links));
 	if (!ctx->links)

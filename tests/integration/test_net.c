@@ -254,6 +254,24 @@ Test(net, a_closed_port_is_a_failed_connect_by_reset)
 	run_free(&r);
 }
 
+/* A command's children open its connections: a shell around the client. */
+Test(net, a_commands_children_are_followed)
+{
+	char script[256];
+	struct run r;
+	struct json_value *j;
+
+	snprintf(script, sizeof(script), "%s connect " PEER4 " 8080 5; exit 3", TG("tcp"));
+	run_cmd(&r, 60, (char *[]){ TT, "net", "--format", "json", "--", "/bin/sh", "-c", script,
+				    NULL });
+	cr_assert_eq(r.status, 3, "exits with the command's status: %s", r.err);
+	j = report_after(&r);
+	cr_assert_eq(json_u64_at(series_where(j, "net.tcp_connect", "remote", PEER4 ":8080"),
+				 "count"), 5, "%s", r.out);
+	json_free(j);
+	run_free(&r);
+}
+
 /* Per-packet timing costs three more programs a packet: only with --packets (or --dev). */
 Test(net, packets_are_timed_only_with_packets)
 {

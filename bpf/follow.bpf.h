@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A traced command and its descendants: userspace puts the command's pid in tgids and sets
+ * follow_children before load; a program on sched_process_fork (follow_fork) adds every new
+ * process whose parent is in the set. Threads share their process's entry.
+ */
+#ifndef TAILTRACE_FOLLOW_BPF_H
+#define TAILTRACE_FOLLOW_BPF_H
+
+const volatile bool follow_children = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u8);
+} tgids SEC(".maps");
+
+static __always_inline bool tgid_followed(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&tgids, &tgid) != NULL;
+}
+
+/* Whether a process of tgid is traced, by -p or -- COMMAND (filter_tgid; 0: every one). */
+static __always_inline bool tgid_traced(__u32 tgid, __u32 filter_tgid)
+{
+	if (!filter_tgid)
+		return true;
+	return follow_children ? tgid_followed(tgid) : tgid == filter_tgid;
+}
+
+/* A fork: the child follows its parent into the set. False when the set is full (the caller
+ * counts it). */
+static __always_inline bool follow_fork(struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid);
+	__u8 one = 1;
+
+	if (!follow_children || ptgid == ctgid || !tgid_followed(ptgid))
+		return true;
+	return !bpf_map_update_elem(&tgids, &ctgid, &one, BPF_ANY);
+}
+
+#endif
