@@ -171,13 +171,15 @@ static void write_metric(FILE *f, const struct snapshot *s, const char *metric,
 	if (shown < n)
 		fprintf(f, "... %zu more (use --top to show more)\n", n - shown);
 	for (size_t r = 0; r < shown && r < o->histograms; r++) {
-		fprintf(f, "\n  ");
+		/* a heading names the row, unless the group's title already did (one row) */
+		fprintf(f, ncols ? "\n  " : "\n");
 		for (int c = 0; c < ncols; c++) {
 			const char *v = labels_get(&rows[r]->labels, cols[c]);
 
 			fprintf(f, "%s%s", c ? " " : "", v ? v : "-");
 		}
-		fprintf(f, "\n");
+		if (ncols)
+			fprintf(f, "\n");
 		report_text_hist(f, rows[r]->hist, scale, 16);
 	}
 	if (n > o->histograms && shown > o->histograms)
