@@ -90,7 +90,7 @@ $(BUILD)/targets/libttdemo.so: tests/targets/lib/ttdemo.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TARGET_CFLAGS) -shared -fPIC $< -o $@
 $(BUILD)/targets/cet: TARGET_CFLAGS += -fcf-protection=full
-$(BUILD)/targets/%: tests/targets/%.c tests/targets/busy.h $(BUILD)/targets/libttdemo.so
+$(BUILD)/targets/%: tests/targets/%.c tests/targets/busy.h tests/targets/netaddr.h $(BUILD)/targets/libttdemo.so
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TARGET_CFLAGS) -Itests/targets $< -o $@ -L$(BUILD)/targets -lttdemo \

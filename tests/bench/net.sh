@@ -84,55 +84,22 @@ trap 'exit 143' TERM
 
 # Helpers that bash does badly: reading BPF program statistics, the report.
 PY=$TMP/net.py
+export BENCH_HERE=$HERE
 cat >"$PY" <<'PYEOF'
 import json, os, re, statistics, subprocess, sys
 
-def prog_ids(pid):
-    """Program ids held by pid's file descriptors (programs, and links to them)."""
-    ids = set()
-    d = "/proc/%d/fdinfo" % pid
-    for fd in os.listdir(d):
-        try:
-            with open(os.path.join(d, fd)) as f:
-                m = re.search(r"^prog_id:\s*(\d+)", f.read(), re.M)
-        except OSError:
-            continue
-        if m:
-            ids.add(int(m[1]))
-    return ids
-
-def bpftool_progs():
-    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True,
-                         check=True)
-    return json.loads(out.stdout or "[]")
+sys.path.insert(0, os.environ["BENCH_HERE"])
+import bpfprogs  # tests/bench/bpfprogs.py
 
 def progs(pid):
     """One JSON line: the statistics of the tt_net_* programs that pid holds, now."""
     try:
-        ids = prog_ids(pid)
+        print(json.dumps(bpfprogs.stats(pid, "tt_net_")))
     except OSError:
         sys.exit("net.sh: the tailtrace process (pid %d) is gone" % pid)
-    print(json.dumps([{"id": g["id"], "name": g.get("name", "?"),
-                       "run_cnt": g.get("run_cnt", 0), "run_time_ns": g.get("run_time_ns", 0)}
-                      for g in bpftool_progs()
-                      if g.get("id") in ids and g.get("name", "").startswith("tt_net_")]))
 
 def others():
-    """The BPF programs loaded now, before this benchmark loads any: they run in both
-    variants. 'N (name, ...; held by comm, ...)'."""
-    gs = bpftool_progs()
-    names = sorted(set(g.get("name", "?") for g in gs))
-    holders = set()
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            if prog_ids(int(pid)):
-                with open("/proc/%s/comm" % pid) as f:
-                    holders.add(f.read().strip())
-        except OSError:
-            continue
-    print("%d%s" % (len(gs), " (%s%s)" % (", ".join("`%s`" % x for x in names),
-                                          "; held by " + ", ".join(sorted(holders))
-                                          if holders else "") if gs else ""))
+    print(bpfprogs.others())
 
 def tracepoints(src):
     """Program name -> tracepoint, from bpf/net.bpf.c if it is there."""

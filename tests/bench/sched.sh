@@ -67,50 +67,19 @@ tracefs_mount
 
 # Helpers that bash does badly: reading BPF program statistics, the report.
 PY=$TMP/sched.py
+export BENCH_HERE=$HERE
 cat >"$PY" <<'PYEOF'
 import json, os, re, statistics, subprocess, sys
 
-def prog_ids(pid):
-    """Program ids held by pid's file descriptors (programs, and links to them)."""
-    ids = set()
-    d = "/proc/%d/fdinfo" % pid
-    for fd in os.listdir(d):
-        try:
-            with open(os.path.join(d, fd)) as f:
-                m = re.search(r"^prog_id:\s*(\d+)", f.read(), re.M)
-        except OSError:
-            continue
-        if m:
-            ids.add(int(m[1]))
-    return ids
+sys.path.insert(0, os.environ["BENCH_HERE"])
+import bpfprogs  # tests/bench/bpfprogs.py
 
 def progs(pid):
     """Prints one JSON line: the statistics of the programs pid holds, now."""
-    ids = prog_ids(pid)
-    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True,
-                         check=True)
-    print(json.dumps([{"id": g["id"], "name": g.get("name", "?"),
-                       "run_cnt": g.get("run_cnt", 0), "run_time_ns": g.get("run_time_ns", 0)}
-                      for g in json.loads(out.stdout or "[]") if g.get("id") in ids]))
+    print(json.dumps(bpfprogs.stats(pid)))
 
 def others():
-    """The BPF programs loaded now (before this benchmark loads any): 'N (name, ...; held by
-    comm, ...)'. They run in every variant, the untraced one too, if they hook the scheduler."""
-    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True,
-                         check=True)
-    names = sorted(set(g.get("name", "?") for g in json.loads(out.stdout or "[]")))
-    n = len(json.loads(out.stdout or "[]"))
-    holders = set()
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            if prog_ids(int(pid)):
-                with open("/proc/%s/comm" % pid) as f:
-                    holders.add(f.read().strip())
-        except OSError:
-            continue
-    print("%d%s" % (n, " (%s%s)" % (", ".join("`%s`" % x for x in names),
-                                    "; held by " + ", ".join(sorted(holders)) if holders
-                                    else "") if n else ""))
+    print(bpfprogs.others())
 
 # ---------------------------------------------------------------------------------------------
 # The report: reads what the runs left in the work directory, prints Markdown.

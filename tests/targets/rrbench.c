@@ -20,26 +20,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include "busy.h"
-
-static socklen_t make_addr(const char *host, int port, struct sockaddr_storage *ss)
-{
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(port);
-		return sizeof(*a4);
-	}
-	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(port);
-		return sizeof(*a6);
-	}
-	fprintf(stderr, "rrbench: bad address %s (an IPv4 or IPv6 address)\n", host);
-	exit(2);
-}
+#include "netaddr.h"
 
 static void nodelay(int fd)
 {
@@ -51,7 +32,7 @@ static void nodelay(int fd)
 static int serve(const char *host, int port, long idle_s)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = make_addr(host, port, &ss);
+	socklen_t len = make_addr("rrbench", host, port, &ss);
 	int one = 1, lfd = socket(ss.ss_family, SOCK_STREAM, 0);
 	char buf[4096];
 
@@ -95,7 +76,7 @@ static int serve(const char *host, int port, long idle_s)
 static int client(const char *host, int port, double secs)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = make_addr(host, port, &ss);
+	socklen_t len = make_addr("rrbench", host, port, &ss);
 	int fd = socket(ss.ss_family, SOCK_STREAM, 0);
 	uint64_t start, end, now, n = 0;
 	struct rusage ru;
