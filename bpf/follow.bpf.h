@@ -2,7 +2,8 @@
 /*
  * A traced command and its descendants: userspace puts the command's pid in tgids and sets
  * follow_children before load; a program on sched_process_fork (follow_fork) adds every new
- * process whose parent is in the set. Threads share their process's entry.
+ * process whose parent is in the set, and one on sched_process_exit (follow_exit) takes out
+ * each that ends. Threads share their process's entry.
  */
 #ifndef TAILTRACE_FOLLOW_BPF_H
 #define TAILTRACE_FOLLOW_BPF_H
@@ -39,6 +40,16 @@ static __always_inline bool follow_fork(struct task_struct *parent, struct task_
 	if (!follow_children || ptgid == ctgid || !tgid_followed(ptgid))
 		return true;
 	return !bpf_map_update_elem(&tgids, &ctgid, &one, BPF_ANY);
+}
+
+/* A process ends (its main thread exits): it leaves the set, and its pid can be reused by
+ * anyone. */
+static __always_inline void follow_exit(struct task_struct *task)
+{
+	__u32 pid = BPF_CORE_READ(task, pid), tgid = BPF_CORE_READ(task, tgid);
+
+	if (follow_children && pid == tgid)
+		bpf_map_delete_elem(&tgids, &tgid);
 }
 
 #endif

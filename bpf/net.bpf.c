@@ -33,6 +33,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define AF_INET6	10
 #define IPPROTO_TCP	6
 
+#define SOCK_STREAM	1
+
 #define TCP_ESTABLISHED	1
 #define TCP_SYN_SENT	2
 #define TCP_SYN_RECV	3
@@ -50,6 +52,7 @@ const volatile __u32 filter_prefix = 0;		/* bits */
 const volatile __u32 filter_ifindex = 0;	/* --dev */
 const volatile __u32 filter_netns = 0;		/* of --dev */
 const volatile __u32 nr_cpus = 1;
+const volatile bool packets = false;		/* --packets: rx_to_user is timed */
 
 /* Set by userspace, and again every second: CLOCK_TAI - CLOCK_REALTIME (the leap seconds),
  * to read the realtime clock of skb->tstamp as bpf_ktime_get_tai_ns() - tai_offset. */
@@ -72,10 +75,14 @@ struct sock_state {
 	__u32 rx_slot;
 	__u32 rx_tgid;		/* the reader and device rx_slot is for */
 	__u32 rx_iif;
+	char rx_comm[16];
 	/* the packet copied last (an skb is soon reused: with its timestamp): a read of its
 	 * rest is not another packet */
 	__u64 rx_skb;
 	__u64 rx_stamp;
+	/* receive timestamp of the oldest data not read yet, when it came to an empty queue:
+	 * TCP merges segments that wait into one skb, which keeps the newest one's stamp */
+	__u64 rx_oldest;
 };
 
 struct {
@@ -91,9 +98,9 @@ struct tx_cache {
 	__u64 skb;
 	__u64 ts;
 	__u32 ifindex;
-	__u32 slot_ifindex;
+	__u32 slot_ifindex;	/* the device of slot */
+	__u32 slot_netns;
 	__u32 slot;		/* + 1 */
-	__u32 pad;
 };
 
 struct {
@@ -106,7 +113,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
-	__type(key, __u64);		/* struct sk_buff * */
+	__type(key, struct skb_key);
 	__type(value, struct skb_state);
 } skbs SEC(".maps");
 
@@ -321,15 +328,20 @@ static __always_inline struct sock_state *sock_state_seen(const struct sock *sk)
 		return st;
 	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_TIME_WAIT)
 		return NULL;
-	st = bpf_sk_storage_get(&socks, (struct sock *)sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!st) {
-		count(NET_DROP_SOCKS);
-		return NULL;
+	{
+		struct sock_state init = { .open = OPEN_UNKNOWN };
+
+		remote_key_of(sk, NET_CONNECT, OPEN_UNKNOWN, &k);
+		init.matched = sock_match(sk, &k);
+		init.traced = init.matched && !filter_tgid;
+		/* made whole, never seen half filled; another CPU may make it first */
+		st = bpf_sk_storage_get(&socks, (struct sock *)sk, &init,
+					BPF_SK_STORAGE_GET_F_CREATE);
 	}
-	remote_key_of(sk, NET_CONNECT, OPEN_UNKNOWN, &k);
-	st->open = OPEN_UNKNOWN;
-	st->matched = sock_match(sk, &k);
-	st->traced = st->matched && !filter_tgid;
+	if (!st)
+		st = sock_state(sk);
+	if (!st)
+		count(NET_DROP_SOCKS);
 	return st;
 }
 
@@ -349,6 +361,29 @@ static __always_inline bool traced_sock(const struct sock *sk, struct sock_state
 		remote_key(sk, NET_CONNECT, &k);
 		return sock_match(sk, &k);
 	}
+}
+
+#define RCV_SHUTDOWN	1
+#define SEND_SHUTDOWN	2
+
+/* The data bytes of a closing connection, both ways. The kernel's counters count sequence
+ * space: the SYN (for the side that connected: the other side's snd_una starts past its
+ * SYN-ACK) and a FIN acknowledged or received take one each, and are not data. */
+static __always_inline void data_bytes(const struct sock *sk, bool active)
+{
+	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+	__u64 acked = BPF_CORE_READ(tp, bytes_acked), rcvd = BPF_CORE_READ(tp, bytes_received);
+	__u8 shut = BPF_CORE_READ(sk, sk_shutdown);
+
+	if (active && acked)
+		acked--;
+	if ((shut & SEND_SHUTDOWN) && acked &&
+	    BPF_CORE_READ(tp, snd_una) == BPF_CORE_READ(tp, write_seq))
+		acked--;
+	if ((shut & RCV_SHUTDOWN) && rcvd)
+		rcvd--;
+	sock_count(sk, NET_BYTES_SENT, acked);
+	sock_count(sk, NET_BYTES_RECEIVED, rcvd);
 }
 
 static __always_inline int on_set_state(const struct sock *sk, int old, int new)
@@ -389,11 +424,10 @@ static __always_inline int on_set_state(const struct sock *sk, int old, int new)
 	st = sock_state(sk);
 	if (!st)
 		return 0;
-	if (!st->traced) {
-		if (new == TCP_CLOSE)
-			bpf_sk_storage_delete(&socks, (struct sock *)sk);
+	/* The state stays after TCP_CLOSE, for what follows it (a close with unread data sends
+	 * a reset after it); it goes with the socket. */
+	if (!st->traced)
 		return 0;
-	}
 	if (new == TCP_ESTABLISHED) {
 		if (old == TCP_SYN_SENT && st->syn_sent)
 			sock_hist(sk, &k, NET_CONNECT, now - st->syn_sent);
@@ -417,21 +451,36 @@ static __always_inline int on_set_state(const struct sock *sk, int old, int new)
 		if (old == TCP_SYN_SENT) {
 			sock_count(sk, st->reset_received ? NET_CONNECT_RESET : NET_CONNECT_CLOSED, 1);
 		} else if (st->established) {
-			const struct tcp_sock *tp = (const struct tcp_sock *)sk;
-
 			sock_hist(sk, &k, NET_LIFETIME, now - st->established);
 			sock_count(sk, NET_CLOSED, 1);
-			sock_count(sk, NET_BYTES_SENT, BPF_CORE_READ(tp, bytes_acked));
-			sock_count(sk, NET_BYTES_RECEIVED, BPF_CORE_READ(tp, bytes_received));
+			data_bytes(sk, k.port != 0);
 		}
-		bpf_sk_storage_delete(&socks, (struct sock *)sk);
 	}
 	return 0;
 }
 
 /* Every segment received on an established connection: the RTT sample goes to the slot the
  * socket keeps, looked up by its key once. */
-static __always_inline int on_tcp_probe(const struct sock *sk)
+static __always_inline __u32 tstamp_type(const struct sk_buff *skb);
+
+/* A segment with data reaching a connection whose data has all been read: its arrival is
+ * the oldest unread data's until the reader copies. */
+static __always_inline void rx_arrival(const struct tcp_sock *tp, struct sock_state *st,
+				       const struct sk_buff *skb)
+{
+	const struct tcp_skb_cb *cb = (const struct tcp_skb_cb *)skb->cb;
+	__u64 stamp;
+
+	if (st->rx_oldest || tp->copied_seq != tp->rcv_nxt)
+		return;
+	if (BPF_CORE_READ(cb, seq) == BPF_CORE_READ(cb, end_seq))
+		return;
+	stamp = skb->tstamp;
+	if (stamp && tstamp_type(skb) == 0)
+		st->rx_oldest = stamp;
+}
+
+static __always_inline int on_tcp_probe(const struct sock *sk, const struct sk_buff *skb)
 {
 	const struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
 	struct sock_state *st;
@@ -440,7 +489,13 @@ static __always_inline int on_tcp_probe(const struct sock *sk)
 	if (!tp)
 		return 0;
 	srtt = tp->srtt_us >> 3;
-	if (!srtt || !traced_sock(sk, &st) || !st)
+	if (!traced_sock(sk, &st) && !(packets && st && st->matched))
+		return 0;
+	if (!st)
+		return 0;
+	if (packets && st->matched)
+		rx_arrival(tp, st, skb);
+	if (!srtt || !st->traced)
 		return 0;
 	if (!st->rtt_slot) {
 		struct net_key k;
@@ -482,11 +537,15 @@ static __always_inline bool dev_match(const struct net_device *dev)
 	       BPF_CORE_READ(dev, nd_net.net, ns.inum) == filter_netns;
 }
 
-/* A packet queued for transmit: remembered in this CPU's cache, whose previous packet (still
- * not transmitted: held in a qdisc, or sent on another CPU) moves to the skbs hash. */
+/* A packet queued for transmit on a device: remembered in this CPU's cache. The cache's
+ * previous packet (still not sent: held in a qdisc, sent on another CPU, or the same skb
+ * queued on a lower device now) moves to the skbs hash. The entry is claimed (skb zeroed)
+ * before it is read and published (skb written) after it is filled: another CPU takes it
+ * only by swapping the skb it read back to zero. */
 static __always_inline int on_dev_queue(const struct sk_buff *skb)
 {
 	const struct net_device *dev = skb->dev;
+	__u64 now = bpf_ktime_get_ns(), old;
 	__u32 zero = 0;
 	struct tx_cache *c;
 
@@ -495,72 +554,87 @@ static __always_inline int on_dev_queue(const struct sk_buff *skb)
 	c = bpf_map_lookup_elem(&tx_last, &zero);
 	if (!c)
 		return 0;
-	if (c->skb && c->skb != (__u64)skb) {
+	old = __sync_lock_test_and_set(&c->skb, 0);
+	if (old) {
+		struct skb_key key = { .skb = old, .ifindex = c->ifindex };
 		struct skb_state st = { .ts = c->ts, .ifindex = c->ifindex };
 
-		if (bpf_map_update_elem(&skbs, &c->skb, &st, BPF_ANY))
+		if (now - st.ts > NET_SKB_MAX_AGE_NS)
+			count(NET_CNT_AGED);
+		else if (bpf_map_update_elem(&skbs, &key, &st, BPF_ANY))
 			count(NET_DROP_SKBS);
 	}
-	c->ts = bpf_ktime_get_ns();
+	c->ts = now;
 	c->ifindex = dev->ifindex;
-	c->skb = (__u64)skb;
+	__sync_lock_test_and_set(&c->skb, (__u64)skb);
 	return 0;
 }
 
-/* The queued time of skb, taken out of this CPU's cache, the hash, or (sent on another CPU
- * than it was queued on) another CPU's cache; 0 when it was never seen queued. */
-static __always_inline __u64 tx_take(struct tx_cache *c, __u64 skb, __u32 *ifindex)
+/* Takes skb's entry for ifindex out of o (a CPU's cache): its queued time, or 0. */
+static __always_inline __u64 tx_claim(struct tx_cache *o, __u64 skb, __u32 ifindex)
 {
-	struct skb_state *st;
 	__u64 ts;
 
-	if (c->skb == skb) {
-		c->skb = 0;
-		*ifindex = c->ifindex;
-		return c->ts;
-	}
-	st = bpf_map_lookup_elem(&skbs, &skb);
+	if (o->skb != skb || o->ifindex != ifindex)
+		return 0;
+	ts = o->ts;
+	/* read before the swap: the owner refills the entry only after it claimed it */
+	return __sync_val_compare_and_swap(&o->skb, skb, 0) == skb ? ts : 0;
+}
+
+/* The queued time of skb on ifindex, taken out of this CPU's cache, the hash, or (sent on
+ * another CPU than it was queued on) another CPU's cache; 0 when it was never seen queued. */
+static __always_inline __u64 tx_take(struct tx_cache *c, __u64 skb, __u32 ifindex)
+{
+	struct skb_key key = { .skb = skb, .ifindex = ifindex };
+	struct skb_state *st;
+	__u64 ts = tx_claim(c, skb, ifindex);
+
+	if (ts)
+		return ts;
+	st = bpf_map_lookup_elem(&skbs, &key);
 	if (st) {
 		ts = st->ts;
-		*ifindex = st->ifindex;
-		bpf_map_delete_elem(&skbs, &skb);
+		bpf_map_delete_elem(&skbs, &key);
 		return ts;
 	}
 	for (__u32 cpu = 0; cpu < nr_cpus && cpu < NET_MAX_CPUS; cpu++) {
 		struct tx_cache *o = bpf_map_lookup_percpu_elem(&tx_last, &(__u32){0}, cpu);
 
-		if (!o || o->skb != skb)
-			continue;
-		ts = o->ts;
-		*ifindex = o->ifindex;
-		/* that CPU may be moving it to the hash right now: then it ages out there */
-		if (__sync_val_compare_and_swap(&o->skb, skb, 0) == skb)
+		if (o && (ts = tx_claim(o, skb, ifindex)))
 			return ts;
-		return 0;
 	}
 	return 0;
 }
 
-static __always_inline int on_dev_xmit(const struct sk_buff *skb, int rc)
+static __always_inline int on_dev_xmit(const struct sk_buff *skb, int rc,
+				       const struct net_device *dev)
 {
 	__u64 now = bpf_ktime_get_ns(), ts;
-	__u32 zero = 0, ifindex = 0;
+	__u32 zero = 0, ifindex, netns;
 	struct tx_cache *c;
 
 	/* not sent yet (the driver was busy): it comes again */
-	if (rc != 0)
+	if (rc != 0 || !dev || !dev_match(dev))
 		return 0;
 	c = bpf_map_lookup_elem(&tx_last, &zero);
 	if (!c)
 		return 0;
-	ts = tx_take(c, (__u64)skb, &ifindex);
+	ifindex = dev->ifindex;
+	ts = tx_take(c, (__u64)skb, ifindex);
 	if (!ts || now < ts)
 		return 0;
-	if (!c->slot || c->slot_ifindex != ifindex) {
-		struct net_key k = { .kind = NET_TX_QUEUE, .ifindex = ifindex };
+	if (now - ts > NET_SKB_MAX_AGE_NS) {
+		count(NET_CNT_AGED);
+		return 0;
+	}
+	netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	if (!c->slot || c->slot_ifindex != ifindex || c->slot_netns != netns) {
+		struct net_key k = { .kind = NET_TX_QUEUE, .ifindex = ifindex, .netns = netns };
 
 		c->slot = slot_of(&k);
 		c->slot_ifindex = ifindex;
+		c->slot_netns = netns;
 	}
 	hist_add_slot(c->slot, now - ts);
 	return 0;
@@ -639,7 +713,11 @@ static __always_inline void rx_key(struct net_key *k, __u32 tgid, __u32 iif, __u
 	__builtin_memset(k, 0, sizeof(*k));
 	k->kind = NET_RX_TO_USER;
 	if (by == NET_BY_DEV) {
+		struct task_struct *task = bpf_get_current_task_btf();
+
+		/* the reader's network namespace is its socket's, the device's */
 		k->ifindex = iif;
+		k->netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
 	} else if (by == NET_BY_PID) {
 		k->pid = tgid;
 	} else {
@@ -651,8 +729,23 @@ static __always_inline void rx_key(struct net_key *k, __u32 tgid, __u32 iif, __u
 
 /* A datagram whose skb no longer names its socket (UDP keeps none on its queue): filtered
  * and keyed by its own headers, the slot looked up each time. */
-static __always_inline int on_copy_datagram(const struct sk_buff *skb, __u64 wait, __u32 tgid)
+/* The datagram this CPU timed last: a read after MSG_PEEK copies it again. */
+struct udp_last {
+	__u64 skb;
+	__u64 stamp;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct udp_last);
+} udp_last SEC(".maps");
+
+static __always_inline int on_copy_datagram(const struct sk_buff *skb, __u64 stamp, __u64 wait,
+					    __u32 tgid)
 {
+	struct udp_last *last = bpf_map_lookup_elem(&udp_last, &(__u32){0});
 	__u16 proto = bpf_ntohs(skb->protocol), nh = skb->network_header;
 	__u16 th = skb->transport_header;
 	unsigned char *head = skb->head;
@@ -684,6 +777,10 @@ static __always_inline int on_copy_datagram(const struct sk_buff *skb, __u64 wai
 		    BPF_CORE_READ(task, nsproxy, net_ns, ns.inum) != filter_netns)
 			return 0;
 	}
+	if (!last || (last->skb == (__u64)skb && last->stamp == stamp))
+		return 0;
+	last->skb = (__u64)skb;
+	last->stamp = stamp;
 	rx_key(&k, tgid, skb->skb_iif, bpf_ntohs(ports[1]));
 	hist_add_key(&k, wait);
 	return 0;
@@ -697,6 +794,7 @@ static __always_inline int on_copy(const struct sk_buff *skb)
 	__u64 now = bpf_ktime_get_tai_ns() - tai_offset, stamp = skb->tstamp;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32, iif;
 	const struct sock *sk = skb->sk;
+	char comm[NET_COMM_LEN] __attribute__((aligned(8))) = {};
 	struct sock_state *st;
 
 	if (!stamp || now < stamp || tstamp_type(skb) != 0)
@@ -704,7 +802,10 @@ static __always_inline int on_copy(const struct sk_buff *skb)
 	if (!tgid_traced(tgid, filter_tgid))
 		return 0;
 	if (!sk)
-		return on_copy_datagram(skb, now - stamp, tgid);
+		return on_copy_datagram(skb, stamp, now - stamp, tgid);
+	/* TCP: other sockets that own their packets (packet, raw, unix) are not data here */
+	if (sk->sk_protocol != IPPROTO_TCP || sk->sk_type != SOCK_STREAM)
+		return 0;
 	st = sock_state_seen(sk);
 	if (!st || !st->matched || (st->rx_skb == (__u64)skb && st->rx_stamp == stamp))
 		return 0;
@@ -714,6 +815,13 @@ static __always_inline int on_copy(const struct sk_buff *skb)
 	if (filter_ifindex && (iif != filter_ifindex ||
 			       BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) != filter_netns))
 		return 0;
+	/* the slot is the reader's: by its pid, or (but for --by pid and dev) its name */
+	if (by != NET_BY_PID && by != NET_BY_DEV) {
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (((__u64 *)comm)[0] != ((__u64 *)st->rx_comm)[0] ||
+		    ((__u64 *)comm)[1] != ((__u64 *)st->rx_comm)[1])
+			st->rx_slot = 0;
+	}
 	if (!st->rx_slot || st->rx_tgid != tgid || st->rx_iif != iif) {
 		struct net_key k;
 
@@ -721,7 +829,12 @@ static __always_inline int on_copy(const struct sk_buff *skb)
 		st->rx_slot = slot_of(&k);
 		st->rx_tgid = tgid;
 		st->rx_iif = iif;
+		__builtin_memcpy(st->rx_comm, comm, sizeof(comm));
 	}
+	/* the wait of the oldest data this copy reads */
+	if (st->rx_oldest && st->rx_oldest < stamp)
+		stamp = st->rx_oldest;
+	st->rx_oldest = 0;
 	hist_add_slot(st->rx_slot, now - stamp);
 	return 0;
 }
@@ -751,7 +864,7 @@ int BPF_PROG(tt_net_state, const struct sock *sk, const int old, const int new)
 SEC("tp_btf/tcp_probe")
 int BPF_PROG(tt_net_probe, struct sock *sk, const struct sk_buff *skb)
 {
-	return on_tcp_probe(sk);
+	return on_tcp_probe(sk, skb);
 }
 
 SEC("tp_btf/tcp_retransmit_skb")
@@ -779,9 +892,9 @@ int BPF_PROG(tt_net_queue, struct sk_buff *skb)
 }
 
 SEC("tp_btf/net_dev_xmit")
-int BPF_PROG(tt_net_xmit, struct sk_buff *skb, int rc)
+int BPF_PROG(tt_net_xmit, struct sk_buff *skb, int rc, struct net_device *dev)
 {
-	return on_dev_xmit(skb, rc);
+	return on_dev_xmit(skb, rc, dev);
 }
 
 SEC("tp_btf/netif_receive_skb")
@@ -802,6 +915,13 @@ int BPF_PROG(tt_net_fork, struct task_struct *parent, struct task_struct *child)
 {
 	if (!follow_fork(parent, child))
 		count(NET_DROP_SOCKS);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(tt_net_exit, struct task_struct *task)
+{
+	follow_exit(task);
 	return 0;
 }
 

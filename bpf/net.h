@@ -46,6 +46,7 @@ struct net_key {
 	__u16 port;		/* remote or local port, host order */
 	__u8 addr[16];		/* remote address (IPv4 in the first 4 bytes) */
 	__u32 ifindex;
+	__u32 netns;		/* of the device (inode number): ifindexes repeat across them */
 	__u32 pid;
 	char comm[NET_COMM_LEN];
 };
@@ -56,6 +57,7 @@ enum net_count {
 	NET_DROP_SLOTS,		/* more keys than slots: not recorded */
 	NET_DROP_SOCKS,		/* socket state map full */
 	NET_DROP_SKBS,		/* packet state map full */
+	NET_CNT_AGED,		/* queued packets found older than NET_SKB_MAX_AGE_NS */
 	NET_CNT_MAX,
 };
 
@@ -67,10 +69,22 @@ struct syn_key {
 	__u32 family;
 };
 
+/* A packet queued on a device: the same skb goes down a stack of devices (a bridge, a vlan
+ * on its lower device), queued on each. */
+struct skb_key {
+	__u64 skb;
+	__u32 ifindex;
+	__u32 pad;
+};
+
 struct skb_state {
 	__u64 ts;
 	__u32 ifindex;
 	__u32 pad;
 };
+
+/* A packet queued and not sent within this long was dropped in a qdisc (or sent where no
+ * net_dev_xmit is seen): its state is thrown away and counted as aged out. */
+#define NET_SKB_MAX_AGE_NS 1000000000ull
 
 #endif /* TAILTRACE_NET_H */

@@ -391,3 +391,17 @@ int BPF_PROG(tt_sched_fork_raw, struct task_struct *parent, struct task_struct *
 {
 	return on_fork(parent, child);
 }
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(tt_sched_exit, struct task_struct *task)
+{
+	follow_exit(task);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(tt_sched_exit_raw, struct task_struct *task)
+{
+	follow_exit(task);
+	return 0;
+}

@@ -186,6 +186,17 @@ static bool single_stepped(const unsigned char *insn)
 
 /* Where to probe f: its start, past an endbr64, or PROBE_REFUSED; *stepped tells whether
  * the instruction there is single-stepped. */
+/* Entry points: jumped to with the arguments on the stack, never returning. */
+static bool entry_point(const char *name)
+{
+	static const char *const names[] = { "_start", "__start", "_dl_start_user" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
+
 static uint64_t probe_offset(int fd, const struct elf_func *f, size_t *skipped, bool *stepped)
 {
 	static const unsigned char endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
@@ -250,8 +261,11 @@ static int resolve_probe(struct func_ctx *ctx, const char *arg)
 		goto out;
 	}
 	if (err) {
+		char exe[32];
 		const char *name = spec.binary ? spec.binary : ctx->c.command ? ctx->c.command[0] :
-							       "the traced process";
+							       exe;
+
+		snprintf(exe, sizeof(exe), "/proc/%d/exe", ctx->c.pid);
 
 		if (spec.binary && !strchr(spec.binary, '/'))
 			msg_error("binary or library '%s' not found%s: give its path, or -p PID of a "
@@ -285,6 +299,12 @@ static int resolve_probe(struct func_ctx *ctx, const char *arg)
 		if (fnmatch(spec.pattern, fs.v[i].name, 0))
 			continue;
 		matched++;
+		if (entry_point(fs.v[i].name)) {
+			msg_warn("not timing %s in %s: a program's entry point never returns, and a "
+				 "return probe would overwrite the arguments the kernel left where a "
+				 "return address would be", fs.v[i].name, path);
+			continue;
+		}
 		offset = probe_offset(fd, &fs.v[i], &skipped, &stepped);
 		if (offset == PROBE_REFUSED) {
 			msg_warn("cannot probe %s in %s (the kernel cannot probe its first "

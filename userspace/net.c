@@ -36,9 +36,6 @@
 
 /* Histograms and counters by key: 4,096 x 8,224 bytes = 32 MiB of map memory. */
 #define MAX_SLOTS	4096
-/* Packet state older than this was never transmitted (dropped in a qdisc, or sent on a path
- * without net_dev_xmit): it is removed and counted as aged out. */
-#define SKB_MAX_AGE_NS	1000000000ull
 
 struct net_ctx {
 	struct common_opts c;
@@ -50,6 +47,7 @@ struct net_ctx {
 	const char *dev;
 	bool packets;			/* --packets: the per-packet series too */
 	uint32_t ifindex, netns;
+	uint32_t own_netns;		/* inode number of tailtrace's network namespace */
 	enum net_by by;
 
 	struct net_bpf *skel;
@@ -97,8 +95,8 @@ static const struct cmd_usage net_usage = {
 	"closed, and packets dropped, by the kernel's reason. With --packets, also:\n"
 	"  net.tx_queue        per packet, queued to handed to the driver, per device\n"
 	"  net.rx_to_user      per TCP packet (and UDP datagram that is not copied in one\n"
-	"                      piece), received to copied to the application, per local\n"
-	"                      port and reading process\n"
+	"                      piece), received to copied to the application (its oldest\n"
+	"                      data), per local port and reading process\n"
 	"The text report leads with a table per remote: connects, connect p50/p99, RTT\n"
 	"p50/p99, retransmits.\n"
 	"\n"
@@ -194,22 +192,29 @@ static int net_opt(int key, const char *arg, void *data)
 	return -EINVAL;
 }
 
-/* --dev names a device of tailtrace's own network namespace. */
-static int resolve_dev(struct net_ctx *ctx)
+/* tailtrace's own network namespace: devices are named there. */
+static int read_own_netns(struct net_ctx *ctx)
 {
 	struct stat st;
 
+	if (stat("/proc/self/ns/net", &st)) {
+		msg_error("cannot read this network namespace: %s", strerror(errno));
+		return 1;
+	}
+	ctx->own_netns = (uint32_t)st.st_ino;
+	return 0;
+}
+
+/* --dev names a device of tailtrace's own network namespace. */
+static int resolve_dev(struct net_ctx *ctx)
+{
 	ctx->ifindex = if_nametoindex(ctx->dev);
 	if (!ctx->ifindex) {
 		msg_error("unknown network device '%s': see 'ip link' for the devices of this "
 			  "network namespace", ctx->dev);
 		return 1;
 	}
-	if (stat("/proc/self/ns/net", &st)) {
-		msg_error("cannot read this network namespace: %s", strerror(errno));
-		return 1;
-	}
-	ctx->netns = (uint32_t)st.st_ino;
+	ctx->netns = ctx->own_netns;
 	return 0;
 }
 
@@ -220,9 +225,9 @@ static void detach_all(struct net_ctx *ctx)
 	ctx->nlinks = 0;
 	net_bpf__destroy(ctx->skel);
 	ctx->skel = NULL;
-	if (ctx->tstamp_fd > 0)
+	if (ctx->tstamp_fd >= 0)
 		close(ctx->tstamp_fd);
-	ctx->tstamp_fd = 0;
+	ctx->tstamp_fd = -1;
 }
 
 /* CLOCK_TAI - CLOCK_REALTIME: the kernel's TAI offset, a whole number of seconds. The BPF
@@ -247,7 +252,6 @@ static int timestamps_on(struct net_ctx *ctx)
 
 	ctx->tstamp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (ctx->tstamp_fd < 0) {
-		ctx->tstamp_fd = 0;
 		msg_error("cannot open a socket to turn on receive timestamps: %s",
 			  strerror(errno));
 		return 1;
@@ -281,10 +285,13 @@ static int load_and_attach(struct net_ctx *ctx)
 	ctx->skel->rodata->filter_netns = ctx->netns;
 	/* a command's children (a shell's, make's) open its connections too */
 	ctx->skel->rodata->follow_children = ctx->c.command != NULL;
-	if (!ctx->c.command)
+	if (!ctx->c.command) {
 		bpf_program__set_autoload(ctx->skel->progs.tt_net_fork, false);
+		bpf_program__set_autoload(ctx->skel->progs.tt_net_exit, false);
+	}
 	err = libbpf_num_possible_cpus();
 	ctx->skel->rodata->nr_cpus = err > 0 ? (uint32_t)err : 1;
+	ctx->skel->rodata->packets = ctx->packets;
 	ctx->skel->bss->tai_offset = tai_offset_ns();
 	bpf_map__set_max_entries(ctx->skel->maps.slots, MAX_SLOTS);
 	bpf_map__set_max_entries(ctx->skel->maps.hists, MAX_SLOTS);
@@ -342,7 +349,8 @@ static int load_and_attach(struct net_ctx *ctx)
 /* Packets queued but never seen again leave their state behind: sweep it once a second. */
 static void sweep(struct net_ctx *ctx, int fd)
 {
-	uint64_t now = mono_now_ns(), key, next, *stale = NULL;
+	uint64_t now = mono_now_ns();
+	struct skb_key key, next, *stale = NULL;
 	size_t nstale = 0, cap = 0;
 	struct skb_state st;
 	bool first = true;
@@ -351,7 +359,7 @@ static void sweep(struct net_ctx *ctx, int fd)
 		first = false;
 		key = next;
 		if (!bpf_map_lookup_elem(fd, &key, &st) && now > st.ts &&
-		    now - st.ts > SKB_MAX_AGE_NS &&
+		    now - st.ts > NET_SKB_MAX_AGE_NS &&
 		    !array_grow((void **)&stale, nstale, &cap, sizeof(*stale)))
 			stale[nstale++] = key;
 	}
@@ -416,9 +424,14 @@ static int add_labels(struct net_ctx *ctx, struct series *se, const struct net_k
 	memcpy(comm, k->comm, NET_COMM_LEN);
 	comm[NET_COMM_LEN] = 0;
 	if (k->kind == NET_TX_QUEUE || (k->kind == NET_RX_TO_USER && ctx->by == NET_BY_DEV)) {
-		if (!if_indextoname(k->ifindex, buf))
+		/* names are known for the devices of tailtrace's own namespace */
+		if (k->netns != ctx->own_netns || !if_indextoname(k->ifindex, buf))
 			snprintf(buf, sizeof(buf), "ifindex %u", k->ifindex);
 		err = series_add_label(se, "dev", buf);
+		if (!err && k->netns != ctx->own_netns) {
+			snprintf(buf, sizeof(buf), "%u", k->netns);
+			err = series_add_label(se, "netns", buf);
+		}
 	} else if (k->kind == NET_RX_TO_USER && ctx->by != NET_BY_PID && ctx->by != NET_BY_COMM) {
 		snprintf(buf, sizeof(buf), "%u", k->port);
 		err = series_add_label(se, "lport", buf) || series_add_label(se, "comm", comm);
@@ -564,7 +577,8 @@ static int net_build(void *data, struct snapshot *s, bool delta)
 	    (!delta && add_drop_reasons(ctx, s)) ||
 	    snapshot_add_drop(s, "map_full", d[NET_DROP_SLOTS] + d[NET_DROP_SOCKS] +
 				  d[NET_DROP_SKBS]) ||
-	    snapshot_add_drop(s, "aged_out", ctx->aged_out - (delta ? ctx->prev_aged_out : 0)))
+	    snapshot_add_drop(s, "aged_out", d[NET_CNT_AGED] + ctx->aged_out -
+				  (delta ? ctx->prev_aged_out : 0)))
 		return -ENOMEM;
 	if (delta) {
 		memcpy(ctx->prev_counts, cnt, sizeof(cnt));
@@ -656,7 +670,7 @@ static void net_cleanup(struct net_ctx *ctx)
 
 int cmd_net(int argc, char **argv)
 {
-	struct net_ctx ctx = { 0 };
+	struct net_ctx ctx = { .tstamp_fd = -1 };
 	int ret = 1, err;
 
 	switch (common_opts_parse(argc, argv, net_long, "", net_opt, &ctx, &net_usage, &ctx.c)) {
@@ -682,7 +696,7 @@ int cmd_net(int argc, char **argv)
 	}
 	if (session_check_target(&ctx.c))
 		goto out;
-	if (ctx.dev && resolve_dev(&ctx))
+	if (read_own_netns(&ctx) || (ctx.dev && resolve_dev(&ctx)))
 		goto out;
 	if (session_check_env())
 		goto out;

@@ -206,6 +206,7 @@ static const char *const prog_names[][2] = {
 	{ "tt_sched_migrate", "tt_sched_migrate_raw" },
 	{ "tt_sched_rename", "tt_sched_rename_raw" },
 	{ "tt_sched_fork", "tt_sched_fork_raw" },
+	{ "tt_sched_exit", "tt_sched_exit_raw" },
 };
 #define NPROGS (sizeof(prog_names) / sizeof(prog_names[0]))
 

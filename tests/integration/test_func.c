@@ -53,6 +53,22 @@ Test(func, exact_count_and_p50_of_known_busy_wait)
 	assert_no_leftovers("a traced command");
 }
 
+/* Every function of a program, its entry point among them: _start is left out (a return
+ * probe there overwrites argc), so the program still gets its arguments. */
+Test(func, a_glob_of_everything_leaves_the_entry_point_alone)
+{
+	struct run r;
+	struct json_value *j;
+
+	j = run_json_ok(&r, (char *[]){ TT, "func", "*", "--format", "json", "--", TG("count"),
+				    "3", "1000", NULL });
+	cr_assert_eq(calls(j, "work"), 3, "count got its arguments: %s", r.out);
+	cr_assert_null(find_series(j, "func.latency", "func", "_start"));
+	cr_assert(strstr(r.err, "not timing _start"), "%s", r.err);
+	json_free(j);
+	run_free(&r);
+}
+
 Test(func, recursion_is_timed_per_level)
 {
 	struct run r;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include "harness.h"
 
@@ -254,6 +255,137 @@ Test(net, a_closed_port_is_a_failed_connect_by_reset)
 	run_free(&r);
 }
 
+/* A series of net.tx_queue on device ifindex of network namespace netns. */
+static const struct json_value *tx_series(const struct json_value *root, unsigned ifindex,
+					  unsigned long netns)
+{
+	const struct json_value *series = json_get(root, "series");
+	char dev[32], ns[32];
+
+	snprintf(dev, sizeof(dev), "ifindex %u", ifindex);
+	snprintf(ns, sizeof(ns), "%lu", netns);
+	for (size_t i = 0; series && i < json_array_len(series); i++) {
+		const struct json_value *s = json_array_at(series, i);
+		const struct json_value *labels = json_get(s, "labels");
+		const char *m = json_as_string(json_get(s, "metric"), NULL);
+		const char *d = json_as_string(json_get(labels, "dev"), NULL);
+		const char *n = json_as_string(json_get(labels, "netns"), NULL);
+
+		if (m && d && n && !strcmp(m, "net.tx_queue") && !strcmp(d, dev) && !strcmp(n, ns))
+			return s;
+	}
+	return NULL;
+}
+
+/* /sys/class/net/DEV/FILE of a device in namespace ns: "ifindex", "statistics/tx_packets" */
+static unsigned sys_in(const char *ns, const char *dev, const char *file)
+{
+	char cmd[160];
+	unsigned v = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s cat /sys/class/net/%s/%s", ns, dev, file);
+	f = popen(cmd, "r");
+	cr_assert(f && fscanf(f, "%u", &v) == 1, "%s", cmd);
+	pclose(f);
+	return v;
+}
+
+/* A packet goes down a bridge into its port, whose qdisc holds it (tbf, 200 kbit/s): the
+ * port's queueing is the shaping delay, the bridge's next to none. Both devices in a
+ * namespace of their own, labelled with it. */
+Test(net, a_bridge_and_its_shaped_port_are_timed_apart)
+{
+	struct stat st;
+	struct bg b;
+	struct run r, send;
+	struct json_value *j;
+	const struct json_value *port, *bridge;
+	unsigned port_if, bridge_if, port_tx, bridge_tx;
+
+	/* no IPv6 in the namespaces: no traffic but the test's */
+	sh("ip netns add tt-br-test && ip netns add tt-br-peer"
+	   " && ip netns exec tt-br-test sysctl -qw net.ipv6.conf.all.disable_ipv6=1"
+	   " net.ipv6.conf.default.disable_ipv6=1"
+	   " && ip netns exec tt-br-peer sysctl -qw net.ipv6.conf.all.disable_ipv6=1"
+	   " net.ipv6.conf.default.disable_ipv6=1"
+	   " && ip -n tt-br-test link add ttbv0 type veth peer name ttbv1 netns tt-br-peer"
+	   " && ip -n tt-br-test link add ttbr0 type bridge"
+	   " && ip -n tt-br-test link set ttbv0 master ttbr0"
+	   " && ip -n tt-br-test addr add 203.0.113.1/24 dev ttbr0"
+	   " && ip -n tt-br-peer addr add 203.0.113.2/24 dev ttbv1"
+	   " && ip -n tt-br-test link set ttbv0 up && ip -n tt-br-test link set ttbr0 up"
+	   " && ip -n tt-br-peer link set ttbv1 up"
+	   " && ip netns exec tt-br-test tc qdisc add dev ttbv0 root tbf rate 200kbit burst 1600"
+	   " latency 5s"
+	   " && ip -n tt-br-test neigh replace 203.0.113.2 dev ttbr0 nud permanent lladdr"
+	   " $(ip -n tt-br-peer -br link show ttbv1 | awk '{print $3}')");
+	cr_assert_eq(stat("/run/netns/tt-br-test", &st), 0);
+	port_if = sys_in("tt-br-test", "ttbv0", "ifindex");
+	bridge_if = sys_in("tt-br-test", "ttbr0", "ifindex");
+	bg_start(&b, (char *[]){ TT, "net", "--packets", "--format", "json", NULL });
+	bg_wait_for(&b, "Tracing", 30);
+	port_tx = sys_in("tt-br-test", "ttbv0", "statistics/tx_packets");
+	bridge_tx = sys_in("tt-br-test", "ttbr0", "statistics/tx_packets");
+	run_cmd(&send, 30, (char *[]){ "/usr/sbin/ip", "netns", "exec", "tt-br-test", TG("udp"),
+				       "send", "203.0.113.2", "9", "20", "1000", NULL });
+	usleep(1500000);	/* 20 x 1,042 bytes at 200 kbit/s: 0.83 s */
+	port_tx = sys_in("tt-br-test", "ttbv0", "statistics/tx_packets") - port_tx;
+	bridge_tx = sys_in("tt-br-test", "ttbr0", "statistics/tx_packets") - bridge_tx;
+	bg_finish(&b, SIGINT, 30, &r);
+	if (system("ip netns del tt-br-test; ip netns del tt-br-peer")) {
+		/* gone already */
+	}
+	cr_assert_eq(send.status, 0, "%s", send.err);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	j = run_json(&r);
+	port = tx_series(j, port_if, (unsigned long)st.st_ino);
+	bridge = tx_series(j, bridge_if, (unsigned long)st.st_ino);
+	cr_assert(port && bridge, "%s", r.out);
+	/* every packet each device sent, once (the datagrams, and what the kernel adds) */
+	cr_assert_geq(port_tx, 20);
+	cr_assert_eq(json_u64_at(port, "count"), port_tx, "%s", r.out);
+	cr_assert_eq(json_u64_at(bridge, "count"), bridge_tx, "%s", r.out);
+	cr_assert_gt(quantile(port, "p99"), 500e6, "the last datagrams wait ~0.8 s in tbf");
+	cr_assert_lt(quantile(bridge, "p99"), 5e6, "the bridge hands each on at once");
+	json_free(j);
+	run_free(&r);
+	run_free(&send);
+}
+
+/* Large UDP datagrams (held in more than one piece) are timed from arrival to read: a
+ * reader that sleeps 60 ms before each of 6 reads of datagrams sent at once (6 x 20 kB fit
+ * the default receive buffer). */
+Test(net, udp_datagrams_wait_for_a_slow_reader)
+{
+	pid_t rcv = spawn_bg((char *[]){ TG("udp"), "recv", "127.0.0.1", "9561", "6", "60",
+					 NULL });
+	struct bg b;
+	struct run r, send;
+	struct json_value *j;
+	const struct json_value *s;
+
+	bg_start(&b, (char *[]){ TT, "net", "--packets", "--port", "9561", "--format", "json",
+				 NULL });
+	bg_wait_for(&b, "Tracing", 30);
+	run_cmd(&send, 30, (char *[]){ TG("udp"), "send", "127.0.0.1", "9561", "6", "20000",
+				       NULL });
+	usleep(700000);
+	bg_finish(&b, SIGINT, 30, &r);
+	kill_bg(rcv);
+	cr_assert_eq(send.status, 0, "%s", send.err);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	j = run_json(&r);
+	s = series_where(j, "net.rx_to_user", "lport", "9561");
+	cr_assert(s, "%s", r.out);
+	cr_assert_eq(json_u64_at(s, "count"), 6, "%s", r.out);
+	/* the i-th datagram waits about 60 ms x i: the largest about 360 ms */
+	cr_assert_gt(json_u64_at(s, "max"), 250e6, "%s", r.out);
+	json_free(j);
+	run_free(&r);
+	run_free(&send);
+}
+
 /* A command's children open its connections: a shell around the client. */
 Test(net, a_commands_children_are_followed)
 {
@@ -334,6 +466,11 @@ Test(net, tx_queue_counts_every_packet_of_the_device)
 	cr_assert_gt(after - before, 10);
 	cr_assert_eq(json_u64_at(s, "count"), after - before,
 		     "every packet the device sent (tx_packets) was timed once");
+	/* data bytes, without the SYN and FIN that the kernel's counters include */
+	cr_assert_eq(counter_of(j, "net.tcp_bytes", PEER4 ":8080", "direction", "sent"), 4000000,
+		     "%s", r.out);
+	cr_assert_eq(counter_of(j, "net.tcp_bytes", HOST4, "direction", "received"), 4000000,
+		     "%s", r.out);
 	json_free(j);
 	run_free(&r);
 	run_free(&send);

@@ -236,6 +236,53 @@ static void write_stacks(FILE *f, const struct snapshot *s, const struct text_op
 	free(rows);
 }
 
+static bool plain_counter(const struct series *se)
+{
+	return se->kind == SERIES_COUNTER && !labels_get(&se->labels, "stack");
+}
+
+/* "key=value key=value" into buf. */
+static const char *labels_text(const struct series *se, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (size_t l = 0; l < se->labels.n && n < len; l++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s=%s", l ? " " : "",
+				      se->labels.v[l].key, se->labels.v[l].value);
+	return buf;
+}
+
+/* The counters (not stacks), a row each, in aligned columns: metric, labels, value. */
+static void write_counters(FILE *f, const struct snapshot *s, bool after)
+{
+	int wm = 0, wl = 0;
+	char buf[512];
+
+	for (size_t i = 0; i < s->nseries; i++) {
+		const struct series *se = &s->series[i];
+		int m, l;
+
+		if (!plain_counter(se))
+			continue;
+		m = (int)strlen(se->metric);
+		l = (int)strlen(labels_text(se, buf, sizeof(buf)));
+		wm = m > wm ? m : wm;
+		wl = l > wl ? l : wl;
+	}
+	if (!wm)
+		return;
+	fprintf(f, "%sCounters\n", after ? "\n" : "");
+	for (size_t i = 0; i < s->nseries; i++) {
+		const struct series *se = &s->series[i];
+
+		if (plain_counter(se))
+			fprintf(f, "  %-*s  %-*s%s%12llu\n", wm, se->metric, wl,
+				labels_text(se, buf, sizeof(buf)), wl ? "  " : "",
+				(unsigned long long)se->value);
+	}
+}
+
 int report_text_write(FILE *f, const struct snapshot *s, const struct text_opts *o)
 {
 	bool any = false;
@@ -260,17 +307,7 @@ int report_text_write(FILE *f, const struct snapshot *s, const struct text_opts 
 		any = true;
 	}
 	write_stacks(f, s, o);
-	for (size_t i = 0; i < s->nseries; i++) {
-		const struct series *se = &s->series[i];
-
-		if (se->kind != SERIES_COUNTER || labels_get(&se->labels, "stack"))
-			continue;
-		fprintf(f, "%s%s", any ? "\n" : "", se->metric);
-		any = false;
-		for (size_t l = 0; l < se->labels.n; l++)
-			fprintf(f, "%s%s=%s", l ? "," : "{", se->labels.v[l].key, se->labels.v[l].value);
-		fprintf(f, "%s %llu\n", se->labels.n ? "}" : "", (unsigned long long)se->value);
-	}
+	write_counters(f, s, any);
 	{
 		bool dropped = false;
 
