@@ -839,13 +839,32 @@ static __always_inline int on_copy(const struct sk_buff *skb)
 	return 0;
 }
 
-static __always_inline int on_kfree_skb(__u32 reason)
+/* A dropped packet (a full qdisc drops at enqueue) is never sent: its transmit state goes
+ * now, before its memory comes back as another packet that could match it. */
+static __always_inline void tx_forget(const struct sk_buff *skb)
+{
+	const struct net_device *dev = skb->dev;
+	struct skb_key key = { .skb = (__u64)skb };
+	struct tx_cache *c;
+
+	if (!dev)
+		return;
+	key.ifindex = dev->ifindex;
+	bpf_map_delete_elem(&skbs, &key);
+	c = bpf_map_lookup_elem(&tx_last, &(__u32){0});
+	if (c)
+		tx_claim(c, key.skb, key.ifindex);
+}
+
+static __always_inline int on_kfree_skb(const struct sk_buff *skb, __u32 reason)
 {
 	__u64 *v, one = 1;
 
 	/* "not specified" is every ordinary free that is not a drop */
 	if (reason <= 1)
 		return 0;
+	if (packets)
+		tx_forget(skb);
 	count(NET_CNT_DROPS);
 	v = bpf_map_lookup_elem(&drop_reasons, &reason);
 	if (v)
@@ -928,5 +947,5 @@ int BPF_PROG(tt_net_exit, struct task_struct *task)
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(tt_net_drop, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
 {
-	return on_kfree_skb(reason);
+	return on_kfree_skb(skb, reason);
 }
