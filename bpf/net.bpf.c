@@ -40,6 +40,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define TCP_SYN_RECV	3
 #define TCP_TIME_WAIT	6
 #define TCP_CLOSE	7
+#define TCP_LISTEN	10
 
 /* Set by userspace before load. */
 const volatile __u32 max_slots = 1;
@@ -69,6 +70,8 @@ struct sock_state {
 	__u8 traced;		/* passed every filter when it opened (or was first seen) */
 	__u8 matched;		/* passed the filters of the endpoint (--port, --remote) */
 	__u8 open;		/* OPEN_PASSIVE, OPEN_ACTIVE, OPEN_UNKNOWN */
+	__u16 lport;		/* local port (the kernel clears it at TCP_CLOSE) */
+	__u16 pad2;
 	char comm[16];		/* of who opened it */
 	/* cached histogram slots, + 1 (0: not looked up yet) */
 	__u32 rtt_slot;
@@ -116,6 +119,14 @@ struct {
 	__type(key, struct skb_key);
 	__type(value, struct skb_state);
 } skbs SEC(".maps");
+
+/* Listening sockets: set at listen() (and by userspace for -p, from /proc). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct listen_key);
+	__type(value, struct listen_owner);
+} listeners SEC(".maps");
 
 /* SYNs seen arriving, by connection; LRU: a SYN that never becomes a connection ages out. */
 struct {
@@ -187,6 +198,13 @@ static __always_inline void remote_key_of(const struct sock *sk, __u32 kind, int
 		k->port = 0;
 	if (k->family == AF_INET6) {
 		BPF_CORE_READ_INTO(&k->addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		/* an IPv4 peer of a dual-stack socket (::ffff:a.b.c.d) is an IPv4 remote */
+		if (!((__u64 *)k->addr)[0] && ((__u32 *)k->addr)[2] == bpf_htonl(0xffff)) {
+			k->family = AF_INET;
+			((__u32 *)k->addr)[0] = ((__u32 *)k->addr)[3];
+			((__u32 *)k->addr)[2] = 0;
+			((__u32 *)k->addr)[3] = 0;
+		}
 	} else {
 		/* READ_INTO reads the size of its destination: 4 bytes, not 16 */
 		__u32 a = BPF_CORE_READ(sk, __sk_common.skc_daddr);
@@ -213,7 +231,7 @@ static __always_inline void key_by(const struct sock *sk, struct net_key *k)
 	k->family = 0;
 	__builtin_memset(k->addr, 0, sizeof(k->addr));
 	if (by == NET_BY_LPORT)
-		k->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+		k->port = st && st->lport ? st->lport : BPF_CORE_READ(sk, __sk_common.skc_num);
 	else if (by != NET_BY_RPORT)
 		k->port = 0;	/* (by rport: the remote port, 0 for accepted connections) */
 	if (by == NET_BY_PID && st)
@@ -331,6 +349,8 @@ static __always_inline struct sock_state *sock_state_seen(const struct sock *sk)
 	{
 		struct sock_state init = { .open = OPEN_UNKNOWN };
 
+		init.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+
 		remote_key_of(sk, NET_CONNECT, OPEN_UNKNOWN, &k);
 		init.matched = sock_match(sk, &k);
 		init.traced = init.matched && !filter_tgid;
@@ -399,17 +419,40 @@ static __always_inline int on_set_state(const struct sock *sk, int old, int new)
 				       old == TCP_SYN_RECV ? OPEN_PASSIVE : OPEN_UNKNOWN, &k);
 
 	/* A socket is judged once, when it opens, in the context of who opens it. */
+	/* (an accepted socket starts as a copy of its listener: LISTEN to SYN_RECV) */
+	if (new == TCP_LISTEN || (old == TCP_LISTEN && new == TCP_CLOSE)) {
+		struct listen_key lk = { .netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum),
+					 .port = BPF_CORE_READ(sk, __sk_common.skc_num) };
+		struct listen_owner o = { .tgid = bpf_get_current_pid_tgid() >> 32 };
+
+		/* listen() runs in the context of who listens */
+		if (new == TCP_LISTEN) {
+			bpf_get_current_comm(o.comm, sizeof(o.comm));
+			bpf_map_update_elem(&listeners, &lk, &o, BPF_ANY);
+		} else {
+			bpf_map_delete_elem(&listeners, &lk);
+		}
+		return 0;
+	}
 	if (new == TCP_SYN_SENT || (old == TCP_SYN_RECV && new == TCP_ESTABLISHED)) {
-		init.tgid = bpf_get_current_pid_tgid() >> 32;
-		/* an accepted connection opens in softirq context: no owner known yet */
-		if (new == TCP_SYN_SENT)
+		if (new == TCP_SYN_SENT) {
+			init.tgid = bpf_get_current_pid_tgid() >> 32;
 			bpf_get_current_comm(init.comm, sizeof(init.comm));
-		else
-			init.tgid = 0;
+		} else {
+			/* accepted in softirq context: its owner is who listens on its port */
+			struct listen_key lk = {
+				.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum),
+				.port = BPF_CORE_READ(sk, __sk_common.skc_num) };
+			struct listen_owner *o = bpf_map_lookup_elem(&listeners, &lk);
+
+			if (o) {
+				init.tgid = o->tgid;
+				__builtin_memcpy(init.comm, o->comm, sizeof(init.comm));
+			}
+		}
 		init.matched = sock_match(sk, &k);
 		init.traced = init.matched &&
-			      (!filter_tgid ||
-			       (new == TCP_SYN_SENT && tgid_traced(init.tgid, filter_tgid)));
+			      (!filter_tgid || (init.tgid && tgid_traced(init.tgid, filter_tgid)));
 		init.open = new == TCP_SYN_SENT ? OPEN_ACTIVE : OPEN_PASSIVE;
 		if (new == TCP_SYN_SENT)
 			init.syn_sent = now;
@@ -446,6 +489,7 @@ static __always_inline int on_set_state(const struct sock *sk, int old, int new)
 				bpf_map_delete_elem(&syns, &sy);
 		}
 		st->established = now;
+		st->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 		sock_count(sk, NET_OPENED, 1);
 	} else if (new == TCP_CLOSE) {
 		if (old == TCP_SYN_SENT) {

@@ -77,6 +77,19 @@ struct skb_key {
 	__u32 pad;
 };
 
+/* A listening socket, by network namespace and port: who listens (the owner of the
+ * connections it accepts, which open in softirq context). */
+struct listen_key {
+	__u32 netns;
+	__u16 port;
+	__u16 pad;
+};
+
+struct listen_owner {
+	__u32 tgid;
+	char comm[NET_COMM_LEN];
+};
+
 struct skb_state {
 	__u64 ts;
 	__u32 ifindex;

@@ -5,6 +5,7 @@
  * retransmits, resets, and drops with the kernel's reasons.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
@@ -110,8 +111,10 @@ static const struct cmd_usage net_usage = {
 	"                            for accepted connections), lport, rport, pid or comm\n"
 	"                            (of the process that opened the connection, or reads\n"
 	"                            the data), dev (packets by device; implies --packets)\n"
-	"With -p, connections opened by that process are traced; with a command, those\n"
-	"opened by it and its children.\n"
+	"With -p, the connections that process opens or accepts are traced (the ports it\n"
+	"listens on are read from /proc); with a command, those of it and its children.\n"
+	"--port, --remote and -p select connections and the data read from them;\n"
+	"tx_queue is per device and drops are the host's, filtered by --dev only.\n"
 	"\n"
 	"Examples:\n"
 	"  tailtrace net -d 10s                        every connection for 10 s\n"
@@ -264,6 +267,77 @@ static int timestamps_on(struct net_ctx *ctx)
 	return 0;
 }
 
+/* With -p, the sockets the process listens on already: the connections they accept are its
+ * own (listen() came before tracing, so the kernel side did not see it). From its file
+ * descriptors and /proc/PID/net/tcp{,6}. */
+static void seed_listeners(struct net_ctx *ctx)
+{
+	int fd = bpf_map__fd(ctx->skel->maps.listeners), pid = ctx->c.pid;
+	struct listen_owner o = { .tgid = (uint32_t)pid };
+	unsigned long *inodes = NULL;
+	size_t n = 0, cap = 0;
+	char path[64], link[64], line[512];
+	struct stat st;
+	struct dirent *e;
+	DIR *d;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	if (stat(path, &st))
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	f = fopen(path, "r");
+	if (f) {
+		if (fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\n")] = 0;
+			memcpy(o.comm, line, strnlen(line, sizeof(o.comm)));
+		}
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	d = opendir(path);
+	while (d && (e = readdir(d))) {
+		char fdpath[384];
+		unsigned long ino;
+		ssize_t len;
+
+		snprintf(fdpath, sizeof(fdpath), "%s/%s", path, e->d_name);
+		len = readlink(fdpath, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = 0;
+		if (sscanf(link, "socket:[%lu]", &ino) == 1 &&
+		    !array_grow((void **)&inodes, n, &cap, sizeof(*inodes)))
+			inodes[n++] = ino;
+	}
+	if (d)
+		closedir(d);
+	for (int v6 = 0; v6 < 2 && n; v6++) {
+		snprintf(path, sizeof(path), "/proc/%d/net/tcp%s", pid, v6 ? "6" : "");
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			unsigned port, state;
+			unsigned long ino;
+			struct listen_key k = { .netns = (uint32_t)st.st_ino };
+
+			if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x %*x:%*x %*x:%*x "
+				   "%*x %*u %*u %lu", &port, &state, &ino) != 3 || state != 0x0A)
+				continue;
+			for (size_t i = 0; i < n; i++) {
+				if (inodes[i] != ino)
+					continue;
+				k.port = (uint16_t)port;
+				bpf_map_update_elem(fd, &k, &o, BPF_ANY);
+				msg_verbose("pid %d listens on port %u: its accepted connections are "
+					    "traced", pid, port);
+			}
+		}
+		if (f)
+			fclose(f);
+	}
+	free(inodes);
+}
+
 static int load_and_attach(struct net_ctx *ctx)
 {
 	struct bpf_program *prog;
@@ -310,6 +384,8 @@ static int load_and_attach(struct net_ctx *ctx)
 			  strerror(-err));
 		return 1;
 	}
+	if (ctx->c.pid)
+		seed_listeners(ctx);
 	if (ctx->c.command) {
 		uint32_t tgid = (uint32_t)ctx->sess.pid;
 		uint8_t one = 1;

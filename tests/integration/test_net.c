@@ -386,6 +386,80 @@ Test(net, udp_datagrams_wait_for_a_slow_reader)
 	run_free(&send);
 }
 
+/* A server's accepted connections are its own: with -p of a server listening already (found
+ * in /proc), and with the server as the command (its listen() is seen). */
+Test(net, a_servers_accepted_connections_are_its_own)
+{
+	pid_t srv = spawn_bg((char *[]){ TG("tcp"), "serve", "127.0.0.1", "9563", NULL });
+	char pid[16];
+	struct bg b;
+	struct run r, conn;
+	struct json_value *j;
+
+	for (int i = 0; i < 100 && system("ss -ltnH | grep -q '127.0.0.1:9563'"); i++)
+		usleep(20000);
+	snprintf(pid, sizeof(pid), "%d", srv);
+	bg_start(&b, (char *[]){ TT, "net", "-p", pid, "--by", "pid", "--format", "json", NULL });
+	bg_wait_for(&b, "Tracing", 30);
+	run_cmd(&conn, 30, (char *[]){ TG("tcp"), "connect", "127.0.0.1", "9563", "5", NULL });
+	bg_finish(&b, SIGINT, 30, &r);
+	kill_bg(srv);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	j = run_json(&r);
+	cr_assert_eq(json_u64_at(series_where(j, "net.tcp_accept", "pid", pid), "count"), 5,
+		     "%s", r.out);
+	cr_assert_null(series_where(j, "net.tcp_connect", NULL, NULL), "the client is not -p");
+	json_free(j);
+	run_free(&r);
+	run_free(&conn);
+
+	bg_start(&b, (char *[]){ TT, "net", "--by", "comm", "--format", "json", "--", TG("tcp"),
+				 "serve", "127.0.0.1", "9564", NULL });
+	bg_wait_for(&b, "Tracing", 30);
+	for (int i = 0; i < 100 && system("ss -ltnH | grep -q '127.0.0.1:9564'"); i++)
+		usleep(20000);
+	run_cmd(&conn, 30, (char *[]){ TG("tcp"), "connect", "127.0.0.1", "9564", "3", NULL });
+	bg_finish(&b, SIGINT, 30, &r);
+	j = run_json(&r);
+	cr_assert_eq(json_u64_at(series_where(j, "net.tcp_accept", "comm", "tcp"), "count"), 3,
+		     "%s", r.out);
+	cr_assert_eq(json_u64_at(series_where(j, "net.tcp_lifetime", "comm", "tcp"), "count"), 3,
+		     "%s", r.out);
+	json_free(j);
+	run_free(&r);
+	run_free(&conn);
+}
+
+/* A dual-stack server ([::]) accepting IPv4 clients: their remote is the IPv4 address, which
+ * --remote matches; by local port, closes and lifetimes count under the server's port (the
+ * kernel clears it at close). */
+Test(net, ipv4_clients_of_a_dual_stack_server)
+{
+	pid_t srv = spawn_bg((char *[]){ TG("tcp"), "serve", "::", "9565", NULL });
+	struct bg b;
+	struct run r, conn;
+	struct json_value *j;
+
+	for (int i = 0; i < 100 && system("ss -ltnH | grep -q ':9565'"); i++)
+		usleep(20000);
+	bg_start(&b, (char *[]){ TT, "net", "--remote", "127.0.0.1", "--port", "9565", "--by",
+				 "lport", "--format", "json", NULL });
+	bg_wait_for(&b, "Tracing", 30);
+	run_cmd(&conn, 30, (char *[]){ TG("tcp"), "connect", "127.0.0.1", "9565", "4", NULL });
+	bg_finish(&b, SIGINT, 30, &r);
+	kill_bg(srv);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	j = run_json(&r);
+	cr_assert_eq(json_u64_at(series_where(j, "net.tcp_accept", "lport", "9565"), "count"), 4,
+		     "%s", r.out);
+	cr_assert_eq(json_u64_at(series_where(j, "net.tcp_lifetime", "lport", "9565"), "count"),
+		     4, "%s", r.out);
+	cr_assert_null(series_where(j, "net.tcp_lifetime", "lport", "0"), "%s", r.out);
+	json_free(j);
+	run_free(&r);
+	run_free(&conn);
+}
+
 /* A command's children open its connections: a shell around the client. */
 Test(net, a_commands_children_are_followed)
 {
