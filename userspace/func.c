@@ -99,7 +99,7 @@ static const struct cmd_usage func_usage = {
 	"Examples:\n"
 	"  tailtrace func 'handle_*' -- ./server --port 8080\n"
 	"  tailtrace func libc:malloc libc:free -p 1234 -d 10s\n"
-	"  tailtrace func /usr/bin/sqlite3:sqlite3_step --slower-than 1ms -p 1234\n"
+	"  tailtrace func libsqlite3:sqlite3_step --slower-than 1ms -p 1234\n"
 	"  tailtrace func 'libsqlite3:sqlite3_*' -i 1s --format ndjson -p 1234\n"
 	"  tailtrace func 'work*' --dry-run -- ./app\n",
 };
@@ -333,10 +333,24 @@ static int resolve_probe(struct func_ctx *ctx, const char *arg)
 		if (fs.v[i].ifunc && !ifuncs++)
 			first_ifunc = t->name;
 	}
-	if (nstepped)
-		msg_warn("%zu of the functions matching '%s' start with an instruction the kernel "
-			 "must single-step: each call costs ~15 us more and reads ~13 us longer "
-			 "(labelled probe=single-step)", nstepped, spec.pattern);
+	if (nstepped) {
+		char names[200] = "";
+		size_t len = 0, shown = 0;
+
+		for (size_t i = 0; i < ctx->nfuncs && shown < 5; i++) {
+			const struct func_target *t = &ctx->funcs[i];
+
+			if (t->binary != binary || !t->single_step)
+				continue;
+			len += (size_t)snprintf(names + len, len < sizeof(names) ? sizeof(names) - len : 0,
+						"%s%s", shown ? ", " : "", t->name);
+			shown++;
+		}
+		msg_warn("%zu of the functions matching '%s' (%s%s) start with an instruction the "
+			 "kernel must single-step: each call costs ~15 us more and reads ~13 us "
+			 "longer (labelled probe=single-step)", nstepped, spec.pattern, names,
+			 nstepped > shown ? ", ..." : "");
+	}
 	if (ifuncs == 1 && !probe_spec_is_glob(spec.pattern)) {
 		msg_warn("%s in %s is an IFUNC: the symbol is its resolver, which runs when the "
 			 "library is loaded, so its counts are not calls of %s; the implementation "
@@ -363,6 +377,9 @@ static int resolve_probe(struct func_ctx *ctx, const char *arg)
 		} else if (!fs.n) {
 			fprintf(stderr, "  %s has no function symbols (stripped?)\n", path);
 		}
+		if (!n && !probe_spec_is_glob(spec.pattern))
+			fprintf(stderr, "  if it comes from a shared library, name the library: "
+				"LIB:%s (e.g. libc:malloc)\n", spec.pattern);
 		goto out;
 	}
 	msg_verbose("%s: %zu symbol%s match%s '%s' in %s%s", arg, matched, matched == 1 ? "" : "s",

@@ -38,6 +38,9 @@
 /* Histograms and counters by key: 4,096 x 8,224 bytes = 32 MiB of map memory. */
 #define MAX_SLOTS	4096
 
+/* Drop reasons are the kernel's enum skb_drop_reason: a few hundred at most. */
+#define NET_DROP_REASONS	1024
+
 struct net_ctx {
 	struct common_opts c;
 	uint16_t port;
@@ -61,6 +64,7 @@ struct net_ctx {
 	uint64_t *prev_values;
 	uint64_t prev_counts[NET_CNT_MAX];
 	uint64_t aged_out, prev_aged_out;
+	uint64_t prev_drops[NET_DROP_REASONS];	/* by reason, at the previous interval */
 	unsigned periodic_calls;
 	struct btf *vmlinux_btf;	/* for the names of drop reasons */
 
@@ -609,21 +613,28 @@ static const char *drop_reason_name(struct net_ctx *ctx, uint32_t reason, char *
 	return buf;
 }
 
-static int add_drop_reasons(struct net_ctx *ctx, struct snapshot *s)
+/* Drops by reason: whole-run totals, or with delta what came since the last interval. */
+static int add_drop_reasons(struct net_ctx *ctx, struct snapshot *s, bool delta)
 {
 	int fd = bpf_map__fd(ctx->skel->maps.drop_reasons);
 	__u32 key, next;
 	bool first = true;
 
-	/* Drops are counted whole-run; intervals carry them through the global counter. */
 	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
 		char name[64];
 		struct series *se;
-		__u64 v;
+		__u64 v, total;
 
 		first = false;
 		key = next;
 		if (bpf_map_lookup_elem(fd, &key, &v))
+			continue;
+		total = v;
+		if (delta && key < NET_DROP_REASONS) {
+			v -= ctx->prev_drops[key];
+			ctx->prev_drops[key] = total;
+		}
+		if (!v)
 			continue;
 		if (snapshot_add_counter(s, "net.drops", "count", v, &se) ||
 		    series_add_label(se, "reason", drop_reason_name(ctx, key, name, sizeof(name))))
@@ -650,7 +661,7 @@ static int net_build(void *data, struct snapshot *s, bool delta)
 	for (int i = 0; i < NET_CNT_MAX; i++)
 		d[i] = cnt[i] - (delta ? ctx->prev_counts[i] : 0);
 	if (snapshot_add_counter(s, "net.drops_total", "count", d[NET_CNT_DROPS], NULL) ||
-	    (!delta && add_drop_reasons(ctx, s)) ||
+	    add_drop_reasons(ctx, s, delta) ||
 	    snapshot_add_drop(s, "map_full", d[NET_DROP_SLOTS] + d[NET_DROP_SOCKS] +
 				  d[NET_DROP_SKBS]) ||
 	    snapshot_add_drop(s, "aged_out", d[NET_CNT_AGED] + ctx->aged_out -

@@ -460,6 +460,38 @@ Test(net, ipv4_clients_of_a_dual_stack_server)
 	run_free(&conn);
 }
 
+/* Intervals carry the drops of each interval by reason: two connects to a closed port are
+ * two SYNs dropped for want of a socket, in one interval, none in the others. */
+Test(net, intervals_carry_drops_by_reason)
+{
+	struct bg b;
+	struct run r, conn;
+	uint64_t no_socket = 0;
+
+	bg_start(&b, (char *[]){ TT, "net", "-i", "300ms", "--format", "ndjson", NULL });
+	bg_wait_for(&b, "Tracing", 30);
+	usleep(400000);
+	run_cmd(&conn, 30, (char *[]){ TG("tcp"), "connect", "127.0.0.1", "9", "2", NULL });
+	usleep(700000);
+	bg_finish(&b, SIGINT, 30, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	for (char *line = r.out, *end; line && *line; line = end ? end + 1 : NULL) {
+		struct json_value *j;
+		const struct json_value *s;
+
+		end = strchr(line, '\n');
+		j = json_parse(line, end ? (size_t)(end - line) : strlen(line), NULL, 0);
+		cr_assert(j, "each line is a JSON object: %s", line);
+		s = series_where(j, "net.drops", "reason", "no_socket");
+		if (s)
+			no_socket += json_u64_at(s, "value");
+		json_free(j);
+	}
+	cr_assert_eq(no_socket, 2, "%s", r.out);
+	run_free(&r);
+	run_free(&conn);
+}
+
 /* A command's children open its connections: a shell around the client. */
 Test(net, a_commands_children_are_followed)
 {
