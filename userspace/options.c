@@ -179,6 +179,10 @@ enum opts_result common_opts_parse(int argc, char **argv, const struct option *e
 			}
 			break;
 		case 'o':
+			if (!*optarg) {
+				usage_error("-o needs a file name ('-' for standard output)");
+				return OPTS_USAGE;
+			}
 			o->output = optarg;
 			break;
 		case OPT_TOP:

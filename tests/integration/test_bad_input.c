@@ -102,6 +102,8 @@ Test(bad_input, unwritable_output)
 	       1, "cannot write '/nonexistent/dir/run.json'");
 	expect((char *[]){ TT, "func", "work", "-o", "/proc/version", "--", TG("count"), NULL }, 1,
 	       "cannot write");
+	expect((char *[]){ TT, "func", "work", "-o", "", "--", TG("count"), NULL }, 2,
+	       "-o needs a file name");
 }
 
 Test(bad_input, command_that_cannot_run)
