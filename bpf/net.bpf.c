@@ -128,6 +128,14 @@ struct {
 	__type(value, struct listen_owner);
 } listeners SEC(".maps");
 
+/* With -p: the process's connections that were open before tracing began. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct conn_key);
+	__type(value, struct listen_owner);
+} owned SEC(".maps");
+
 /* SYNs seen arriving, by connection; LRU: a SYN that never becomes a connection ages out. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -354,6 +362,23 @@ static __always_inline struct sock_state *sock_state_seen(const struct sock *sk)
 		remote_key_of(sk, NET_CONNECT, OPEN_UNKNOWN, &k);
 		init.matched = sock_match(sk, &k);
 		init.traced = init.matched && !filter_tgid;
+		if (filter_tgid) {
+			/* open before tracing began: its owner, if -p's, is known from /proc */
+			struct conn_key ck = {
+				.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum),
+				.lport = init.lport,
+				.rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)),
+				.family = k.family };
+			struct listen_owner *o;
+
+			__builtin_memcpy(ck.addr, k.addr, sizeof(ck.addr));
+			o = bpf_map_lookup_elem(&owned, &ck);
+			if (o) {
+				init.tgid = o->tgid;
+				__builtin_memcpy(init.comm, o->comm, sizeof(init.comm));
+				init.traced = init.matched && tgid_traced(o->tgid, filter_tgid);
+			}
+		}
 		/* made whole, never seen half filled; another CPU may make it first */
 		st = bpf_sk_storage_get(&socks, (struct sock *)sk, &init,
 					BPF_SK_STORAGE_GET_F_CREATE);

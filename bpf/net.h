@@ -90,6 +90,16 @@ struct listen_owner {
 	char comm[NET_COMM_LEN];
 };
 
+/* A connection by its endpoints, for -p: the connections a process had open before tracing
+ * began, read from /proc by userspace. Remote address as in struct net_key. */
+struct conn_key {
+	__u32 netns;
+	__u16 lport;
+	__u16 rport;		/* host order */
+	__u32 family;
+	__u8 addr[16];
+};
+
 struct skb_state {
 	__u64 ts;
 	__u32 ifindex;

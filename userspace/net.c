@@ -115,8 +115,9 @@ static const struct cmd_usage net_usage = {
 	"                            for accepted connections), lport, rport, pid or comm\n"
 	"                            (of the process that opened the connection, or reads\n"
 	"                            the data), dev (packets by device; implies --packets)\n"
-	"With -p, the connections that process opens or accepts are traced (the ports it\n"
-	"listens on are read from /proc); with a command, those of it and its children.\n"
+	"With -p, the connections that process has open, opens or accepts are traced (those\n"
+	"it has and the ports it listens on are read from /proc); with a command, those of\n"
+	"it and its children.\n"
 	"--port, --remote and -p select connections and the data read from them;\n"
 	"tx_queue is per device and drops are the host's, filtered by --dev only.\n"
 	"\n"
@@ -271,12 +272,42 @@ static int timestamps_on(struct net_ctx *ctx)
 	return 0;
 }
 
-/* With -p, the sockets the process listens on already: the connections they accept are its
- * own (listen() came before tracing, so the kernel side did not see it). From its file
- * descriptors and /proc/PID/net/tcp{,6}. */
+/* A remote address of /proc/net/tcp{,6} ("0100007F", 32 digits for IPv6: each 32-bit word
+ * as the host prints it) into family and network-order bytes, an IPv4-mapped IPv6 address as
+ * IPv4 (as the BPF side keys it). */
+static int proc_addr(const char *hex, uint32_t *family, uint8_t addr[16])
+{
+	size_t n = strlen(hex);
+
+	memset(addr, 0, 16);
+	if (n != 8 && n != 32)
+		return -1;
+	for (size_t w = 0; w < n / 8; w++) {
+		char word[9];
+		uint32_t v;
+
+		memcpy(word, hex + w * 8, 8);
+		word[8] = 0;
+		v = (uint32_t)strtoul(word, NULL, 16);
+		memcpy(addr + w * 4, &v, 4);
+	}
+	*family = n == 8 ? AF_INET : AF_INET6;
+	if (n == 32 && !memcmp(addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12)) {
+		memmove(addr, addr + 12, 4);
+		memset(addr + 4, 0, 12);
+		*family = AF_INET;
+	}
+	return 0;
+}
+
+/* With -p, the sockets the process has already: the ports it listens on (the connections
+ * they accept are its own: listen() came before tracing, so the kernel side did not see it)
+ * and its open connections. From its file descriptors and /proc/PID/net/tcp{,6}. */
 static void seed_listeners(struct net_ctx *ctx)
 {
 	int fd = bpf_map__fd(ctx->skel->maps.listeners), pid = ctx->c.pid;
+	int cfd = bpf_map__fd(ctx->skel->maps.owned);
+	size_t nconns = 0;
 	struct listen_owner o = { .tgid = (uint32_t)pid };
 	unsigned long *inodes = NULL;
 	size_t n = 0, cap = 0;
@@ -320,26 +351,37 @@ static void seed_listeners(struct net_ctx *ctx)
 		snprintf(path, sizeof(path), "/proc/%d/net/tcp%s", pid, v6 ? "6" : "");
 		f = fopen(path, "r");
 		while (f && fgets(line, sizeof(line), f)) {
-			unsigned port, state;
+			unsigned port, rport, state;
 			unsigned long ino;
+			char raddr[40];
 			struct listen_key k = { .netns = (uint32_t)st.st_ino };
+			struct conn_key ck = { .netns = (uint32_t)st.st_ino };
 
-			if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x %*x:%*x %*x:%*x "
-				   "%*x %*u %*u %lu", &port, &state, &ino) != 3 || state != 0x0A)
+			if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %x %*x:%*x %*x:%*x "
+				   "%*x %*u %*u %lu", &port, raddr, &rport, &state, &ino) != 5 ||
+			    (state != 0x0A && state != 0x01))
 				continue;
 			for (size_t i = 0; i < n; i++) {
 				if (inodes[i] != ino)
 					continue;
-				k.port = (uint16_t)port;
-				bpf_map_update_elem(fd, &k, &o, BPF_ANY);
-				msg_verbose("pid %d listens on port %u: its accepted connections are "
-					    "traced", pid, port);
+				if (state == 0x0A) {
+					k.port = (uint16_t)port;
+					bpf_map_update_elem(fd, &k, &o, BPF_ANY);
+					msg_verbose("pid %d listens on port %u: its accepted "
+						    "connections are traced", pid, port);
+				} else if (!proc_addr(raddr, &ck.family, ck.addr)) {
+					ck.lport = (uint16_t)port;
+					ck.rport = (uint16_t)rport;
+					nconns += !bpf_map_update_elem(cfd, &ck, &o, BPF_ANY);
+				}
 			}
 		}
 		if (f)
 			fclose(f);
 	}
 	free(inodes);
+	if (nconns)
+		msg_verbose("pid %d has %zu connections open: traced", pid, nconns);
 }
 
 static int load_and_attach(struct net_ctx *ctx)

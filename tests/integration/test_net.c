@@ -492,6 +492,36 @@ Test(net, intervals_carry_drops_by_reason)
 	run_free(&conn);
 }
 
+/* -p of a client whose connection was open before tracing began (found in /proc): its RTT
+ * samples are traced, the server's end of the same connection is not. */
+Test(net, connections_open_before_p_are_traced)
+{
+	pid_t srv = spawn_bg((char *[]){ TG("tcp"), "serve", "127.0.0.1", "9568", NULL });
+	pid_t hold;
+	char pid[16];
+	struct run r;
+	struct json_value *j;
+
+	for (int i = 0; i < 100 && system("ss -ltnH | grep -q '127.0.0.1:9568'"); i++)
+		usleep(20000);
+	hold = spawn_bg((char *[]){ TG("tcp"), "hold", "127.0.0.1", "9568", "3", NULL });
+	for (int i = 0; i < 100 && system("ss -tnH state established | grep -q ':9568'"); i++)
+		usleep(20000);
+	snprintf(pid, sizeof(pid), "%d", hold);
+	run_cmd(&r, 30, (char *[]){ TT, "net", "-p", pid, "-d", "1s", "--format", "json", NULL });
+	kill_bg(hold);
+	kill_bg(srv);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	j = run_json(&r);
+	/* a ping every 10 ms: about 100 samples in the second */
+	cr_assert_gt(json_u64_at(series_where(j, "net.tcp_rtt", "remote", "127.0.0.1:9568"),
+				 "count"), 50, "%s", r.out);
+	cr_assert_null(series_where(j, "net.tcp_rtt", "remote", "127.0.0.1"),
+		       "the server's end is not -p's: %s", r.out);
+	json_free(j);
+	run_free(&r);
+}
+
 /* A command's children open its connections: a shell around the client. */
 Test(net, a_commands_children_are_followed)
 {
