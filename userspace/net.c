@@ -733,16 +733,49 @@ static const struct series *find(const struct snapshot *s, const char *metric,
 }
 
 /* The table a person reads first: one row per remote endpoint (or --by key). */
+/* Connections a key saw: connects, failed connects and accepts (opened counts both). */
+static uint64_t key_weight(const struct snapshot *s, const char *key, const char *value)
+{
+	const struct series *c = find(s, "net.tcp_connect", key, value, NULL, NULL);
+	const struct series *o = find(s, "net.tcp_opened", key, value, NULL, NULL);
+	uint64_t w = (c ? c->hist->count : 0) + (o ? o->value : 0);
+
+	for (size_t i = 0; i < s->nseries; i++)
+		if (!strcmp(s->series[i].metric, "net.tcp_connect_failed") &&
+		    labels_get(&s->series[i].labels, key) &&
+		    !strcmp(labels_get(&s->series[i].labels, key), value))
+			w += s->series[i].value;
+	return w;
+}
+
+struct weighed {
+	const char *key;
+	uint64_t w;
+};
+
+static int by_weight_desc(const void *a, const void *b)
+{
+	const struct weighed *x = a, *y = b;
+
+	return x->w < y->w ? 1 : x->w > y->w ? -1 : strcmp(x->key, y->key);
+}
+
+/* The table per remote (or --by key) that leads the text report: the busiest first, --top of
+ * them (15 by default). */
 static void net_header(void *data, FILE *f, const struct snapshot *s)
 {
 	struct net_ctx *ctx = data;
 	const char *key = ctx->by == NET_BY_DEV ? "remote" : by_names[ctx->by];
 	const char **seen = calloc(s->nseries, sizeof(*seen));
-	size_t nseen = 0;
+	struct weighed *order = calloc(s->nseries, sizeof(*order));
+	size_t nseen = 0, shown;
 	char head[16];
 
-	if (!seen)
+	if (!seen || !order) {
+		free(seen);
+		free(order);
 		return;
+	}
 	for (size_t i = 0; i < s->nseries; i++) {
 		const char *r = strncmp(s->series[i].metric, "net.tcp_", 8) ? NULL :
 				labels_get(&s->series[i].labels, key);
@@ -753,13 +786,20 @@ static void net_header(void *data, FILE *f, const struct snapshot *s)
 		if (!dup)
 			seen[nseen++] = r;
 	}
+	for (size_t i = 0; i < nseen; i++)
+		order[i] = (struct weighed){ seen[i], key_weight(s, key, seen[i]) };
+	qsort(order, nseen, sizeof(*order), by_weight_desc);
+	for (size_t i = 0; i < nseen; i++)
+		seen[i] = order[i].key;
+	shown = ctx->c.top && ctx->c.top < nseen ? ctx->c.top : !ctx->c.top && nseen > 15 ? 15 :
+											     nseen;
 	for (size_t i = 0; i < sizeof(head) - 1 && key[i]; i++)
 		head[i] = (char)(key[i] >= 'a' && key[i] <= 'z' ? key[i] - 32 : key[i]);
 	head[strlen(key) < sizeof(head) ? strlen(key) : sizeof(head) - 1] = 0;
 	if (nseen)
 		fprintf(f, "%-40s %8s %7s %9s %9s %9s %9s %7s\n", head, "CONNECTS", "FAILED",
 			"CONN P50", "CONN P99", "RTT P50", "RTT P99", "RETRANS");
-	for (size_t i = 0; i < nseen; i++) {
+	for (size_t i = 0; i < shown; i++) {
 		const struct series *c = find(s, "net.tcp_connect", key, seen[i], NULL, NULL);
 		const struct series *rtt = find(s, "net.tcp_rtt", key, seen[i], NULL, NULL);
 		const struct series *fr = find(s, "net.tcp_connect_failed", key, seen[i], "reason",
@@ -778,9 +818,12 @@ static void net_header(void *data, FILE *f, const struct snapshot *s)
 			rtt ? duration_format(hist_quantile(rtt->hist, 0.99), b[3], 32) : "-",
 			(unsigned long long)(re ? re->value : 0));
 	}
+	if (shown < nseen)
+		fprintf(f, "... %zu more (use --top to show more)\n", nseen - shown);
 	if (nseen)
 		fprintf(f, "\n");
 	free(seen);
+	free(order);
 }
 
 static void net_cleanup(struct net_ctx *ctx)
