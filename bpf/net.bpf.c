@@ -104,6 +104,8 @@ struct tx_cache {
 	__u32 slot_ifindex;	/* the device of slot */
 	__u32 slot_netns;
 	__u32 slot;		/* + 1 */
+	__u32 gso;
+	__u32 pad;
 };
 
 struct {
@@ -408,24 +410,30 @@ static __always_inline bool traced_sock(const struct sock *sk, struct sock_state
 	}
 }
 
-#define RCV_SHUTDOWN	1
-#define SEND_SHUTDOWN	2
+#define TCP_FIN_WAIT1	4
+#define TCP_FIN_WAIT2	5
+#define TCP_LAST_ACK	9
+#define TCP_CLOSING	11
+#define SOCK_DONE	1	/* enum sock_flags: the peer's FIN came in (tcp_fin) */
 
-/* The data bytes of a closing connection, both ways. The kernel's counters count sequence
- * space: the SYN (for the side that connected: the other side's snd_una starts past its
- * SYN-ACK) and a FIN acknowledged or received take one each, and are not data. */
-static __always_inline void data_bytes(const struct sock *sk, bool active)
+/* The data bytes of a closing connection (old: the state it closes from), both ways. The
+ * kernel's counters count sequence space: the SYN (for the side that connected: the other
+ * side's snd_una starts past its SYN-ACK) and a FIN acknowledged or received take one each,
+ * and are not data. Our FIN was sent only if we closed through FIN_WAIT or LAST_ACK (an abort
+ * sends a reset instead). */
+static __always_inline void data_bytes(const struct sock *sk, bool active, int old)
 {
 	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 	__u64 acked = BPF_CORE_READ(tp, bytes_acked), rcvd = BPF_CORE_READ(tp, bytes_received);
-	__u8 shut = BPF_CORE_READ(sk, sk_shutdown);
+	unsigned long flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+	bool fin_sent = old == TCP_FIN_WAIT1 || old == TCP_FIN_WAIT2 || old == TCP_CLOSING ||
+			old == TCP_LAST_ACK || old == TCP_TIME_WAIT;
 
 	if (active && acked)
 		acked--;
-	if ((shut & SEND_SHUTDOWN) && acked &&
-	    BPF_CORE_READ(tp, snd_una) == BPF_CORE_READ(tp, write_seq))
+	if (fin_sent && acked && BPF_CORE_READ(tp, snd_una) == BPF_CORE_READ(tp, write_seq))
 		acked--;
-	if ((shut & RCV_SHUTDOWN) && rcvd)
+	if ((flags & (1ul << SOCK_DONE)) && rcvd)
 		rcvd--;
 	sock_count(sk, NET_BYTES_SENT, acked);
 	sock_count(sk, NET_BYTES_RECEIVED, rcvd);
@@ -522,7 +530,7 @@ static __always_inline int on_set_state(const struct sock *sk, int old, int new)
 		} else if (st->established) {
 			sock_hist(sk, &k, NET_LIFETIME, now - st->established);
 			sock_count(sk, NET_CLOSED, 1);
-			data_bytes(sk, k.port != 0);
+			data_bytes(sk, k.port != 0, old);
 		}
 	}
 	return 0;
@@ -626,15 +634,23 @@ static __always_inline int on_dev_queue(const struct sk_buff *skb)
 	old = __sync_lock_test_and_set(&c->skb, 0);
 	if (old) {
 		struct skb_key key = { .skb = old, .ifindex = c->ifindex };
-		struct skb_state st = { .ts = c->ts, .ifindex = c->ifindex };
+		struct skb_state st = { .ts = c->ts, .ifindex = c->ifindex, .gso = c->gso };
 
 		if (now - st.ts > NET_SKB_MAX_AGE_NS)
-			count(NET_CNT_AGED);
+			count(st.gso ? NET_CNT_SPLIT : NET_CNT_AGED);
 		else if (bpf_map_update_elem(&skbs, &key, &st, BPF_ANY))
 			count(NET_DROP_SKBS);
 	}
 	c->ts = now;
 	c->ifindex = dev->ifindex;
+	{
+		/* a GSO packet that the device cannot take whole is split at transmit into new
+		 * packets: it is never seen sent, and is counted apart from packets lost */
+		const struct skb_shared_info *sh =
+			(const void *)(BPF_CORE_READ(skb, head) + BPF_CORE_READ(skb, end));
+
+		c->gso = BPF_CORE_READ(sh, gso_size) != 0;
+	}
 	__sync_lock_test_and_set(&c->skb, (__u64)skb);
 	return 0;
 }
@@ -723,12 +739,7 @@ static __always_inline int on_receive(const struct sk_buff *skb)
 	__u32 th;
 	__u64 ts;
 
-	if (filter_ifindex) {
-		const struct net_device *dev = skb->dev;
-
-		if (!dev || !dev_match(dev))
-			return 0;
-	}
+	/* (not filtered by --dev: connections are not the device's) */
 	if (proto == ETH_P_IP) {
 		if (bpf_probe_read_kernel(h, sizeof(h), head + nh) ||
 		    h[offsetof(struct iphdr, protocol)] != IPPROTO_TCP)
@@ -934,6 +945,12 @@ static __always_inline int on_kfree_skb(const struct sk_buff *skb, __u32 reason)
 		return 0;
 	if (packets)
 		tx_forget(skb);
+	if (filter_ifindex) {
+		const struct net_device *dev = skb->dev;
+
+		if (!dev || !dev_match(dev))
+			return 0;
+	}
 	count(NET_CNT_DROPS);
 	v = bpf_map_lookup_elem(&drop_reasons, &reason);
 	if (v)

@@ -58,6 +58,7 @@ enum net_count {
 	NET_DROP_SOCKS,		/* socket state map full */
 	NET_DROP_SKBS,		/* packet state map full */
 	NET_CNT_AGED,		/* queued packets found older than NET_SKB_MAX_AGE_NS */
+	NET_CNT_SPLIT,		/* GSO packets queued, then split into new packets: not timed */
 	NET_CNT_MAX,
 };
 
@@ -103,7 +104,7 @@ struct conn_key {
 struct skb_state {
 	__u64 ts;
 	__u32 ifindex;
-	__u32 pad;
+	__u32 gso;		/* a GSO packet: if never sent, it was split into others */
 };
 
 /* A packet queued and not sent within this long was dropped in a qdisc (or sent where no

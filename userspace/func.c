@@ -241,7 +241,7 @@ static int resolve_probe(struct func_ctx *ctx, const char *arg)
 	struct elf_funcs fs = { 0 };
 	char why[128], path[PATH_MAX];
 	const char *binary;
-	size_t matched = 0, skipped = 0, ifuncs = 0, nstepped = 0;
+	size_t matched = 0, skipped = 0, ifuncs = 0, nstepped = 0, first_func = ctx->nfuncs;
 	bool stepped;
 	const char *first_ifunc = NULL;
 	int err, ret = 1, fd = -1;
@@ -337,7 +337,7 @@ static int resolve_probe(struct func_ctx *ctx, const char *arg)
 		char names[200] = "";
 		size_t len = 0, shown = 0;
 
-		for (size_t i = 0; i < ctx->nfuncs && shown < 5; i++) {
+		for (size_t i = first_func; i < ctx->nfuncs && shown < 5; i++) {
 			const struct func_target *t = &ctx->funcs[i];
 
 			if (t->binary != binary || !t->single_step)

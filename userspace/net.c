@@ -64,6 +64,7 @@ struct net_ctx {
 	uint64_t *prev_values;
 	uint64_t prev_counts[NET_CNT_MAX];
 	uint64_t aged_out, prev_aged_out;
+	uint64_t split, prev_split;	/* GSO packets swept: split at transmit */
 	uint64_t prev_drops[NET_DROP_REASONS];	/* by reason, at the previous interval */
 	unsigned periodic_calls;
 	struct btf *vmlinux_btf;	/* for the names of drop reasons */
@@ -482,12 +483,18 @@ static void sweep(struct net_ctx *ctx, int fd)
 		key = next;
 		if (!bpf_map_lookup_elem(fd, &key, &st) && now > st.ts &&
 		    now - st.ts > NET_SKB_MAX_AGE_NS &&
-		    !array_grow((void **)&stale, nstale, &cap, sizeof(*stale)))
-			stale[nstale++] = key;
+		    !array_grow((void **)&stale, nstale, &cap, sizeof(*stale))) {
+			stale[nstale] = key;
+			stale[nstale++].pad = st.gso;	/* (the key's spare field carries it) */
+		}
 	}
-	for (size_t i = 0; i < nstale; i++)
+	for (size_t i = 0; i < nstale; i++) {
+		uint32_t gso = stale[i].pad;
+
+		stale[i].pad = 0;
 		if (!bpf_map_delete_elem(fd, &stale[i]))
-			ctx->aged_out++;
+			*(gso ? &ctx->split : &ctx->aged_out) += 1;
+	}
 	free(stale);
 }
 
@@ -707,11 +714,14 @@ static int net_build(void *data, struct snapshot *s, bool delta)
 	    snapshot_add_drop(s, "map_full", d[NET_DROP_SLOTS] + d[NET_DROP_SOCKS] +
 				  d[NET_DROP_SKBS]) ||
 	    snapshot_add_drop(s, "aged_out", d[NET_CNT_AGED] + ctx->aged_out -
-				  (delta ? ctx->prev_aged_out : 0)))
+				  (delta ? ctx->prev_aged_out : 0)) ||
+	    snapshot_add_drop(s, "gso_split", d[NET_CNT_SPLIT] + ctx->split -
+				  (delta ? ctx->prev_split : 0)))
 		return -ENOMEM;
 	if (delta) {
 		memcpy(ctx->prev_counts, cnt, sizeof(cnt));
 		ctx->prev_aged_out = ctx->aged_out;
+		ctx->prev_split = ctx->split;
 	}
 	return 0;
 }
