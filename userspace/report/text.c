@@ -128,6 +128,18 @@ static void write_metric(FILE *f, const struct snapshot *s, const char *metric,
 		fprintf(f, "%s %s=%s", heading_labels ? "," : " ", lb->key, lb->value);
 		heading_labels = true;
 	}
+	/* labels that the first row lacks (a device's netns) vary too: columns */
+	for (size_t r = 1; r < n; r++) {
+		for (size_t l = 0; l < rows[r]->labels.n; l++) {
+			const char *key = rows[r]->labels.v[l].key;
+			bool known = labels_get(&rows[0]->labels, key) != NULL;
+
+			for (int c = 0; c < ncols && !known; c++)
+				known = !strcmp(cols[c], key);
+			if (!known && ncols < 8)
+				cols[ncols++] = key;
+		}
+	}
 	fprintf(f, "\n");
 	shown = o->top && o->top < n ? o->top : n;
 	for (int c = 0; c < ncols; c++) {
