@@ -183,6 +183,21 @@ static __always_inline struct sock_state *sock_state(const struct sock *sk)
 	return bpf_sk_storage_get(&socks, (struct sock *)sk, NULL, 0);
 }
 
+/* The network namespace of a socket (inode number). */
+static __always_inline __u32 sock_netns(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+/* The listener of a socket's local port (a listening socket's own, or its accepted one's). */
+static __always_inline struct listen_key listen_key_of(const struct sock *sk)
+{
+	struct listen_key lk = { .netns = sock_netns(sk),
+				 .port = BPF_CORE_READ(sk, __sk_common.skc_num) };
+
+	return lk;
+}
+
 /* The remote endpoint of a socket as a key of kind. The remote port is a service for a
  * connection opened here, and an ephemeral port of the client's for one accepted here, which
  * would make a key per connection: dropped then (0). */
@@ -367,7 +382,7 @@ static __always_inline struct sock_state *sock_state_seen(const struct sock *sk)
 		if (filter_tgid) {
 			/* open before tracing began: its owner, if -p's, is known from /proc */
 			struct conn_key ck = {
-				.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum),
+				.netns = sock_netns(sk),
 				.lport = init.lport,
 				.rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)),
 				.family = k.family };
@@ -454,8 +469,7 @@ static __always_inline int on_set_state(const struct sock *sk, int old, int new)
 	/* A socket is judged once, when it opens, in the context of who opens it. */
 	/* (an accepted socket starts as a copy of its listener: LISTEN to SYN_RECV) */
 	if (new == TCP_LISTEN || (old == TCP_LISTEN && new == TCP_CLOSE)) {
-		struct listen_key lk = { .netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum),
-					 .port = BPF_CORE_READ(sk, __sk_common.skc_num) };
+		struct listen_key lk = listen_key_of(sk);
 		struct listen_owner o = { .tgid = bpf_get_current_pid_tgid() >> 32 };
 
 		/* listen() runs in the context of who listens */
@@ -473,9 +487,7 @@ static __always_inline int on_set_state(const struct sock *sk, int old, int new)
 			bpf_get_current_comm(init.comm, sizeof(init.comm));
 		} else {
 			/* accepted in softirq context: its owner is who listens on its port */
-			struct listen_key lk = {
-				.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum),
-				.port = BPF_CORE_READ(sk, __sk_common.skc_num) };
+			struct listen_key lk = listen_key_of(sk);
 			struct listen_owner *o = bpf_map_lookup_elem(&listeners, &lk);
 
 			if (o) {
@@ -536,8 +548,6 @@ static __always_inline int on_set_state(const struct sock *sk, int old, int new)
 	return 0;
 }
 
-/* Every segment received on an established connection: the RTT sample goes to the slot the
- * socket keeps, looked up by its key once. */
 static __always_inline __u32 tstamp_type(const struct sk_buff *skb);
 
 /* A segment with data reaching a connection whose data has all been read: its arrival is
@@ -557,21 +567,19 @@ static __always_inline void rx_arrival(const struct tcp_sock *tp, struct sock_st
 		st->rx_oldest = stamp;
 }
 
+/* Every segment received on an established connection: the RTT sample goes to the slot the
+ * socket keeps, looked up by its key once. */
 static __always_inline int on_tcp_probe(const struct sock *sk, const struct sk_buff *skb)
 {
 	const struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
-	struct sock_state *st;
+	struct sock_state *st = tp ? sock_state_seen(sk) : NULL;
 	__u32 srtt;
 
-	if (!tp)
-		return 0;
-	srtt = tp->srtt_us >> 3;
-	if (!traced_sock(sk, &st) && !(packets && st && st->matched))
-		return 0;
 	if (!st)
 		return 0;
 	if (packets && st->matched)
 		rx_arrival(tp, st, skb);
+	srtt = tp->srtt_us >> 3;
 	if (!srtt || !st->traced)
 		return 0;
 	if (!st->rtt_slot) {
@@ -745,11 +753,11 @@ static __always_inline int on_receive(const struct sk_buff *skb)
 		    h[offsetof(struct iphdr, protocol)] != IPPROTO_TCP)
 			return 0;
 		th = (h[0] & 0xf) * 4;
-		if (th != sizeof(struct iphdr)) {	/* IP options: the TCP header is further */
-			if (th < sizeof(struct iphdr) || th > 60 || bpf_probe_read_kernel(h + sizeof(struct iphdr), 14,
-							     head + nh + th))
-				return 0;
-		}
+		/* IP options: the TCP header is further */
+		if (th != sizeof(struct iphdr) &&
+		    (th < sizeof(struct iphdr) || th > 60 ||
+		     bpf_probe_read_kernel(h + sizeof(struct iphdr), 14, head + nh + th)))
+			return 0;
 		th = sizeof(struct iphdr);
 		sy.family = AF_INET;
 		__builtin_memcpy(sy.raddr, h + offsetof(struct iphdr, saddr), 4);
@@ -807,8 +815,6 @@ static __always_inline void rx_key(struct net_key *k, __u32 tgid, __u32 iif, __u
 	}
 }
 
-/* A datagram whose skb no longer names its socket (UDP keeps none on its queue): filtered
- * and keyed by its own headers, the slot looked up each time. */
 /* The datagram this CPU timed last: a read after MSG_PEEK copies it again. */
 struct udp_last {
 	__u64 skb;
@@ -822,6 +828,8 @@ struct {
 	__type(value, struct udp_last);
 } udp_last SEC(".maps");
 
+/* A datagram whose skb no longer names its socket (UDP keeps none on its queue): filtered
+ * and keyed by its own headers, the slot looked up each time. */
 static __always_inline int on_copy_datagram(const struct sk_buff *skb, __u64 stamp, __u64 wait,
 					    __u32 tgid)
 {
@@ -893,7 +901,7 @@ static __always_inline int on_copy(const struct sk_buff *skb)
 	st->rx_stamp = stamp;
 	iif = skb->skb_iif;
 	if (filter_ifindex && (iif != filter_ifindex ||
-			       BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) != filter_netns))
+			       sock_netns(sk) != filter_netns))
 		return 0;
 	/* the slot is the reader's: by its pid, or (but for --by pid and dev) its name */
 	if (by != NET_BY_PID && by != NET_BY_DEV) {
