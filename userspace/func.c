@@ -184,8 +184,6 @@ static bool single_stepped(const unsigned char *insn)
 	return true;
 }
 
-/* Where to probe f: its start, past an endbr64, or PROBE_REFUSED; *stepped tells whether
- * the instruction there is single-stepped. */
 /* Entry points: jumped to with the arguments on the stack, never returning. */
 static bool entry_point(const char *name)
 {
@@ -196,6 +194,9 @@ static bool entry_point(const char *name)
 			return true;
 	return false;
 }
+
+/* Where to probe f: its start, past an endbr64, or PROBE_REFUSED; *stepped tells whether
+ * the instruction there is single-stepped. */
 
 static uint64_t probe_offset(int fd, const struct elf_func *f, size_t *skipped, bool *stepped)
 {

@@ -304,7 +304,7 @@ static int proc_addr(const char *hex, uint32_t *family, uint8_t addr[16])
 /* With -p, the sockets the process has already: the ports it listens on (the connections
  * they accept are its own: listen() came before tracing, so the kernel side did not see it)
  * and its open connections. From its file descriptors and /proc/PID/net/tcp{,6}. */
-static void seed_listeners(struct net_ctx *ctx)
+static void seed_from_proc(struct net_ctx *ctx)
 {
 	int fd = bpf_map__fd(ctx->skel->maps.listeners), pid = ctx->c.pid;
 	int cfd = bpf_map__fd(ctx->skel->maps.owned);
@@ -432,7 +432,7 @@ static int load_and_attach(struct net_ctx *ctx)
 		return 1;
 	}
 	if (ctx->c.pid)
-		seed_listeners(ctx);
+		seed_from_proc(ctx);
 	if (ctx->c.command) {
 		uint32_t tgid = (uint32_t)ctx->sess.pid;
 		uint8_t one = 1;
@@ -473,7 +473,11 @@ static int load_and_attach(struct net_ctx *ctx)
 static void sweep(struct net_ctx *ctx, int fd)
 {
 	uint64_t now = mono_now_ns();
-	struct skb_key key, next, *stale = NULL;
+	struct skb_key key, next;
+	struct {
+		struct skb_key key;
+		bool gso;
+	} *stale = NULL;
 	size_t nstale = 0, cap = 0;
 	struct skb_state st;
 	bool first = true;
@@ -484,17 +488,13 @@ static void sweep(struct net_ctx *ctx, int fd)
 		if (!bpf_map_lookup_elem(fd, &key, &st) && now > st.ts &&
 		    now - st.ts > NET_SKB_MAX_AGE_NS &&
 		    !array_grow((void **)&stale, nstale, &cap, sizeof(*stale))) {
-			stale[nstale] = key;
-			stale[nstale++].pad = st.gso;	/* (the key's spare field carries it) */
+			stale[nstale].key = key;
+			stale[nstale++].gso = st.gso;
 		}
 	}
-	for (size_t i = 0; i < nstale; i++) {
-		uint32_t gso = stale[i].pad;
-
-		stale[i].pad = 0;
-		if (!bpf_map_delete_elem(fd, &stale[i]))
-			*(gso ? &ctx->split : &ctx->aged_out) += 1;
-	}
+	for (size_t i = 0; i < nstale; i++)
+		if (!bpf_map_delete_elem(fd, &stale[i].key))
+			*(stale[i].gso ? &ctx->split : &ctx->aged_out) += 1;
 	free(stale);
 }
 
@@ -742,20 +742,17 @@ static const struct series *find(const struct snapshot *s, const char *metric,
 	return NULL;
 }
 
-/* The table a person reads first: one row per remote endpoint (or --by key). */
 /* Connections a key saw: connects, failed connects and accepts (opened counts both). */
 static uint64_t key_weight(const struct snapshot *s, const char *key, const char *value)
 {
 	const struct series *c = find(s, "net.tcp_connect", key, value, NULL, NULL);
 	const struct series *o = find(s, "net.tcp_opened", key, value, NULL, NULL);
-	uint64_t w = (c ? c->hist->count : 0) + (o ? o->value : 0);
+	const struct series *fr = find(s, "net.tcp_connect_failed", key, value, "reason", "reset");
+	const struct series *fc = find(s, "net.tcp_connect_failed", key, value, "reason",
+				       "timeout_or_closed");
 
-	for (size_t i = 0; i < s->nseries; i++)
-		if (!strcmp(s->series[i].metric, "net.tcp_connect_failed") &&
-		    labels_get(&s->series[i].labels, key) &&
-		    !strcmp(labels_get(&s->series[i].labels, key), value))
-			w += s->series[i].value;
-	return w;
+	return (c ? c->hist->count : 0) + (o ? o->value : 0) + (fr ? fr->value : 0) +
+	       (fc ? fc->value : 0);
 }
 
 struct weighed {
@@ -776,31 +773,23 @@ static void net_header(void *data, FILE *f, const struct snapshot *s)
 {
 	struct net_ctx *ctx = data;
 	const char *key = ctx->by == NET_BY_DEV ? "remote" : by_names[ctx->by];
-	const char **seen = calloc(s->nseries, sizeof(*seen));
-	struct weighed *order = calloc(s->nseries, sizeof(*order));
+	struct weighed *seen = calloc(s->nseries, sizeof(*seen));
 	size_t nseen = 0, shown;
 	char head[16];
 
-	if (!seen || !order) {
-		free(seen);
-		free(order);
+	if (!seen)
 		return;
-	}
 	for (size_t i = 0; i < s->nseries; i++) {
 		const char *r = strncmp(s->series[i].metric, "net.tcp_", 8) ? NULL :
 				labels_get(&s->series[i].labels, key);
 		bool dup = !r;
 
 		for (size_t j = 0; r && j < nseen; j++)
-			dup |= !strcmp(seen[j], r);
+			dup |= !strcmp(seen[j].key, r);
 		if (!dup)
-			seen[nseen++] = r;
+			seen[nseen++] = (struct weighed){ r, key_weight(s, key, r) };
 	}
-	for (size_t i = 0; i < nseen; i++)
-		order[i] = (struct weighed){ seen[i], key_weight(s, key, seen[i]) };
-	qsort(order, nseen, sizeof(*order), by_weight_desc);
-	for (size_t i = 0; i < nseen; i++)
-		seen[i] = order[i].key;
+	qsort(seen, nseen, sizeof(*seen), by_weight_desc);
 	shown = ctx->c.top && ctx->c.top < nseen ? ctx->c.top : !ctx->c.top && nseen > 15 ? 15 :
 											     nseen;
 	for (size_t i = 0; i < sizeof(head) - 1 && key[i]; i++)
@@ -810,16 +799,16 @@ static void net_header(void *data, FILE *f, const struct snapshot *s)
 		fprintf(f, "%-40s %8s %7s %9s %9s %9s %9s %7s\n", head, "CONNECTS", "FAILED",
 			"CONN P50", "CONN P99", "RTT P50", "RTT P99", "RETRANS");
 	for (size_t i = 0; i < shown; i++) {
-		const struct series *c = find(s, "net.tcp_connect", key, seen[i], NULL, NULL);
-		const struct series *rtt = find(s, "net.tcp_rtt", key, seen[i], NULL, NULL);
-		const struct series *fr = find(s, "net.tcp_connect_failed", key, seen[i], "reason",
+		const struct series *c = find(s, "net.tcp_connect", key, seen[i].key, NULL, NULL);
+		const struct series *rtt = find(s, "net.tcp_rtt", key, seen[i].key, NULL, NULL);
+		const struct series *fr = find(s, "net.tcp_connect_failed", key, seen[i].key, "reason",
 					       "reset");
-		const struct series *fc = find(s, "net.tcp_connect_failed", key, seen[i], "reason",
+		const struct series *fc = find(s, "net.tcp_connect_failed", key, seen[i].key, "reason",
 					       "timeout_or_closed");
-		const struct series *re = find(s, "net.tcp_retransmits", key, seen[i], NULL, NULL);
+		const struct series *re = find(s, "net.tcp_retransmits", key, seen[i].key, NULL, NULL);
 		char b[4][32];
 
-		fprintf(f, "%-40s %8llu %7llu %9s %9s %9s %9s %7llu\n", seen[i],
+		fprintf(f, "%-40s %8llu %7llu %9s %9s %9s %9s %7llu\n", seen[i].key,
 			(unsigned long long)(c ? c->hist->count : 0),
 			(unsigned long long)((fr ? fr->value : 0) + (fc ? fc->value : 0)),
 			c ? duration_format(hist_quantile(c->hist, 0.5), b[0], 32) : "-",
@@ -833,7 +822,6 @@ static void net_header(void *data, FILE *f, const struct snapshot *s)
 	if (nseen)
 		fprintf(f, "\n");
 	free(seen);
-	free(order);
 }
 
 static void net_cleanup(struct net_ctx *ctx)
