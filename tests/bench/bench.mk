@@ -1,8 +1,9 @@
 # Overhead benchmark (`make bench`): included by the Makefile after its own variables.
-# caller: calls a function of known first instruction N times; empty_pair: the kernel floor,
-# an empty uprobe + uretprobe pair around a command.
+# caller: calls a function of known first instruction N times. The kernel's floors, BPF
+# programs that do nothing: empty_pair, an empty uprobe + uretprobe pair around a command;
+# empty_net, empty programs on the net collector's tracepoints.
 
-BENCH_BINS := $(BUILD)/bench/caller $(BUILD)/bench/empty_pair
+BENCH_BINS := $(BUILD)/bench/caller $(BUILD)/bench/empty_pair $(BUILD)/bench/empty_net
 
 # -O2: the loop around the call must cost next to nothing (~2 ns a call).
 $(BUILD)/bench/caller: tests/bench/caller.c tests/bench/callee.S
@@ -10,31 +11,15 @@ $(BUILD)/bench/caller: tests/bench/caller.c tests/bench/callee.S
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -g -O2 -Wall $^ -o $@
 
-$(BUILD)/bench/empty_pair.bpf.o: tests/bench/empty_pair.bpf.c vmlinux/$(ARCH)/vmlinux.h
+$(BUILD)/bench/empty_%.bpf.o: tests/bench/empty_%.bpf.c vmlinux/$(ARCH)/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/bench/empty_pair.skel.h: $(BUILD)/bench/empty_pair.bpf.o
+$(BUILD)/bench/empty_%.skel.h: $(BUILD)/bench/empty_%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(BUILD)/bench/empty_pair: tests/bench/empty_pair.c $(BUILD)/bench/empty_pair.skel.h
-	$(call msg,CC,$@)
-	$(Q)$(CC) -g -O2 -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -I$(BUILD)/bench $< $(LIBS) -o $@
-
-# empty_net: the floor of the net benchmark, empty programs on the net collector's tracepoints.
-BENCH_BINS += $(BUILD)/bench/empty_net
-
-$(BUILD)/bench/empty_net.bpf.o: tests/bench/empty_net.bpf.c vmlinux/$(ARCH)/vmlinux.h
-	$(call msg,BPF,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-
-$(BUILD)/bench/empty_net.skel.h: $(BUILD)/bench/empty_net.bpf.o
-	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< > $@
-
-$(BUILD)/bench/empty_net: tests/bench/empty_net.c $(BUILD)/bench/empty_net.skel.h
+$(BUILD)/bench/empty_%: tests/bench/empty_%.c $(BUILD)/bench/empty_%.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) -g -O2 -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -I$(BUILD)/bench $< $(LIBS) -o $@

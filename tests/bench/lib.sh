@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Helpers shared by the benchmark scripts (run.sh, sched.sh): sourced, never run.
+# Helpers shared by the benchmark scripts (run.sh, sched.sh, net.sh): sourced, never run.
 # Messages are prefixed with the name of the script that sourced this file.
 
 die() { printf '%s: %s\n' "${0##*/}" "$*" >&2; exit 1; }
@@ -16,6 +16,19 @@ show_cmd() {
 		fi
 	done
 	printf '%s\n' "${s% }"
+}
+
+# machine_facts TAILTRACE: exports what every section's table of the machine shows: M_DATE
+# (UTC), M_KERNEL, M_CPU (model), M_NPROC, M_TAILTRACE (version), M_STATS_BEFORE
+# (kernel.bpf_stats_enabled as found).
+machine_facts() {
+	export M_DATE M_KERNEL M_CPU M_NPROC M_TAILTRACE M_STATS_BEFORE
+	M_DATE=$(date -u '+%Y-%m-%d %H:%M:%S')
+	M_KERNEL=$(uname -r)
+	M_CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+	M_NPROC=$(nproc)
+	M_TAILTRACE=$("$1" --version 2>&1 | head -n 1)
+	M_STATS_BEFORE=$(sysctl -n kernel.bpf_stats_enabled)
 }
 
 # bpftrace 0.17 attaches uprobes and classic tracepoints through tracefs. tracefs_mount mounts

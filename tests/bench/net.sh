@@ -22,7 +22,7 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# die, log, show_cmd
+# die, log, show_cmd, machine_facts
 # shellcheck source=tests/bench/lib.sh
 source "$HERE/lib.sh"
 
@@ -468,15 +468,10 @@ run_variant() {
 START=$SECONDS
 mkdir -p "$TMP/runs" "$TMP/cmd" "$TMP/stats"
 export RUNS SECS STATS_RUNS ADDR CLK_TCK NET_BPF_SRC=$HERE/../../bpf/net.bpf.c
-export M_DATE M_KERNEL M_CPU M_NPROC M_TAILTRACE M_OTHERS M_STATS_BEFORE M_CLOCK
+machine_facts "$TT"
+export M_OTHERS M_CLOCK
 M_CLOCK=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null || echo unknown)
-M_DATE=$(date -u '+%Y-%m-%d %H:%M:%S')
-M_KERNEL=$(uname -r)
-M_CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-M_NPROC=$(nproc)
-M_TAILTRACE=$("$TT" --version 2>&1 | head -n 1)
 M_OTHERS=$(python3 "$PY" others)
-M_STATS_BEFORE=$(sysctl -n kernel.bpf_stats_enabled)
 
 log "net collector benchmark: loopback TCP request/response, $RUNS rounds of $SECS s, client and server on CPU 1, tailtrace on CPU 0"
 "${SERVER_CMD[@]}" >"$TMP/server.out" 2>"$TMP/server.err" &

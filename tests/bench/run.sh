@@ -16,7 +16,7 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# die, log, show_cmd, tracefs_mount, tracefs_unmount
+# die, log, show_cmd, machine_facts, tracefs_mount, tracefs_unmount
 # shellcheck source=tests/bench/lib.sh
 source "$HERE/lib.sh"
 
@@ -504,15 +504,10 @@ per_call() {
 START=$SECONDS
 mkdir -p "$TMP/cmd"
 export RUNS N_PUSH N_ENDBR START_RUNS
-export M_DATE M_KERNEL M_CPU M_NPROC M_LIBBPF M_BPFTRACE M_TAILTRACE M_STATS_BEFORE M_RSS_HOW
-M_DATE=$(date -u '+%Y-%m-%d %H:%M:%S')
-M_KERNEL=$(uname -r)
-M_CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-M_NPROC=$(nproc)
+machine_facts "$TT"
+export M_LIBBPF M_BPFTRACE M_RSS_HOW
 M_LIBBPF=$(pkg-config --modversion libbpf 2>/dev/null || echo "unknown (no pkg-config data)")
 M_BPFTRACE=$(bpftrace --version 2>&1 | head -n 1)
-M_TAILTRACE=$("$TT" --version 2>&1 | head -n 1)
-M_STATS_BEFORE=$(sysctl -n kernel.bpf_stats_enabled)
 
 log "tailtrace overhead benchmark: $RUNS runs of each variant, pinned to CPU 1"
 log "a. bench_push, $N_PUSH calls a run"

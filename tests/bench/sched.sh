@@ -15,7 +15,7 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# die, log, show_cmd, tracefs_mount, tracefs_unmount
+# die, log, show_cmd, machine_facts, tracefs_mount, tracefs_unmount
 # shellcheck source=tests/bench/lib.sh
 source "$HERE/lib.sh"
 
@@ -369,16 +369,13 @@ run_variant() {
 
 START=$SECONDS
 mkdir -p "$TMP/out" "$TMP/err" "$TMP/runs" "$TMP/cmd" "$TMP/notes" "$TMP/stats" "$TMP/killed"
-export LOOPS RUNS STOP_S M_DATE M_KERNEL M_PERF M_BPFTRACE M_BCC M_TAILTRACE M_OTHERS M_STATS_BEFORE
-M_DATE=$(date -u '+%Y-%m-%d %H:%M:%S')
-M_KERNEL=$(uname -r)
+machine_facts "$TT"
+export LOOPS RUNS STOP_S M_PERF M_BPFTRACE M_BCC M_OTHERS
 M_PERF=$(perf --version 2>&1 | head -n 1)
 M_BPFTRACE="not installed"
 if command -v bpftrace >/dev/null; then M_BPFTRACE=$(bpftrace --version 2>&1 | head -n 1); fi
 M_BCC=$(dpkg-query -W -f '${Version}' bpfcc-tools 2>/dev/null || echo "not installed")
-M_TAILTRACE=$("$TT" --version 2>&1 | head -n 1)
 M_OTHERS=$(python3 "$PY" others)
-M_STATS_BEFORE=$(sysctl -n kernel.bpf_stats_enabled)
 
 log "sched collector benchmark: perf bench sched pipe -l $LOOPS on CPU 1, tracers on CPU 0"
 show_cmd "${PERF_CMD[@]}" >"$TMP/cmd/none"
