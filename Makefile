@@ -33,7 +33,7 @@ STATIC_LIBS := $(shell pkg-config --static --libs libbpf libelf 2>/dev/null) -lz
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS      := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
-USER_SRCS  := $(wildcard userspace/*.c userspace/report/*.c)
+USER_SRCS  := $(wildcard userspace/*.c userspace/*/*.c)
 USER_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(USER_SRCS))
 LIB_OBJS   := $(filter-out $(BUILD)/userspace/main.o,$(USER_OBJS))
 
@@ -50,7 +50,7 @@ all: deps $(BUILD)/tailtrace
 deps:
 	$(Q)scripts/deps.sh
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)/bpf
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*/*.h) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -59,14 +59,14 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
 # Every userspace object waits for every skeleton: simple, and they are few.
-$(BUILD)/%.o: %.c $(wildcard bpf/*.h userspace/*.h userspace/report/*.h) | $(SKELS)
+$(BUILD)/%.o: %.c $(wildcard bpf/*/*.h userspace/*/*.h) | $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 # A skeleton embeds its BPF object: the collector that includes it is rebuilt with it.
 $(foreach c,$(patsubst bpf/%.bpf.c,%,$(BPF_SRCS)),\
-	$(eval $(BUILD)/userspace/$(c).o: $(BUILD)/$(c).skel.h))
+	$(eval $(BUILD)/userspace/collectors/$(c).o: $(BUILD)/$(c).skel.h))
 
 $(BUILD)/tailtrace: $(USER_OBJS)
 	$(call msg,LINK,$@)

@@ -14,8 +14,8 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include "func.h"
-#include "hist.bpf.h"
+#include "abi/func.h"
+#include "lib/hist.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 

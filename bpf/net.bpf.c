@@ -22,10 +22,10 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include "follow.bpf.h"
-#include "hist.bpf.h"
-#include "net.h"
-#include "slots.bpf.h"
+#include "lib/follow.bpf.h"
+#include "lib/hist.bpf.h"
+#include "abi/net.h"
+#include "lib/slots.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 

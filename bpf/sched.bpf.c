@@ -12,10 +12,10 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include "follow.bpf.h"
-#include "hist.bpf.h"
-#include "sched.h"
-#include "slots.bpf.h"
+#include "lib/follow.bpf.h"
+#include "lib/hist.bpf.h"
+#include "abi/sched.h"
+#include "lib/slots.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 

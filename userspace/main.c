@@ -2,8 +2,8 @@
 /* tailtrace: kernel-assisted latency tracer. One binary; one subcommand per collector. */
 #include <stdio.h>
 #include <string.h>
-#include "collectors.h"
-#include "msg.h"
+#include "collectors/collectors.h"
+#include "core/msg.h"
 
 #ifndef TAILTRACE_VERSION
 #define TAILTRACE_VERSION "0.0.0"

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "json_parse.h"
+#include "json/json_parse.h"
 
 struct run {
 	int status;		/* exit code, or 128 + signal */

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "binary_resolve.h"
+#include "symbols/binary_resolve.h"
 #include "fixtures/fixtures.h"
 
 /* The canonical path of a fixture, as binary_resolve must give it. */

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "elf_syms.h"
+#include "symbols/elf_syms.h"
 #include "fixtures/fixtures.h"
 
 /* Bytes the fixture puts under the symbol tt_marker (tests/unit/fixtures/syms.c). */

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "histogram.h"
+#include "model/histogram.h"
 
 /* A deterministic generator, so a failure can be reproduced. */
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;

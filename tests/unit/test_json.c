@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "histogram.h"
-#include "json_parse.h"
-#include "json_writer.h"
-#include "model.h"
+#include "model/histogram.h"
+#include "json/json_parse.h"
+#include "json/json_writer.h"
+#include "model/model.h"
 #include "report/json.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

@@ -1,8 +1,8 @@
 /* Durations and probe specs as typed on the command line. */
 #include <criterion/criterion.h>
 #include <errno.h>
-#include "duration.h"
-#include "probe_spec.h"
+#include "model/duration.h"
+#include "uprobe/probe_spec.h"
 
 Test(duration, parses_units)
 {

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include "symbolizer.h"
+#include "symbols/symbolizer.h"
 
 __attribute__((noinline)) int symbolizer_probe_target(int x)
 {

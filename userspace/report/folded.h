@@ -5,7 +5,7 @@
 #define TAILTRACE_REPORT_FOLDED_H
 
 #include <stdio.h>
-#include "model.h"
+#include "model/model.h"
 
 /* Values in ns are written in microseconds, as off-CPU flame graphs use. 0 or -EIO. */
 int report_folded_write(FILE *f, const struct snapshot *s);

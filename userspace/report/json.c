@@ -4,9 +4,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include "histogram.h"
-#include "json_parse.h"
-#include "json_writer.h"
+#include "model/histogram.h"
+#include "json/json_parse.h"
+#include "json/json_writer.h"
 #include "report/json.h"
 
 #ifndef TAILTRACE_VERSION

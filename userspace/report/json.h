@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
-#include "model.h"
+#include "model/model.h"
 
 /* One document; pretty indents it, otherwise it takes one line (ndjson). Flushes f.
  * 0, or -errno of the failed write (-EIO when the stream did not say). */

@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "duration.h"
-#include "histogram.h"
+#include "model/duration.h"
+#include "model/histogram.h"
 #include "report/text.h"
 
 #define BAR_WIDTH 40

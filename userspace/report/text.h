@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include "model.h"
+#include "model/model.h"
 
 struct text_opts {
 	uint32_t top;		/* rows per metric, 0 = all */

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "options.h"
+#include "core/options.h"
 
 struct ring_buffer;
 

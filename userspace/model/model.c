@@ -2,8 +2,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "array.h"
-#include "model.h"
+#include "core/array.h"
+#include "model/model.h"
 
 int snapshot_init(struct snapshot *s, const char *command)
 {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <math.h>
 #include <string.h>
-#include "histogram.h"
+#include "model/histogram.h"
 
 void hist_merge(struct hist *dst, const struct hist *src)
 {

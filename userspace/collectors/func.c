@@ -17,21 +17,21 @@
 #include <sys/resource.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "array.h"
-#include "binary_resolve.h"
-#include "collectors.h"
-#include "duration.h"
-#include "elf_syms.h"
-#include "func.h"
+#include "core/array.h"
+#include "symbols/binary_resolve.h"
+#include "collectors/collectors.h"
+#include "model/duration.h"
+#include "symbols/elf_syms.h"
+#include "abi/func.h"
 #include "func.skel.h"
-#include "histogram.h"
-#include "map_read.h"
-#include "model.h"
-#include "msg.h"
-#include "options.h"
-#include "probe_spec.h"
-#include "reporter.h"
-#include "session.h"
+#include "model/histogram.h"
+#include "core/map_read.h"
+#include "model/model.h"
+#include "core/msg.h"
+#include "core/options.h"
+#include "uprobe/probe_spec.h"
+#include "runtime/reporter.h"
+#include "runtime/session.h"
 
 /* Map memory for histograms: 1,000 functions on a 128-CPU host stay under 64 MiB. */
 #define HIST_BUDGET	(48ull << 20)

@@ -21,19 +21,19 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "array.h"
-#include "collectors.h"
-#include "duration.h"
-#include "histogram.h"
-#include "map_read.h"
-#include "model.h"
-#include "msg.h"
-#include "net.h"
+#include "core/array.h"
+#include "collectors/collectors.h"
+#include "model/duration.h"
+#include "model/histogram.h"
+#include "core/map_read.h"
+#include "model/model.h"
+#include "core/msg.h"
+#include "abi/net.h"
 #include "net.skel.h"
-#include "options.h"
-#include "reporter.h"
-#include "session.h"
-#include "slots.h"
+#include "core/options.h"
+#include "runtime/reporter.h"
+#include "runtime/session.h"
+#include "core/slots.h"
 
 /* Histograms and counters by key: 4,096 x 8,224 bytes = 32 MiB of map memory. */
 #define MAX_SLOTS	4096

@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "duration.h"
-#include "msg.h"
-#include "options.h"
+#include "model/duration.h"
+#include "core/msg.h"
+#include "core/options.h"
 
 enum { OPT_FORMAT = 1000, OPT_HELP, OPT_TOP };
 

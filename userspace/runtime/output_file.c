@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "report/output_file.h"
+#include "runtime/output_file.h"
 
 /* Follows symlinks (up to 16) to the path a file would be created at. 0 or -errno. */
 static int resolve_links(const char *path, char *out, size_t len)

@@ -5,11 +5,11 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/utsname.h>
-#include "msg.h"
+#include "core/msg.h"
 #include "report/folded.h"
 #include "report/json.h"
-#include "reporter.h"
-#include "session.h"
+#include "runtime/reporter.h"
+#include "runtime/session.h"
 
 /* Events kept for a whole-run JSON report; more are counted as dropped ("event_limit"). */
 #define MAX_KEPT_EVENTS 100000

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "duration.h"
+#include "model/duration.h"
 
 static const struct {
 	const char *name;

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "map_read.h"
+#include "core/map_read.h"
 
 void map_percpu_sums(int fd, uint32_t n, uint64_t *out)
 {

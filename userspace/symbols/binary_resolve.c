@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "binary_resolve.h"
+#include "symbols/binary_resolve.h"
 
 #define LDCACHE_DEFAULT	"/etc/ld.so.cache"
 #define LDCACHE_MAGIC	"glibc-ld.so.cache1.1"

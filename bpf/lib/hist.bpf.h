@@ -3,7 +3,7 @@
 #ifndef TAILTRACE_HIST_BPF_H
 #define TAILTRACE_HIST_BPF_H
 
-#include "hist.h"
+#include "abi/hist.h"
 
 #define HIST_CAS_TRIES	4
 

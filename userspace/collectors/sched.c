@@ -18,20 +18,20 @@
 #include <sys/statfs.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "array.h"
-#include "collectors.h"
-#include "duration.h"
-#include "histogram.h"
-#include "map_read.h"
-#include "model.h"
-#include "msg.h"
-#include "options.h"
-#include "reporter.h"
-#include "sched.h"
+#include "core/array.h"
+#include "collectors/collectors.h"
+#include "model/duration.h"
+#include "model/histogram.h"
+#include "core/map_read.h"
+#include "model/model.h"
+#include "core/msg.h"
+#include "core/options.h"
+#include "runtime/reporter.h"
+#include "abi/sched.h"
 #include "sched.skel.h"
-#include "session.h"
-#include "slots.h"
-#include "symbolizer.h"
+#include "runtime/session.h"
+#include "core/slots.h"
+#include "symbols/symbolizer.h"
 
 /* Histograms for keys other than CPUs: 2,048 x 8,224 bytes = 16 MiB of map memory. */
 #define MAX_SLOTS 2048

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
-#include "hist.h"
+#include "abi/hist.h"
 
 #define MODEL_SCHEMA 1
 

@@ -5,8 +5,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "json_parse.h"
-#include "json_writer.h"
+#include "json/json_parse.h"
+#include "json/json_writer.h"
 
 struct jw_level {
 	bool object;

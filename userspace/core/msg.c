@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdio.h>
 #include <bpf/libbpf.h>
-#include "msg.h"
+#include "core/msg.h"
 
 int msg_verbosity;
 const char *msg_prog = "tailtrace";

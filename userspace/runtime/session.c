@@ -16,9 +16,9 @@
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <bpf/libbpf.h>
-#include "duration.h"
-#include "msg.h"
-#include "session.h"
+#include "model/duration.h"
+#include "core/msg.h"
+#include "runtime/session.h"
 
 #define DRAIN_NS 20000000ull	/* ring buffers are drained every 20 ms */
 

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "probe_spec.h"
+#include "uprobe/probe_spec.h"
 
 /* Symbol names are C identifiers, C++/Rust mangled names (with '.' and '$'), and versioned
  * names with '@'; the glob adds * ? [ ] ! and - inside brackets. */

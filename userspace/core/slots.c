@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
-#include "slots.h"
+#include "core/slots.h"
 
 int slots_for_each(int fd, size_t key_size, uint32_t max_slots,
 		   int (*fn)(void *ctx, const void *key, uint32_t slot), void *ctx)

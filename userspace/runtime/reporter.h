@@ -12,9 +12,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include "model.h"
-#include "options.h"
-#include "report/output_file.h"
+#include "model/model.h"
+#include "core/options.h"
+#include "runtime/output_file.h"
 #include "report/text.h"
 
 struct session;

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 #include <linux/types.h>
-#include "hist.h"
+#include "abi/hist.h"
 
 /* Adds src into dst (shards of one histogram, or several runs). */
 void hist_merge(struct hist *dst, const struct hist *src);

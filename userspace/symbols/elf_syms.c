@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "elf_syms.h"
+#include "symbols/elf_syms.h"
 
 #if defined(__x86_64__)
 #define HOST_MACHINE	EM_X86_64

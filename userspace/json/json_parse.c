@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "array.h"
-#include "json_parse.h"
+#include "core/array.h"
+#include "json/json_parse.h"
 
 struct parser {
 	const char *start, *p, *end;

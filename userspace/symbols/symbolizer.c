@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "array.h"
-#include "elf_syms.h"
-#include "symbolizer.h"
+#include "core/array.h"
+#include "symbols/elf_syms.h"
+#include "symbols/symbolizer.h"
 
 struct ksym {
 	uint64_t addr;
