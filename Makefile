@@ -35,7 +35,10 @@ BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS      := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 USER_SRCS  := $(wildcard userspace/*.c userspace/*/*.c)
 USER_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(USER_SRCS))
-LIB_OBJS   := $(filter-out $(BUILD)/userspace/main.o,$(USER_OBJS))
+# The core library: everything but the command table, the run and the collectors. Unit
+# tests link it and nothing else, so they need no BPF object and no privilege.
+CORE_OBJS  := $(filter-out $(BUILD)/userspace/main.o $(BUILD)/userspace/collectors/% \
+		$(BUILD)/userspace/runtime/%,$(USER_OBJS))
 
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
 UNIT_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRCS))
@@ -98,11 +101,11 @@ $(BUILD)/targets/%: tests/targets/%.c tests/targets/busy.h tests/targets/netaddr
 
 -include tests/unit/fixtures.mk
 
-$(BUILD)/tests/unit_tests: $(UNIT_OBJS) $(LIB_OBJS) $(UNIT_FIXTURES)
+$(BUILD)/tests/unit_tests: $(UNIT_OBJS) $(CORE_OBJS) $(UNIT_FIXTURES)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(filter %.o,$^) $(LIBS) -lcriterion -lm -o $@
 
-$(BUILD)/tests/integration_tests: $(INTEG_OBJS) $(LIB_OBJS)
+$(BUILD)/tests/integration_tests: $(INTEG_OBJS) $(CORE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -lcriterion -o $@
 

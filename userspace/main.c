@@ -1,23 +1,25 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* tailtrace: kernel-assisted latency tracer. One binary; one subcommand per collector. */
+/* tailtrace: kernel-assisted latency tracer. One binary; a command per collector, and
+ * record for several at once. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "collectors/collectors.h"
 #include "core/msg.h"
+#include "runtime/run.h"
 
 #ifndef TAILTRACE_VERSION
 #define TAILTRACE_VERSION "0.0.0"
 #endif
 
-static const struct command {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *summary;
-} commands[] = {
-	{ "func", cmd_func, "latency of user-space functions (uprobes)" },
-	{ "sched", cmd_sched, "run-queue latency, off-CPU and on-CPU time (scheduler)" },
-	{ "net", cmd_net, "TCP connect, RTT and lifetime, transmit queueing, drops" },
+/* Every collector: its command, and what record can run together. */
+static const struct collector *const collectors[] = {
+	&func_collector,
+	&sched_collector,
+	&net_collector,
 };
+#define NCOLLECTORS (sizeof(collectors) / sizeof(collectors[0]))
 
 static void usage(FILE *f)
 {
@@ -28,14 +30,16 @@ static void usage(FILE *f)
 		"with BPF, at an overhead low enough to leave running.\n"
 		"\n"
 		"Commands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	for (size_t i = 0; i < NCOLLECTORS; i++)
+		fprintf(f, "  %-8s %s\n", collectors[i]->name, collectors[i]->summary);
+	fprintf(f, "  %-8s %s\n", "record", "several of them over one target, in one run");
 	fprintf(f,
 		"\n"
 		"Examples:\n"
 		"  tailtrace func 'handle_*' -- ./server          time every handle_* call\n"
 		"  tailtrace func libc:malloc -p 1234 -d 10s      malloc latency of pid 1234\n"
 		"  tailtrace sched -p 1234 --by tid -d 5s        why its threads wait\n"
+		"  tailtrace record --func 'handle_*' --sched --net -- ./server\n"
 		"\n"
 		"'tailtrace COMMAND --help' tells more. Tracing needs root (or CAP_BPF and\n"
 		"CAP_PERFMON) and a kernel with BTF.\n");
@@ -57,12 +61,16 @@ int main(int argc, char **argv)
 		printf("tailtrace %s\n", TAILTRACE_VERSION);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(argv[1], commands[i].name))
-			continue;
-		snprintf(prog, sizeof(prog), "tailtrace %s", commands[i].name);
+	snprintf(prog, sizeof(prog), "tailtrace %s", argv[1]);
+	if (!strcmp(argv[1], "record")) {
 		msg_prog = prog;
-		return commands[i].run(argc - 1, argv + 1);
+		return run_record(collectors, NCOLLECTORS, argc - 1, argv + 1);
+	}
+	for (size_t i = 0; i < NCOLLECTORS; i++) {
+		if (strcmp(argv[1], collectors[i]->name))
+			continue;
+		msg_prog = prog;
+		return run_command(collectors[i], argc - 1, argv + 1);
 	}
 	fprintf(stderr, "tailtrace: error: unknown command '%s'\n"
 		"Try 'tailtrace --help' for the list of commands.\n", argv[1]);

@@ -21,19 +21,15 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "core/array.h"
-#include "collectors/collectors.h"
-#include "model/duration.h"
-#include "model/histogram.h"
-#include "core/map_read.h"
-#include "model/model.h"
-#include "core/msg.h"
 #include "abi/net.h"
-#include "net.skel.h"
-#include "core/options.h"
-#include "runtime/reporter.h"
-#include "runtime/session.h"
+#include "core/array.h"
+#include "core/clock.h"
+#include "core/collector.h"
+#include "core/loop.h"
+#include "core/map_read.h"
+#include "core/msg.h"
 #include "core/slots.h"
+#include "net.skel.h"
 
 /* Histograms and counters by key: 4,096 x 8,224 bytes = 32 MiB of map memory. */
 #define MAX_SLOTS	4096
@@ -41,8 +37,12 @@
 /* Drop reasons are the kernel's enum skb_drop_reason: a few hundred at most. */
 #define NET_DROP_REASONS	1024
 
+#define PERIODIC_NS 20000000ull
+
 struct net_ctx {
-	struct common_opts c;
+	pid_t pid;			/* the target (-p or the command), 0: the host */
+	pid_t seed_pid;			/* -p: its sockets are read from /proc */
+	bool command;
 	uint16_t port;
 	const char *remote_arg;
 	int family;
@@ -60,17 +60,10 @@ struct net_ctx {
 	size_t nlinks;
 	const struct hist *hists;
 	size_t hists_len;
-	struct hist *prev;		/* per slot, at the previous interval report */
-	uint64_t *prev_values;
-	uint64_t prev_counts[NET_CNT_MAX];
-	uint64_t aged_out, prev_aged_out;
-	uint64_t split, prev_split;	/* GSO packets swept: split at transmit */
-	uint64_t prev_drops[NET_DROP_REASONS];	/* by reason, at the previous interval */
+	uint64_t aged_out;
+	uint64_t split;			/* GSO packets swept: split at transmit */
 	unsigned periodic_calls;
 	struct btf *vmlinux_btf;	/* for the names of drop reasons */
-
-	struct session sess;
-	struct reporter rep;
 };
 
 enum { OPT_PORT = 4000, OPT_REMOTE, OPT_DEV, OPT_BY, OPT_PACKETS };
@@ -80,54 +73,13 @@ static const char *const by_names[] = {
 	[NET_BY_DEV] = "dev", [NET_BY_PID] = "pid", [NET_BY_COMM] = "comm",
 };
 
-static const struct option net_long[] = {
+static const struct option net_options[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "remote", required_argument, NULL, OPT_REMOTE },
 	{ "dev", required_argument, NULL, OPT_DEV },
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "packets", no_argument, NULL, OPT_PACKETS },
 	{ NULL, 0, NULL, 0 },
-};
-
-static const struct cmd_usage net_usage = {
-	.synopsis = "net [options] [-- COMMAND [ARGS...]]",
-	.doc =
-	"Network timing from tracepoints (no kprobes, no fentry), per remote endpoint:\n"
-	"  net.tcp_connect     active opens, SYN sent to established; failures by reason\n"
-	"  net.tcp_accept      passive opens, the SYN's arrival to established\n"
-	"  net.tcp_rtt         the kernel's smoothed RTT, at every tcp_probe\n"
-	"  net.tcp_lifetime    established to closed, with the bytes of each connection\n"
-	"and counters of retransmits, resets sent and received, connections opened and\n"
-	"closed, and packets dropped, by the kernel's reason. With --packets, also:\n"
-	"  net.tx_queue        per packet, queued to handed to the driver, per device\n"
-	"  net.rx_to_user      per TCP packet (and UDP datagram that is not copied in one\n"
-	"                      piece), received to copied to the application (its oldest\n"
-	"                      data), per local port and reading process\n"
-	"The text report leads with a table per remote: connects, connect p50/p99, RTT\n"
-	"p50/p99, retransmits.\n"
-	"\n"
-	"Options:\n"
-	"      --port N              only connections with local or remote port N\n"
-	"      --remote ADDR[/LEN]   only connections to this address or prefix (IPv4, IPv6)\n"
-	"      --packets             time every packet too (tx_queue, rx_to_user): three more\n"
-	"                            programs per packet, about 3x the cost of the default\n"
-	"      --dev IFNAME          only packets on this device (implies --packets)\n"
-	"      --by KEY              remote (default: address and port; the address alone\n"
-	"                            for accepted connections), lport, rport, pid or comm\n"
-	"                            (of the process that opened the connection, or reads\n"
-	"                            the data), dev (packets by device; implies --packets)\n"
-	"With -p, the connections that process has open, opens or accepts are traced (those\n"
-	"it has and the ports it listens on are read from /proc); with a command, those of\n"
-	"it and its children.\n"
-	"--port, --remote and -p select connections and the data read from them;\n"
-	"tx_queue is per device and drops are the host's, filtered by --dev only.\n"
-	"\n"
-	"Examples:\n"
-	"  tailtrace net -d 10s                        every connection for 10 s\n"
-	"  tailtrace net --remote 192.0.2.0/24 -i 1s   a subnet, a report a second\n"
-	"  tailtrace net --port 443 -- curl -s https://example.org/\n"
-	"  tailtrace net --packets -d 5s               also per-packet queueing and reads\n"
-	"  tailtrace net --dev eth0 -d 5s              transmit queueing on eth0\n",
 };
 
 static int parse_remote(struct net_ctx *ctx, const char *arg)
@@ -167,7 +119,7 @@ bad:
 	return -EINVAL;
 }
 
-static int net_opt(int key, const char *arg, void *data)
+static int net_opt(void *data, int key, const char *arg)
 {
 	struct net_ctx *ctx = data;
 	uint64_t v;
@@ -289,7 +241,11 @@ static int proc_addr(const char *hex, uint32_t *family, uint8_t addr[16])
 
 		memcpy(word, hex + w * 8, 8);
 		word[8] = 0;
-		v = (uint32_t)strtoul(word, NULL, 16);
+		char *end;
+
+		v = (uint32_t)strtoul(word, &end, 16);
+		if (*end)
+			return -1;
 		memcpy(addr + w * 4, &v, 4);
 	}
 	*family = n == 8 ? AF_INET : AF_INET6;
@@ -306,7 +262,7 @@ static int proc_addr(const char *hex, uint32_t *family, uint8_t addr[16])
  * and its open connections. From its file descriptors and /proc/PID/net/tcp{,6}. */
 static void seed_from_proc(struct net_ctx *ctx)
 {
-	int fd = bpf_map__fd(ctx->skel->maps.listeners), pid = ctx->c.pid;
+	int fd = bpf_map__fd(ctx->skel->maps.listeners), pid = ctx->seed_pid;
 	int cfd = bpf_map__fd(ctx->skel->maps.owned);
 	size_t nconns = 0;
 	struct listen_owner o = { .tgid = (uint32_t)pid };
@@ -397,7 +353,7 @@ static int load_and_attach(struct net_ctx *ctx)
 	}
 	ctx->skel->rodata->max_slots = MAX_SLOTS;
 	ctx->skel->rodata->by = ctx->by;
-	ctx->skel->rodata->filter_tgid = ctx->sess.pid;
+	ctx->skel->rodata->filter_tgid = ctx->pid;
 	ctx->skel->rodata->filter_port = ctx->port;
 	ctx->skel->rodata->filter_family = (uint16_t)ctx->family;
 	memcpy((void *)ctx->skel->rodata->filter_addr, ctx->addr, sizeof(ctx->addr));
@@ -405,8 +361,8 @@ static int load_and_attach(struct net_ctx *ctx)
 	ctx->skel->rodata->filter_ifindex = ctx->ifindex;
 	ctx->skel->rodata->filter_netns = ctx->netns;
 	/* a command's children (a shell's, make's) open its connections too */
-	ctx->skel->rodata->follow_children = ctx->c.command != NULL;
-	if (!ctx->c.command) {
+	ctx->skel->rodata->follow_children = ctx->command;
+	if (!ctx->command) {
 		bpf_program__set_autoload(ctx->skel->progs.tt_net_fork, false);
 		bpf_program__set_autoload(ctx->skel->progs.tt_net_exit, false);
 	}
@@ -431,10 +387,10 @@ static int load_and_attach(struct net_ctx *ctx)
 			  strerror(-err));
 		return 1;
 	}
-	if (ctx->c.pid)
+	if (ctx->seed_pid)
 		seed_from_proc(ctx);
-	if (ctx->c.command) {
-		uint32_t tgid = (uint32_t)ctx->sess.pid;
+	if (ctx->command) {
+		uint32_t tgid = (uint32_t)ctx->pid;
 		uint8_t one = 1;
 
 		if (bpf_map_update_elem(bpf_map__fd(ctx->skel->maps.tgids), &tgid, &one, BPF_ANY)) {
@@ -584,7 +540,6 @@ struct walk {
 	struct net_ctx *ctx;
 	struct snapshot *s;
 	uint32_t kind;
-	bool delta;
 };
 
 static int add_slot(void *data, const void *key, uint32_t slot)
@@ -596,36 +551,21 @@ static int add_slot(void *data, const void *key, uint32_t slot)
 
 	if (k->kind != w->kind || k->kind >= NET_KINDS)
 		return 0;
+	/* keyed series: left out of a report while empty */
 	if (k->kind < NET_HIST_KINDS) {
-		struct hist *d = malloc(sizeof(*d));
-
-		if (!d)
-			return -ENOMEM;
-		if (w->delta) {
-			hist_delta(d, &w->ctx->hists[slot], &w->ctx->prev[slot]);
-			memcpy(&w->ctx->prev[slot], &w->ctx->hists[slot], sizeof(*d));
-		} else {
-			memcpy(d, &w->ctx->hists[slot], sizeof(*d));
-		}
-		if (d->count)
-			err = snapshot_add_hist(w->s, kinds[k->kind].metric, "ns", d, &se) ||
-			      add_labels(w->ctx, se, k);
-		free(d);
+		if (w->ctx->hists[slot].count)
+			err = snapshot_add_hist(w->s, kinds[k->kind].metric, "ns",
+						&w->ctx->hists[slot], &se) ||
+			      (se->sparse = true, add_labels(w->ctx, se, k));
 	} else {
 		__u64 v = 0;
 
 		bpf_map_lookup_elem(bpf_map__fd(w->ctx->skel->maps.values), &slot, &v);
-		if (w->delta) {
-			uint64_t cur = v;
-
-			v -= w->ctx->prev_values[slot];
-			w->ctx->prev_values[slot] = cur;
-		}
 		if (v)
 			err = snapshot_add_counter(w->s, kinds[k->kind].metric,
 						   k->kind >= NET_BYTES_SENT ? "bytes" : "count", v,
 						   &se) ||
-			      add_labels(w->ctx, se, k);
+			      (se->sparse = true, add_labels(w->ctx, se, k));
 	}
 	return err ? -ENOMEM : 0;
 }
@@ -662,8 +602,8 @@ static const char *drop_reason_name(struct net_ctx *ctx, uint32_t reason, char *
 	return buf;
 }
 
-/* Drops by reason: whole-run totals, or with delta what came since the last interval. */
-static int add_drop_reasons(struct net_ctx *ctx, struct snapshot *s, bool delta)
+/* Drops by reason, for the whole run. */
+static int add_drop_reasons(struct net_ctx *ctx, struct snapshot *s)
 {
 	int fd = bpf_map__fd(ctx->skel->maps.drop_reasons);
 	__u32 key, next;
@@ -672,34 +612,66 @@ static int add_drop_reasons(struct net_ctx *ctx, struct snapshot *s, bool delta)
 	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
 		char name[64];
 		struct series *se;
-		__u64 v, total;
+		__u64 v;
 
 		first = false;
 		key = next;
-		if (bpf_map_lookup_elem(fd, &key, &v))
-			continue;
-		total = v;
-		if (delta && key < NET_DROP_REASONS) {
-			v -= ctx->prev_drops[key];
-			ctx->prev_drops[key] = total;
-		}
-		if (!v)
+		if (bpf_map_lookup_elem(fd, &key, &v) || !v)
 			continue;
 		if (snapshot_add_counter(s, "net.drops", "count", v, &se) ||
+		    (se->sparse = true, false) ||
 		    series_add_label(se, "reason", drop_reason_name(ctx, key, name, sizeof(name))))
 			return -ENOMEM;
 	}
 	return 0;
 }
 
-static int net_build(void *data, struct snapshot *s, bool delta)
+/* The table per remote (or --by key) that leads the text report: connects, accepts,
+ * failures, connect and RTT quantiles and retransmits, the busiest first. */
+static int add_summary(struct net_ctx *ctx, struct snapshot *s)
+{
+	static const struct {
+		const char *title, *metric, *lkey, *lvalue;
+		enum summary_stat stat;
+		bool weight, hidden;
+	} cols[] = {
+		{ "CONNECTS", "net.tcp_connect", NULL, NULL, STAT_COUNT, true, false },
+		{ "FAILED", "net.tcp_connect_failed", NULL, NULL, STAT_COUNT, true, false },
+		{ "ACCEPTS", "net.tcp_accept", NULL, NULL, STAT_COUNT, true, false },
+		{ "CONN P50", "net.tcp_connect", NULL, NULL, STAT_P50, false, false },
+		{ "CONN P99", "net.tcp_connect", NULL, NULL, STAT_P99, false, false },
+		{ "RTT P50", "net.tcp_rtt", NULL, NULL, STAT_P50, false, false },
+		{ "RTT P99", "net.tcp_rtt", NULL, NULL, STAT_P99, false, false },
+		{ "RETRANS", "net.tcp_retransmits", NULL, NULL, STAT_COUNT, false, false },
+		{ "OPENED", "net.tcp_opened", NULL, NULL, STAT_COUNT, true, true },
+	};
+	const char *key = ctx->by == NET_BY_DEV ? "remote" : by_names[ctx->by];
+	struct summary *sm;
+	char name[32];
+
+	snprintf(name, sizeof(name), "net.by_%s", key);
+	if (snapshot_add_summary(s, name, "Connections", key, SUMMARY_TABLE, &sm))
+		return -ENOMEM;
+	sm->top = 15;
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+		if (summary_add_col(sm, cols[i].title, cols[i].metric, cols[i].lkey, cols[i].lvalue,
+				    cols[i].stat, cols[i].weight, cols[i].hidden))
+			return -ENOMEM;
+	for (size_t i = 0; i < NET_HIST_KINDS; i++)
+		if (snapshot_describe_metric(s, kinds[i].metric, NULL, 3, 15))
+			return -ENOMEM;
+	return 0;
+}
+
+static int net_read(void *data, struct snapshot *s, bool stacks)
 {
 	struct net_ctx *ctx = data;
-	uint64_t cnt[NET_CNT_MAX], d[NET_CNT_MAX];
-	int err = 0;
+	uint64_t cnt[NET_CNT_MAX];
+	int err = add_summary(ctx, s);
 
+	(void)stacks;
 	for (uint32_t kind = 0; kind < NET_KINDS && !err; kind++) {
-		struct walk w = { ctx, s, kind, delta };
+		struct walk w = { ctx, s, kind };
 
 		err = slots_for_each(bpf_map__fd(ctx->skel->maps.slots), sizeof(struct net_key),
 				     MAX_SLOTS, add_slot, &w);
@@ -707,202 +679,112 @@ static int net_build(void *data, struct snapshot *s, bool delta)
 	if (err)
 		return err;
 	map_percpu_sums(bpf_map__fd(ctx->skel->maps.counts), NET_CNT_MAX, cnt);
-	for (int i = 0; i < NET_CNT_MAX; i++)
-		d[i] = cnt[i] - (delta ? ctx->prev_counts[i] : 0);
-	if (snapshot_add_counter(s, "net.drops_total", "count", d[NET_CNT_DROPS], NULL) ||
-	    add_drop_reasons(ctx, s, delta) ||
-	    snapshot_add_drop(s, "map_full", d[NET_DROP_SLOTS] + d[NET_DROP_SOCKS] +
-				  d[NET_DROP_SKBS]) ||
-	    snapshot_add_drop(s, "aged_out", d[NET_CNT_AGED] + ctx->aged_out -
-				  (delta ? ctx->prev_aged_out : 0)) ||
-	    snapshot_add_drop(s, "gso_split", d[NET_CNT_SPLIT] + ctx->split -
-				  (delta ? ctx->prev_split : 0)))
+	if (snapshot_add_counter(s, "net.drops_total", "count", cnt[NET_CNT_DROPS], NULL) ||
+	    add_drop_reasons(ctx, s) ||
+	    snapshot_add_drop(s, "map_full", cnt[NET_DROP_SLOTS] + cnt[NET_DROP_SOCKS] +
+				  cnt[NET_DROP_SKBS]) ||
+	    snapshot_add_drop(s, "aged_out", cnt[NET_CNT_AGED] + ctx->aged_out) ||
+	    snapshot_add_drop(s, "gso_split", cnt[NET_CNT_SPLIT] + ctx->split))
 		return -ENOMEM;
-	if (delta) {
-		memcpy(ctx->prev_counts, cnt, sizeof(cnt));
-		ctx->prev_aged_out = ctx->aged_out;
-		ctx->prev_split = ctx->split;
-	}
 	return 0;
 }
 
-static const struct series *find(const struct snapshot *s, const char *metric,
-				 const char *key, const char *remote, const char *label,
-				 const char *value)
-{
-	for (size_t i = 0; i < s->nseries; i++) {
-		const struct series *se = &s->series[i];
-		const char *r = labels_get(&se->labels, key);
-		const char *l = label ? labels_get(&se->labels, label) : NULL;
-
-		if (!strcmp(se->metric, metric) && r && !strcmp(r, remote) &&
-		    (!label || (l && !strcmp(l, value))))
-			return se;
-	}
-	return NULL;
-}
-
-/* Connections a key saw: connects, failed connects and accepts (opened counts both). */
-static uint64_t key_weight(const struct snapshot *s, const char *key, const char *value)
-{
-	const struct series *c = find(s, "net.tcp_connect", key, value, NULL, NULL);
-	const struct series *o = find(s, "net.tcp_opened", key, value, NULL, NULL);
-	const struct series *fr = find(s, "net.tcp_connect_failed", key, value, "reason", "reset");
-	const struct series *fc = find(s, "net.tcp_connect_failed", key, value, "reason",
-				       "timeout_or_closed");
-
-	return (c ? c->hist->count : 0) + (o ? o->value : 0) + (fr ? fr->value : 0) +
-	       (fc ? fc->value : 0);
-}
-
-struct weighed {
-	const char *key;
-	uint64_t w;
-};
-
-static int by_weight_desc(const void *a, const void *b)
-{
-	const struct weighed *x = a, *y = b;
-
-	return x->w < y->w ? 1 : x->w > y->w ? -1 : strcmp(x->key, y->key);
-}
-
-/* The table per remote (or --by key) that leads the text report: the busiest first, --top of
- * them (15 by default). */
-static void net_header(void *data, FILE *f, const struct snapshot *s)
+static void net_free(void *data)
 {
 	struct net_ctx *ctx = data;
-	const char *key = ctx->by == NET_BY_DEV ? "remote" : by_names[ctx->by];
-	struct weighed *seen = calloc(s->nseries, sizeof(*seen));
-	size_t nseen = 0, shown;
-	char head[16];
 
-	if (!seen)
-		return;
-	for (size_t i = 0; i < s->nseries; i++) {
-		const char *r = strncmp(s->series[i].metric, "net.tcp_", 8) ? NULL :
-				labels_get(&s->series[i].labels, key);
-		bool dup = !r;
-
-		for (size_t j = 0; r && j < nseen; j++)
-			dup |= !strcmp(seen[j].key, r);
-		if (!dup)
-			seen[nseen++] = (struct weighed){ r, key_weight(s, key, r) };
-	}
-	qsort(seen, nseen, sizeof(*seen), by_weight_desc);
-	shown = ctx->c.top && ctx->c.top < nseen ? ctx->c.top : !ctx->c.top && nseen > 15 ? 15 :
-											     nseen;
-	for (size_t i = 0; i < sizeof(head) - 1 && key[i]; i++)
-		head[i] = (char)(key[i] >= 'a' && key[i] <= 'z' ? key[i] - 32 : key[i]);
-	head[strlen(key) < sizeof(head) ? strlen(key) : sizeof(head) - 1] = 0;
-	if (nseen)
-		fprintf(f, "%-40s %8s %7s %9s %9s %9s %9s %7s\n", head, "CONNECTS", "FAILED",
-			"CONN P50", "CONN P99", "RTT P50", "RTT P99", "RETRANS");
-	for (size_t i = 0; i < shown; i++) {
-		const struct series *c = find(s, "net.tcp_connect", key, seen[i].key, NULL, NULL);
-		const struct series *rtt = find(s, "net.tcp_rtt", key, seen[i].key, NULL, NULL);
-		const struct series *fr = find(s, "net.tcp_connect_failed", key, seen[i].key, "reason",
-					       "reset");
-		const struct series *fc = find(s, "net.tcp_connect_failed", key, seen[i].key, "reason",
-					       "timeout_or_closed");
-		const struct series *re = find(s, "net.tcp_retransmits", key, seen[i].key, NULL, NULL);
-		char b[4][32];
-
-		fprintf(f, "%-40s %8llu %7llu %9s %9s %9s %9s %7llu\n", seen[i].key,
-			(unsigned long long)(c ? c->hist->count : 0),
-			(unsigned long long)((fr ? fr->value : 0) + (fc ? fc->value : 0)),
-			c ? duration_format(hist_quantile(c->hist, 0.5), b[0], 32) : "-",
-			c ? duration_format(hist_quantile(c->hist, 0.99), b[1], 32) : "-",
-			rtt ? duration_format(hist_quantile(rtt->hist, 0.5), b[2], 32) : "-",
-			rtt ? duration_format(hist_quantile(rtt->hist, 0.99), b[3], 32) : "-",
-			(unsigned long long)(re ? re->value : 0));
-	}
-	if (shown < nseen)
-		fprintf(f, "... %zu more (use --top to show more)\n", nseen - shown);
-	if (nseen)
-		fprintf(f, "\n");
-	free(seen);
-}
-
-static void net_cleanup(struct net_ctx *ctx)
-{
 	if (ctx->hists)
 		munmap((void *)ctx->hists, ctx->hists_len);
 	detach_all(ctx);
 	free(ctx->links);
-	reporter_free(&ctx->rep);
-	session_close(&ctx->sess);
 	btf__free(ctx->vmlinux_btf);
-	free(ctx->prev);
-	free(ctx->prev_values);
-	free(ctx->c.args);
 }
 
-int cmd_net(int argc, char **argv)
+static void net_init(void *data)
 {
-	struct net_ctx ctx = { .tstamp_fd = -1 };
-	int ret = 1, err;
-
-	switch (common_opts_parse(argc, argv, net_long, "", net_opt, &ctx, &net_usage, &ctx.c)) {
-	case OPTS_HELP:
-		free(ctx.c.args);
-		return 0;
-	case OPTS_USAGE:
-		free(ctx.c.args);
-		return 2;
-	case OPTS_OK:
-		break;
-	}
-	if (ctx.c.nargs) {
-		usage_error("unexpected argument '%s' (a command to run goes after '--')",
-			    ctx.c.args[0]);
-		ret = 2;
-		goto out;
-	}
-	if (ctx.c.format == FORMAT_FOLDED) {
-		usage_error("net has no stacks to fold: use text, json or ndjson");
-		ret = 2;
-		goto out;
-	}
-	if (session_check_target(&ctx.c))
-		goto out;
-	if (read_own_netns(&ctx) || (ctx.dev && resolve_dev(&ctx)))
-		goto out;
-	if (session_check_env())
-		goto out;
-	ctx.rep.c = &ctx.c;
-	ctx.rep.text.top = ctx.c.top ? ctx.c.top : 15;
-	ctx.rep.sess = &ctx.sess;
-	ctx.rep.command = "net";
-	ctx.rep.sampling = 1;
-	ctx.rep.text.histograms = 3;
-	ctx.rep.text.count_name = "COUNT";
-	ctx.rep.build = net_build;
-	ctx.rep.text_header = net_header;
-	ctx.rep.ctx = &ctx;
-	if (reporter_init(&ctx.rep))
-		goto out;
-	msg_setup_libbpf();
-	if (session_open(&ctx.sess, &ctx.c))
-		goto out;
-	if (load_and_attach(&ctx))
-		goto out;
-	ctx.prev = calloc(MAX_SLOTS, sizeof(*ctx.prev));
-	ctx.prev_values = calloc(MAX_SLOTS, sizeof(*ctx.prev_values));
-	if (!ctx.prev || !ctx.prev_values)
-		goto out;
-	session_set_periodic(&ctx.sess, net_periodic, &ctx);
-	if (session_release(&ctx.sess))
-		goto out;
-	session_say_tracing(&ctx.sess, ctx.port || ctx.remote_arg || ctx.dev ?
-			    (ctx.packets ? "TCP and packets (filtered in the kernel)" :
-					    "TCP (filtered in the kernel)") :
-			    ctx.packets ? "TCP and packets" : "TCP");
-	err = session_run(&ctx.sess, reporter_tick, &ctx.rep);
-	if (ctx.sess.end == END_TARGET && !ctx.c.command)
-		msg_info("Process %d exited.", ctx.c.pid);
-	ret = err ? 1 : session_exit_code(&ctx.sess);
-out:
-	net_cleanup(&ctx);
-	return ret;
+	((struct net_ctx *)data)->tstamp_fd = -1;
 }
+
+static int net_setup(void *data, const struct common_opts *o, char **args, int nargs)
+{
+	struct net_ctx *ctx = data;
+
+	if (collector_no_args(args, nargs))
+		return SETUP_USAGE;
+	ctx->seed_pid = o->pid;
+	if (read_own_netns(ctx) || (ctx->dev && resolve_dev(ctx)))
+		return SETUP_FAILED;
+	return 0;
+}
+
+static int net_attach(void *data, const struct run_target *t, struct loop *loop,
+		      struct event_sink *sink)
+{
+	struct net_ctx *ctx = data;
+
+	(void)sink;
+	ctx->pid = t->pid;
+	ctx->command = t->command;
+	if (load_and_attach(ctx) || loop_add_periodic(loop, PERIODIC_NS, net_periodic, ctx))
+		return 1;
+	return 0;
+}
+
+static void net_describe(void *data, char *buf, size_t len)
+{
+	struct net_ctx *ctx = data;
+
+	snprintf(buf, len, "%s%s", ctx->packets ? "TCP and packets" : "TCP",
+		 ctx->port || ctx->remote_arg || ctx->dev ? " (filtered in the kernel)" : "");
+}
+
+const struct collector net_collector = {
+	.name = "net",
+	.summary = "TCP connect, RTT and lifetime, transmit queueing, drops",
+	.doc =
+	"Network timing from tracepoints (no kprobes, no fentry), per remote endpoint:\n"
+	"  net.tcp_connect     active opens, SYN sent to established; failures by reason\n"
+	"  net.tcp_accept      passive opens, the SYN's arrival to established\n"
+	"  net.tcp_rtt         the kernel's smoothed RTT, at every tcp_probe\n"
+	"  net.tcp_lifetime    established to closed, with the bytes of each connection\n"
+	"and counters of retransmits, resets sent and received, connections opened and\n"
+	"closed, and packets dropped, by the kernel's reason. With --packets, also:\n"
+	"  net.tx_queue        per packet, queued to handed to the driver, per device\n"
+	"  net.rx_to_user      per TCP packet (and UDP datagram that is not copied in one\n"
+	"                      piece), received to copied to the application (its oldest\n"
+	"                      data), per local port and reading process\n"
+	"The text report leads with a table per remote: connects, connect p50/p99, RTT\n"
+	"p50/p99, retransmits.\n"
+	"\n"
+	"Options:\n"
+	"      --port N              only connections with local or remote port N\n"
+	"      --remote ADDR[/LEN]   only connections to this address or prefix (IPv4, IPv6)\n"
+	"      --packets             time every packet too (tx_queue, rx_to_user): three more\n"
+	"                            programs per packet, about 3x the cost of the default\n"
+	"      --dev IFNAME          only packets on this device (implies --packets)\n"
+	"      --by KEY              remote (default: address and port; the address alone\n"
+	"                            for accepted connections), lport, rport, pid or comm\n"
+	"                            (of the process that opened the connection, or reads\n"
+	"                            the data), dev (packets by device; implies --packets)\n"
+	"With -p, the connections that process has open, opens or accepts are traced (those\n"
+	"it has and the ports it listens on are read from /proc); with a command, those of\n"
+	"it and its children.\n"
+	"--port, --remote and -p select connections and the data read from them;\n"
+	"tx_queue is per device and drops are the host's, filtered by --dev only.\n"
+	"\n"
+	"Examples:\n"
+	"  tailtrace net -d 10s                        every connection for 10 s\n"
+	"  tailtrace net --remote 192.0.2.0/24 -i 1s   a subnet, a report a second\n"
+	"  tailtrace net --port 443 -- curl -s https://example.org/\n"
+	"  tailtrace net --packets -d 5s               also per-packet queueing and reads\n"
+	"  tailtrace net --dev eth0 -d 5s              transmit queueing on eth0\n",
+	.options = net_options,
+	.size = sizeof(struct net_ctx),
+	.init = net_init,
+	.option = net_opt,
+	.setup = net_setup,
+	.attach = net_attach,
+	.describe = net_describe,
+	.read = net_read,
+	.free = net_free,
+};

@@ -18,19 +18,15 @@
 #include <sys/statfs.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "core/array.h"
-#include "collectors/collectors.h"
-#include "model/duration.h"
-#include "model/histogram.h"
-#include "core/map_read.h"
-#include "model/model.h"
-#include "core/msg.h"
-#include "core/options.h"
-#include "runtime/reporter.h"
 #include "abi/sched.h"
-#include "sched.skel.h"
-#include "runtime/session.h"
+#include "core/array.h"
+#include "core/collector.h"
+#include "core/loop.h"
+#include "core/map_read.h"
+#include "core/msg.h"
 #include "core/slots.h"
+#include "model/duration.h"
+#include "sched.skel.h"
 #include "symbols/symbolizer.h"
 
 /* Histograms for keys other than CPUs: 2,048 x 8,224 bytes = 16 MiB of map memory. */
@@ -39,8 +35,11 @@
 #define MAX_STACKS 16384
 #define MAX_OFFCPU 10240
 
+#define PERIODIC_NS 20000000ull
+
 struct sched_ctx {
-	struct common_opts c;
+	pid_t pid;			/* the target, 0: the host */
+	bool command;			/* a command: its children are followed */
 	enum sched_by by;
 	const char *comm;
 	const char *cgroup_arg;
@@ -58,11 +57,6 @@ struct sched_ctx {
 	uint32_t ncpus, max_slots;
 	const struct hist *hists;	/* mmap of the hists map */
 	size_t hists_len;
-	struct hist *prev;		/* per slot, at the previous interval report */
-	uint64_t prev_counts[SCHED_CNT_MAX];
-
-	struct session sess;
-	struct reporter rep;
 };
 
 static const char *const by_names[] = {
@@ -72,7 +66,7 @@ static const char *const by_names[] = {
 
 enum { OPT_COMM = 3000, OPT_CGROUP, OPT_BY, OPT_STACKS };
 
-static const struct option sched_long[] = {
+static const struct option sched_options[] = {
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "by", required_argument, NULL, OPT_BY },
@@ -80,39 +74,7 @@ static const struct option sched_long[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const struct cmd_usage sched_usage = {
-	.synopsis = "sched [options] [-- COMMAND [ARGS...]]",
-	.doc =
-	"Why threads wait, measured in the kernel from the scheduler's tracepoints:\n"
-	"  sched.runq_latency  from wakeup or preemption until running on a CPU again\n"
-	"  sched.offcpu        off CPU, by reason: sleep (state S or D) or preempted (R)\n"
-	"  sched.oncpu         each stretch on a CPU\n"
-	"and counters of context switches (voluntary, involuntary), wakeups and migrations.\n"
-	"Each histogram is per --by key; the keys with the most time come first.\n"
-	"\n"
-	"Options:\n"
-	"      --by KEY        comm (default), pid, tid, cpu or cgroup\n"
-	"      --comm NAME     only threads named NAME (at most 15 characters)\n"
-	"      --cgroup PATH   only tasks in this cgroup v2 (a path under /sys/fs/cgroup, or\n"
-	"                      relative to it)\n"
-	"      --offcpu-stacks[=DUR]\n"
-	"                      also sum blocked time by kernel and user stack, for blocks\n"
-	"                      of DUR or longer (default 1ms); the report ends with the\n"
-	"                      top stacks of the whole run; --format folded writes them\n"
-	"                      for flamegraph.pl (kernel frames end in _[k]; values in\n"
-	"                      microseconds)\n"
-	"\n"
-	"Examples:\n"
-	"  tailtrace sched -d 5                      the whole host for 5 s, by comm\n"
-	"  tailtrace sched -p 1234 --by tid          one process, thread by thread\n"
-	"  tailtrace sched --by cpu -i 1s            a report per second, per CPU\n"
-	"  tailtrace sched --cgroup system.slice/nginx.service -d 10s\n"
-	"  tailtrace sched --by tid -- make -j8      a command and its children, until it\n"
-	"                                            exits (-p: that process only)\n"
-	"  tailtrace sched -p 1234 --offcpu-stacks=10ms --format folded > off.folded\n",
-};
-
-static int sched_opt(int key, const char *arg, void *data)
+static int sched_opt(void *data, int key, const char *arg)
 {
 	struct sched_ctx *ctx = data;
 
@@ -231,8 +193,8 @@ static int load_set(struct sched_ctx *ctx, bool btf)
 	ctx->skel->rodata->by = ctx->by;
 	ctx->skel->rodata->ncpus = ctx->ncpus;
 	ctx->skel->rodata->max_slots = ctx->max_slots;
-	ctx->skel->rodata->filter_tgid = ctx->sess.pid;
-	ctx->skel->rodata->follow_children = ctx->c.command != NULL;
+	ctx->skel->rodata->filter_tgid = ctx->pid;
+	ctx->skel->rodata->follow_children = ctx->command;
 	if (ctx->comm) {
 		ctx->skel->rodata->filter_by_comm = true;
 		memcpy((char *)ctx->skel->rodata->filter_comm, ctx->comm, strlen(ctx->comm));
@@ -257,8 +219,8 @@ static int load_set(struct sched_ctx *ctx, bool btf)
 	err = sched_bpf__load(ctx->skel);
 	if (err)
 		return err;
-	if (ctx->c.command) {
-		__u32 tgid = (__u32)ctx->sess.pid;
+	if (ctx->command) {
+		__u32 tgid = (__u32)ctx->pid;
 		__u8 one = 1;
 
 		/* the paused command: what it and its descendants do is traced */
@@ -387,36 +349,24 @@ static int add_labels(struct sched_ctx *ctx, struct series *se, const struct sch
 	return err ? -ENOMEM : 0;
 }
 
+/* One slot's histogram of the whole run: a keyed series, left out of a report while empty. */
 static int add_slot(struct sched_ctx *ctx, struct snapshot *s, uint32_t slot,
-		    const struct sched_key *k, bool delta)
+		    const struct sched_key *k)
 {
-	struct hist *d = malloc(sizeof(*d));
 	struct series *se;
-	int err = -ENOMEM;
 
-	if (!d)
+	if (!ctx->hists[slot].count)
+		return 0;
+	if (snapshot_add_hist(s, kinds[k->kind].metric, "ns", &ctx->hists[slot], &se))
 		return -ENOMEM;
-	if (delta) {
-		hist_delta(d, &ctx->hists[slot], &ctx->prev[slot]);
-		memcpy(&ctx->prev[slot], &ctx->hists[slot], sizeof(*d));
-	} else {
-		memcpy(d, &ctx->hists[slot], sizeof(*d));
-	}
-	err = 0;
-	if (d->count) {
-		err = snapshot_add_hist(s, kinds[k->kind].metric, "ns", d, &se);
-		if (!err)
-			err = add_labels(ctx, se, k);
-	}
-	free(d);
-	return err;
+	se->sparse = true;
+	return add_labels(ctx, se, k);
 }
 
 struct slot_walk {
 	struct sched_ctx *ctx;
 	struct snapshot *s;
 	uint32_t kind;
-	bool delta;
 };
 
 static int add_slot_of_kind(void *data, const void *key, uint32_t slot)
@@ -424,24 +374,22 @@ static int add_slot_of_kind(void *data, const void *key, uint32_t slot)
 	struct slot_walk *w = data;
 	const struct sched_key *k = key;
 
-	return k->kind == w->kind ? add_slot(w->ctx, w->s, slot, k, w->delta) : 0;
+	return k->kind == w->kind ? add_slot(w->ctx, w->s, slot, k) : 0;
 }
 
-/* Appends the frames of stack id to buf, root first, ';' between. */
-static void fold_stack(struct sched_ctx *ctx, int id, bool kernel, int pid, char *buf,
-		       size_t len)
+/* Adds the frames of stack id to st, leaf first: a kernel stack without the tracer's own
+ * leaf frames, a user stack up to where a frame-pointer walk left code built without frame
+ * pointers (what lies above a frame that resolves to nothing is noise). */
+static int add_frames(struct sched_ctx *ctx, struct stack *st, int id, bool kernel, int pid)
 {
 	__u64 ips[SCHED_STACK_DEPTH] = {};
-	char name[256];
-	int n = 0;
+	char name[256], module[256];
+	int n = 0, leaf = 0;
 
 	if (id < 0 || bpf_map_lookup_elem(bpf_map__fd(ctx->skel->maps.stackmap), &id, ips))
-		return;
-	int leaf = 0;
-
+		return 0;
 	while (n < SCHED_STACK_DEPTH && ips[n])
 		n++;
-	/* The leaf frames of a kernel stack taken here are the tracer's own, not the task's. */
 	while (kernel && leaf < n) {
 		symbolizer_kernel(ctx->sym, ips[leaf], name, sizeof(name));
 		if (strncmp(name, "bpf_", 4) && strncmp(name, "__bpf_", 6) &&
@@ -449,100 +397,60 @@ static void fold_stack(struct sched_ctx *ctx, int id, bool kernel, int pid, char
 			break;
 		leaf++;
 	}
-	/* A user frame that resolves to nothing is where a frame-pointer walk left code built
-	 * without frame pointers: what lies above it is noise. */
-	for (int i = 0; !kernel && i < n; i++) {
-		if (!strcmp(symbolizer_user(ctx->sym, pid, ips[i], name, sizeof(name)), "[unknown]")) {
-			n = i;
+	for (int i = leaf; i < n; i++) {
+		const char *sym = kernel ? symbolizer_kernel(ctx->sym, ips[i], name, sizeof(name)) :
+				  symbolizer_user(ctx->sym, pid, ips[i], name, sizeof(name));
+		const char *mod = NULL;
+
+		if (!kernel && !strcmp(sym, "[unknown]"))
 			break;
+		/* "[path+0x1234]": a mapped file without the symbol */
+		if (sym[0] == '[') {
+			size_t len = strcspn(sym + 1, "+]");
+
+			snprintf(module, sizeof(module), "%.*s", (int)len, sym + 1);
+			mod = module;
+			sym = NULL;
 		}
+		if (stack_add_frame(st, ips[i], sym, 0, kernel ? "[kernel]" : mod, NULL,
+				    kernel ? FRAME_KERNEL : FRAME_USER))
+			return -ENOMEM;
 	}
-	for (int i = n - 1; i >= leaf; i--) {
-		size_t used = strlen(buf);
-
-		if (kernel)
-			symbolizer_kernel(ctx->sym, ips[i], name, sizeof(name));
-		else
-			symbolizer_user(ctx->sym, pid, ips[i], name, sizeof(name));
-		snprintf(buf + used, len - used, "%s%s%s", used ? ";" : "", name,
-			 kernel ? "_[k]" : "");
-	}
+	return 0;
 }
 
-struct folded {
-	uint32_t tgid;
-	char comm[SCHED_COMM_LEN + 1];
-	char *stack;
-	uint64_t total_ns, waits;
-};
-
-static int cmp_folded(const void *a, const void *b)
-{
-	const struct folded *x = a, *y = b;
-
-	if (x->tgid != y->tgid)
-		return x->tgid < y->tgid ? -1 : 1;
-	return strcmp(x->comm, y->comm) ?: strcmp(x->stack, y->stack);
-}
-
-/* Blocked time by stack, for the whole run: one counter series per distinct symbolized
- * stack (kernel stack ids differ where only the noise above a user stack does). */
+/* Blocked time by stack, for the whole run so far: a stack per distinct kernel and user
+ * stack, process and comm, weighed in ns, counted in blocks. */
 static int add_stacks(struct sched_ctx *ctx, struct snapshot *s)
 {
 	int fd = bpf_map__fd(ctx->skel->maps.offcpu);
-	struct folded *v = NULL;
-	size_t n = 0, cap = 0, len = 64 * 1024;
 	struct offcpu_key k, next;
 	struct offcpu_val val;
+	struct series *se;
 	bool first = true;
-	char *buf = malloc(len);
-	int err = 0;
 
-	if (!buf)
+	if (snapshot_add_stacks(s, "sched.offcpu_stack", "ns", &se))
 		return -ENOMEM;
 	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
+		char pid[16], comm[SCHED_COMM_LEN + 1];
+		struct stack *st;
+
 		first = false;
 		k = next;
 		if (bpf_map_lookup_elem(fd, &k, &val))
 			continue;
-		buf[0] = 0;
-		fold_stack(ctx, k.ustack, false, k.tgid, buf, len);
-		fold_stack(ctx, k.kstack, true, k.tgid, buf, len);
-		if (array_grow((void **)&v, n, &cap, sizeof(*v)) || !(v[n].stack = strdup(buf))) {
-			err = -ENOMEM;
-			break;
-		}
-		v[n].tgid = k.tgid;
-		memcpy(v[n].comm, k.comm, SCHED_COMM_LEN);
-		v[n].comm[SCHED_COMM_LEN] = 0;
-		v[n].total_ns = val.total_ns;
-		v[n].waits = val.count;
-		n++;
+		memcpy(comm, k.comm, SCHED_COMM_LEN);
+		comm[SCHED_COMM_LEN] = 0;
+		snprintf(pid, sizeof(pid), "%u", k.tgid);
+		if (series_add_stack(se, val.total_ns, val.count, &st) ||
+		    stack_add_label(st, "comm", comm) || stack_add_label(st, "pid", pid) ||
+		    add_frames(ctx, st, k.kstack, true, (int)k.tgid) ||
+		    add_frames(ctx, st, k.ustack, false, (int)k.tgid))
+			return -ENOMEM;
 	}
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_folded);
-	for (size_t i = 0; i < n && !err; i++) {
-		char pid[16], waits[24];
-		struct series *se;
-
-		/* runs of the same stack fold into their first */
-		while (i + 1 < n && !cmp_folded(&v[i], &v[i + 1])) {
-			v[i + 1].total_ns += v[i].total_ns;
-			v[i + 1].waits += v[i].waits;
-			i++;
-		}
-		snprintf(pid, sizeof(pid), "%u", v[i].tgid);
-		snprintf(waits, sizeof(waits), "%llu", (unsigned long long)v[i].waits);
-		if (snapshot_add_counter(s, "sched.offcpu_stack", "ns", v[i].total_ns, &se) ||
-		    series_add_label(se, "comm", v[i].comm) || series_add_label(se, "pid", pid) ||
-		    series_add_label(se, "waits", waits) || series_add_label(se, "stack", v[i].stack))
-			err = -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++)
-		free(v[i].stack);
-	free(v);
-	free(buf);
-	return err;
+	/* kernel stack ids differ where only the noise above a user stack does */
+	series_merge_stacks(se);
+	return 0;
 }
 
 /* The mappings of a process that blocked are read as soon as it is seen (every 20 ms) and
@@ -573,13 +481,50 @@ static void sched_periodic(void *data)
 	}
 }
 
-static int sched_build(void *data, struct snapshot *s, bool delta)
+/* The host line and the worst run-queue wait: summaries of whatever the report covers. */
+static int add_summaries(struct sched_ctx *ctx, struct snapshot *s)
+{
+	struct summary *sm;
+	char note[64];
+
+	snprintf(note, sizeof(note), "(%u CPUs%s)", ctx->ncpus,
+		 ctx->pid || ctx->comm || ctx->cgroup_id ? "; filtered" : "");
+	if (snapshot_add_summary(s, "sched.host", "Host", NULL, SUMMARY_LINE, &sm) ||
+	    summary_set_note(sm, note) ||
+	    summary_add_col(sm, "context switches", "sched.switches", NULL, NULL, STAT_COUNT,
+			    false, false) ||
+	    summary_add_col(sm, "per second", "sched.switches", NULL, NULL, STAT_RATE, false,
+			    false) ||
+	    summary_add_col(sm, "voluntary", "sched.switches", "kind", "voluntary", STAT_COUNT,
+			    false, false) ||
+	    summary_add_col(sm, "involuntary", "sched.switches", "kind", "involuntary",
+			    STAT_COUNT, false, false) ||
+	    summary_add_col(sm, "wakeups", "sched.wakeups", NULL, NULL, STAT_COUNT, false, false) ||
+	    summary_add_col(sm, "migrations", "sched.migrations", NULL, NULL, STAT_COUNT, false,
+			    false))
+		return -ENOMEM;
+	/* A p99 of a handful of waits is noise: keys with 20 waits or more come first. */
+	if (snapshot_add_summary(s, "sched.worst_runq", "Worst run-queue p99", by_names[ctx->by],
+				 SUMMARY_LINE, &sm) ||
+	    summary_add_col(sm, "p99", "sched.runq_latency", NULL, NULL, STAT_P99, true, false) ||
+	    summary_add_col(sm, "waits", "sched.runq_latency", NULL, NULL, STAT_COUNT, false,
+			    false) ||
+	    summary_add_col(sm, "max", "sched.runq_latency", NULL, NULL, STAT_MAX, false, false))
+		return -ENOMEM;
+	sm->top = 1;
+	sm->prefer_min = 20;
+	return snapshot_describe_metric(s, "sched.runq_latency", NULL, 3, 15) ||
+	       snapshot_describe_metric(s, "sched.offcpu", NULL, 3, 15) ||
+	       snapshot_describe_metric(s, "sched.oncpu", NULL, 3, 15) ? -ENOMEM : 0;
+}
+
+static int sched_read(void *data, struct snapshot *s, bool stacks)
 {
 	struct sched_ctx *ctx = data;
 	int fd = bpf_map__fd(ctx->skel->maps.slots);
 	uint64_t cnt[SCHED_CNT_MAX];
 	struct series *se;
-	int err = 0;
+	int err = add_summaries(ctx, s);
 
 	/* Kind by kind, so that each metric's series come together. */
 	for (uint32_t kind = 0; kind < SCHED_KINDS && !err; kind++) {
@@ -587,11 +532,11 @@ static int sched_build(void *data, struct snapshot *s, bool delta)
 			for (uint32_t cpu = 0; cpu < ctx->ncpus && !err; cpu++) {
 				struct sched_key k = { .kind = kind, .id = cpu };
 
-				err = add_slot(ctx, s, kind * ctx->ncpus + cpu, &k, delta);
+				err = add_slot(ctx, s, kind * ctx->ncpus + cpu, &k);
 			}
 			continue;
 		}
-		struct slot_walk w = { ctx, s, kind, delta };
+		struct slot_walk w = { ctx, s, kind };
 
 		err = slots_for_each(fd, sizeof(struct sched_key), ctx->max_slots, add_slot_of_kind,
 				     &w);
@@ -610,192 +555,131 @@ static int sched_build(void *data, struct snapshot *s, bool delta)
 		{ SCHED_CNT_MIGRATIONS, "sched.migrations", NULL, NULL },
 	};
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
-		int w = counters[i].which;
-
-		if (snapshot_add_counter(s, counters[i].metric, "count",
-					 cnt[w] - (delta ? ctx->prev_counts[w] : 0), &se) ||
+		if (snapshot_add_counter(s, counters[i].metric, "count", cnt[counters[i].which], &se) ||
 		    (counters[i].label &&
 		     series_add_label(se, counters[i].label, counters[i].value)))
 			return -ENOMEM;
 	}
-	if (snapshot_add_drop(s, "map_full", cnt[SCHED_DROP_SLOTS] + cnt[SCHED_DROP_STACK_FULL] -
-				  (delta ? ctx->prev_counts[SCHED_DROP_SLOTS] +
-					   ctx->prev_counts[SCHED_DROP_STACK_FULL] : 0)) ||
-	    snapshot_add_drop(s, "no_storage", cnt[SCHED_DROP_STORAGE] -
-				  (delta ? ctx->prev_counts[SCHED_DROP_STORAGE] : 0)) ||
-	    (ctx->stacks &&
-	     snapshot_add_drop(s, "stack_missing", cnt[SCHED_DROP_STACK] -
-				   (delta ? ctx->prev_counts[SCHED_DROP_STACK] : 0))))
+	if (snapshot_add_drop(s, "map_full", cnt[SCHED_DROP_SLOTS] + cnt[SCHED_DROP_STACK_FULL]) ||
+	    snapshot_add_drop(s, "no_storage", cnt[SCHED_DROP_STORAGE]) ||
+	    (ctx->stacks && snapshot_add_drop(s, "stack_missing", cnt[SCHED_DROP_STACK])))
 		return -ENOMEM;
-	/* Stacks are a whole-run view: interval reports carry only histograms. */
-	if (ctx->stacks && !delta && add_stacks(ctx, s))
-		return -ENOMEM;
-	if (delta)
-		memcpy(ctx->prev_counts, cnt, sizeof(cnt));
-	return 0;
+	return ctx->stacks && stacks ? add_stacks(ctx, s) : 0;
 }
 
-static uint64_t counter(const struct snapshot *s, const char *metric, const char *kind)
-{
-	for (size_t i = 0; i < s->nseries; i++) {
-		const struct series *se = &s->series[i];
-		const char *k = labels_get(&se->labels, "kind");
-
-		if (se->kind == SERIES_COUNTER && !strcmp(se->metric, metric) &&
-		    (!kind || (k && !strcmp(k, kind))))
-			return se->value;
-	}
-	return 0;
-}
-
-/* A line or two a person reads first: how busy the scheduler was, and the worst wait. */
-static void sched_header(void *data, FILE *f, const struct snapshot *s)
+static void sched_free(void *data)
 {
 	struct sched_ctx *ctx = data;
-	uint64_t vol = counter(s, "sched.switches", "voluntary");
-	uint64_t invol = counter(s, "sched.switches", "involuntary");
-	double secs = s->duration_ns / 1e9;
-	const struct series *worst = NULL;
-	uint64_t worst_p99 = 0;
-	char a[32], b[32];
 
-	fprintf(f, "Host: %u CPUs; %llu context switches (%.0f/s; %llu voluntary, %llu "
-		"involuntary), %llu wakeups, %llu migrations in %.1f s%s\n", ctx->ncpus,
-		(unsigned long long)(vol + invol), secs > 0 ? (vol + invol) / secs : 0.0,
-		(unsigned long long)vol, (unsigned long long)invol,
-		(unsigned long long)counter(s, "sched.wakeups", NULL),
-		(unsigned long long)counter(s, "sched.migrations", NULL), secs,
-		ctx->sess.pid || ctx->comm || ctx->cgroup_id ? " (filtered)" : "");
-	/* A p99 of a handful of waits is noise: keys with enough of them first. */
-	for (uint64_t min_waits = 20;; min_waits = 1) {
-		for (size_t i = 0; i < s->nseries; i++) {
-			const struct series *se = &s->series[i];
-			uint64_t p99;
-
-			if (se->kind != SERIES_HIST || strcmp(se->metric, "sched.runq_latency") ||
-			    se->hist->count < min_waits)
-				continue;
-			p99 = hist_quantile(se->hist, 0.99);
-			if (p99 > worst_p99) {
-				worst_p99 = p99;
-				worst = se;
-			}
-		}
-		if (worst || min_waits == 1)
-			break;
-	}
-	if (worst) {
-		const struct label *key = &worst->labels.v[0];
-
-		fprintf(f, "Worst run-queue p99: %s (%s=%s, %llu waits; max %s)\n",
-			duration_format(worst_p99, a, sizeof(a)), key->key, key->value,
-			(unsigned long long)worst->hist->count,
-			duration_format(worst->hist->max, b, sizeof(b)));
-	}
-	fprintf(f, "\n");
-}
-
-static void sched_cleanup(struct sched_ctx *ctx)
-{
 	if (ctx->hists)
 		munmap((void *)ctx->hists, ctx->hists_len);
 	detach_all(ctx);
 	free(ctx->links);
-	reporter_free(&ctx->rep);
-	session_close(&ctx->sess);
 	symbolizer_free(ctx->sym);
-	free(ctx->prev);
-	free(ctx->c.args);
 }
 
-int cmd_sched(int argc, char **argv)
+static void sched_init(void *data)
 {
-	struct sched_ctx ctx = { .by = SCHED_BY_COMM };
-	long ncpus;
-	int ret = 1, err;
-
-	switch (common_opts_parse(argc, argv, sched_long, "", sched_opt, &ctx, &sched_usage,
-				  &ctx.c)) {
-	case OPTS_HELP:
-		free(ctx.c.args);
-		return 0;
-	case OPTS_USAGE:
-		free(ctx.c.args);
-		return 2;
-	case OPTS_OK:
-		break;
-	}
-	if (ctx.c.nargs && ctx.stacks && !duration_parse(ctx.c.args[0], 1, &(uint64_t){ 0 })) {
-		usage_error("unexpected argument '%s': a threshold is written --offcpu-stacks=%s",
-			    ctx.c.args[0], ctx.c.args[0]);
-		ret = 2;
-		goto out;
-	}
-	if (ctx.c.nargs) {
-		usage_error("unexpected argument '%s' (a command to run goes after '--')",
-			    ctx.c.args[0]);
-		ret = 2;
-		goto out;
-	}
-	if (session_check_target(&ctx.c))
-		goto out;
-	if (ctx.c.format == FORMAT_FOLDED && !ctx.stacks) {
-		usage_error("--format folded writes stacks: add --offcpu-stacks");
-		ret = 2;
-		goto out;
-	}
-	if (ctx.cgroup_arg && resolve_cgroup(&ctx))
-		goto out;
-	if (session_check_env())
-		goto out;
-	ncpus = libbpf_num_possible_cpus();
-	ctx.ncpus = ncpus > 0 ? (uint32_t)ncpus : 1;
-	ctx.max_slots = ctx.by == SCHED_BY_CPU ? SCHED_KINDS * ctx.ncpus : MAX_SLOTS;
-	/* The tests make the slots run out on purpose, to see it reported. */
-	if (ctx.by != SCHED_BY_CPU && getenv("TAILTRACE_SCHED_SLOTS"))
-		ctx.max_slots = (uint32_t)strtoul(getenv("TAILTRACE_SCHED_SLOTS"), NULL, 10) ?: 1;
-	ctx.rep.c = &ctx.c;
-	ctx.rep.text.top = ctx.c.top ? ctx.c.top : 15;
-	ctx.rep.sess = &ctx.sess;
-	ctx.rep.command = "sched";
-	ctx.rep.sampling = 1;
-	ctx.rep.text.histograms = 3;
-	ctx.rep.text.count_name = "COUNT";
-	ctx.rep.build = sched_build;
-	ctx.rep.text_header = sched_header;
-	ctx.rep.ctx = &ctx;
-	if (reporter_init(&ctx.rep))
-		goto out;
-	msg_setup_libbpf();
-	if (session_open(&ctx.sess, &ctx.c))
-		goto out;
-	if (load_and_attach(&ctx))
-		goto out;
-	if (ctx.c.interval_ns) {
-		ctx.prev = calloc(ctx.max_slots, sizeof(*ctx.prev));
-		if (!ctx.prev)
-			goto out;
-	}
-	if (ctx.stacks) {
-		ctx.sym = symbolizer_new(NULL);
-		if (!ctx.sym)
-			goto out;
-		session_set_periodic(&ctx.sess, sched_periodic, &ctx);
-	}
-	if (session_release(&ctx.sess))
-		goto out;
-	{
-		char what[96];
-
-		snprintf(what, sizeof(what), "the scheduler by %s%s", by_names[ctx.by],
-			 ctx.comm || ctx.cgroup_id ? " (filtered in the kernel)" : "");
-		session_say_tracing(&ctx.sess, what);
-	}
-	err = session_run(&ctx.sess, reporter_tick, &ctx.rep);
-	if (ctx.sess.end == END_TARGET && !ctx.c.command)
-		msg_info("Process %d exited.", ctx.c.pid);
-	ret = err ? 1 : session_exit_code(&ctx.sess);
-out:
-	sched_cleanup(&ctx);
-	return ret;
+	((struct sched_ctx *)data)->by = SCHED_BY_COMM;
 }
+
+static int sched_setup(void *data, const struct common_opts *o, char **args, int nargs)
+{
+	struct sched_ctx *ctx = data;
+	const char *slots = getenv("TAILTRACE_SCHED_SLOTS");
+	long ncpus;
+
+	if (nargs && ctx->stacks && !duration_parse(args[0], 1, &(uint64_t){ 0 })) {
+		usage_error("unexpected argument '%s': a threshold is written --offcpu-stacks=%s",
+			    args[0], args[0]);
+		return SETUP_USAGE;
+	}
+	if (collector_no_args(args, nargs))
+		return SETUP_USAGE;
+	if (!strcmp(o->format, "folded") && !ctx->stacks) {
+		usage_error("--format folded writes stacks: add --offcpu-stacks");
+		return SETUP_USAGE;
+	}
+	if (ctx->cgroup_arg && resolve_cgroup(ctx))
+		return SETUP_FAILED;
+	ncpus = libbpf_num_possible_cpus();
+	ctx->ncpus = ncpus > 0 ? (uint32_t)ncpus : 1;
+	ctx->max_slots = ctx->by == SCHED_BY_CPU ? SCHED_KINDS * ctx->ncpus : MAX_SLOTS;
+	/* The tests make the slots run out on purpose, to see it reported. */
+	if (ctx->by != SCHED_BY_CPU && slots) {
+		char *end;
+		unsigned long v = strtoul(slots, &end, 10);
+
+		ctx->max_slots = *slots && !*end && v > 0 && v < MAX_SLOTS ? (uint32_t)v : 1;
+	}
+	return 0;
+}
+
+static int sched_attach(void *data, const struct run_target *t, struct loop *loop,
+			struct event_sink *sink)
+{
+	struct sched_ctx *ctx = data;
+
+	(void)sink;
+	ctx->pid = t->pid;
+	ctx->command = t->command;
+	if (load_and_attach(ctx))
+		return 1;
+	if (ctx->stacks) {
+		ctx->sym = symbolizer_new(NULL);
+		if (!ctx->sym || loop_add_periodic(loop, PERIODIC_NS, sched_periodic, ctx))
+			return 1;
+	}
+	return 0;
+}
+
+static void sched_describe(void *data, char *buf, size_t len)
+{
+	struct sched_ctx *ctx = data;
+
+	snprintf(buf, len, "the scheduler by %s%s", by_names[ctx->by],
+		 ctx->comm || ctx->cgroup_id ? " (filtered in the kernel)" : "");
+}
+
+const struct collector sched_collector = {
+	.name = "sched",
+	.summary = "run-queue latency, off-CPU and on-CPU time (scheduler)",
+	.doc =
+	"Why threads wait, measured in the kernel from the scheduler's tracepoints:\n"
+	"  sched.runq_latency  from wakeup or preemption until running on a CPU again\n"
+	"  sched.offcpu        off CPU, by reason: sleep (state S or D) or preempted (R)\n"
+	"  sched.oncpu         each stretch on a CPU\n"
+	"and counters of context switches (voluntary, involuntary), wakeups and migrations.\n"
+	"Each histogram is per --by key; the keys with the most time come first.\n"
+	"\n"
+	"Options:\n"
+	"      --by KEY        comm (default), pid, tid, cpu or cgroup\n"
+	"      --comm NAME     only threads named NAME (at most 15 characters)\n"
+	"      --cgroup PATH   only tasks in this cgroup v2 (a path under /sys/fs/cgroup, or\n"
+	"                      relative to it)\n"
+	"      --offcpu-stacks[=DUR]\n"
+	"                      also sum blocked time by kernel and user stack, for blocks\n"
+	"                      of DUR or longer (default 1ms); the report ends with the\n"
+	"                      top stacks of the whole run; --format folded writes them\n"
+	"                      for flamegraph.pl (kernel frames end in _[k]; values in\n"
+	"                      microseconds)\n"
+	"\n"
+	"Examples:\n"
+	"  tailtrace sched -d 5                      the whole host for 5 s, by comm\n"
+	"  tailtrace sched -p 1234 --by tid          one process, thread by thread\n"
+	"  tailtrace sched --by cpu -i 1s            a report per second, per CPU\n"
+	"  tailtrace sched --cgroup system.slice/nginx.service -d 10s\n"
+	"  tailtrace sched --by tid -- make -j8      a command and its children, until it\n"
+	"                                            exits (-p: that process only)\n"
+	"  tailtrace sched -p 1234 --offcpu-stacks=10ms --format folded > off.folded\n",
+	.options = sched_options,
+	.flags = COLLECTOR_STACKS,
+	.size = sizeof(struct sched_ctx),
+	.init = sched_init,
+	.option = sched_opt,
+	.setup = sched_setup,
+	.attach = sched_attach,
+	.describe = sched_describe,
+	.read = sched_read,
+	.free = sched_free,
+};

@@ -2,12 +2,44 @@
 #include <stdio.h>
 #include <bpf/libbpf.h>
 #include "core/msg.h"
+#include "json/json_writer.h"
 
 int msg_verbosity;
 const char *msg_prog = "tailtrace";
 
+bool msg_json;
+
+/* Under --format json|ndjson an error is one JSON object on stderr, for the program that
+ * reads the output. */
+static void json_msg(const char *kind, const char *text, const char *hint)
+{
+	struct json_writer *w = jsonw_new(stderr, false);
+
+	if (!w)
+		return;
+	jsonw_start_object(w);
+	jsonw_string_field(w, "prog", msg_prog);
+	jsonw_string_field(w, kind, text);
+	if (hint)
+		jsonw_string_field(w, "hint", hint);
+	jsonw_end_object(w);
+	jsonw_destroy(w);
+}
+
+void msg_json_error(const char *kind, const char *hint, const char *fmt, va_list ap)
+{
+	char text[1024];
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	json_msg(kind, text, hint);
+}
+
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
+	if (msg_json && (kind[0] == 'e' || kind[0] == 'w')) {
+		msg_json_error(kind[0] == 'e' ? "error" : "warning", NULL, fmt, ap);
+		return;
+	}
 	fprintf(stderr, "%s: %s", msg_prog, kind);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);

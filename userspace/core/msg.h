@@ -4,9 +4,11 @@
 #define TAILTRACE_MSG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 extern int msg_verbosity;	/* -v count */
 extern const char *msg_prog;	/* "tailtrace func" */
+extern bool msg_json;		/* errors and warnings as one JSON object a line */
 
 void msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -14,5 +16,7 @@ void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Routes libbpf's own messages: warnings always, debug with -vv. */
 void msg_setup_libbpf(void);
+/* {"prog": ..., kind: message, "hint": hint} on stderr (hint may be NULL). */
+void msg_json_error(const char *kind, const char *hint, const char *fmt, va_list ap);
 
 #endif

@@ -27,6 +27,16 @@ void usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (msg_json) {
+		char hint[128];
+
+		snprintf(hint, sizeof(hint), "Try 'tailtrace %s--help' for more information.",
+			 usage_cmd);
+		va_start(ap, fmt);
+		msg_json_error("usage_error", hint, fmt, ap);
+		va_end(ap);
+		return;
+	}
 	fprintf(stderr, "%s: error: ", msg_prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -75,21 +85,25 @@ int opt_uint(const char *opt, const char *arg, uint64_t min, uint64_t max, uint6
 	return 0;
 }
 
-static void print_help(const struct cmd_usage *u)
-{
-	printf("Usage: tailtrace %s\n\n%s", u->synopsis, u->doc);
-	printf("\nCommon options:\n"
+const char common_opts_help[] =
+	       "\nCommon options:\n"
 	       "  -p, --pid PID          trace only this process (and its threads)\n"
 	       "  -d, --duration DUR     stop after DUR (e.g. 10s, 500ms); default: until Ctrl-C\n"
 	       "                         or the traced process exits\n"
 	       "  -i, --interval DUR     report every DUR, each report covering that interval\n"
-	       "      --format FMT       text (default), json, or ndjson (one object a line,\n"
-	       "                         with -i one per interval); folded for stacks\n"
-	       "  -o, --output FILE      also save the whole run as JSON to FILE ('-': stdout)\n"
+	       "      --format FMT       of standard output: text (default), json, or ndjson\n"
+	       "                         (one object a line, with -i one per interval);\n"
+	       "                         folded for stacks\n"
+	       "  -o, --output FILE      also save the whole run to FILE, as its extension says\n"
+	       "                         (.txt, .ndjson, .folded; otherwise JSON); '-': stdout\n"
 	       "      --top N            show the N rows with the most time per table\n"
 	       "  -v, --verbose          say what was found and attached (-vv: libbpf debug)\n"
 	       "  -h, --help             this help\n"
-	       "\nDurations take the units ns, us, ms, s and m; a bare number means seconds.\n");
+	       "\nDurations take the units ns, us, ms, s and m; a bare number means seconds.\n";
+
+static void print_help(const struct cmd_usage *u)
+{
+	printf("Usage: tailtrace %s\n\n%s%s", u->synopsis, u->doc, common_opts_help);
 }
 
 enum opts_result common_opts_parse(int argc, char **argv, const struct option *extra,
@@ -103,6 +117,7 @@ enum opts_result common_opts_parse(int argc, char **argv, const struct option *e
 	uint64_t v;
 
 	memset(o, 0, sizeof(*o));
+	o->format = "text";
 	usage_cmd = usage->synopsis;
 	{
 		/* "func PROBE..." -> "func " for the hint */
@@ -164,19 +179,7 @@ enum opts_result common_opts_parse(int argc, char **argv, const struct option *e
 			}
 			break;
 		case OPT_FORMAT:
-			if (!strcmp(optarg, "text"))
-				o->format = FORMAT_TEXT;
-			else if (!strcmp(optarg, "json"))
-				o->format = FORMAT_JSON;
-			else if (!strcmp(optarg, "ndjson"))
-				o->format = FORMAT_NDJSON;
-			else if (!strcmp(optarg, "folded"))
-				o->format = FORMAT_FOLDED;
-			else {
-				usage_error("unknown format '%s': use text, json, ndjson or folded",
-					    optarg);
-				return OPTS_USAGE;
-			}
+			o->format = optarg;	/* the run knows the emitters */
 			break;
 		case 'o':
 			if (!*optarg) {
@@ -211,11 +214,6 @@ enum opts_result common_opts_parse(int argc, char **argv, const struct option *e
 				return OPTS_USAGE;
 			break;
 		}
-	}
-	if (o->interval_ns && o->format == FORMAT_JSON) {
-		usage_error("--format json is one document for the whole run: with -i, use "
-			    "--format ndjson (one object per interval)");
-		return OPTS_USAGE;
 	}
 	if (o->pid && o->command) {
 		usage_error("-p and a command after '--' cannot be used together: pick one");

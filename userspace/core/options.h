@@ -8,19 +8,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-enum output_format {
-	FORMAT_TEXT,
-	FORMAT_JSON,
-	FORMAT_NDJSON,
-	FORMAT_FOLDED,		/* stacks, one line each, for flamegraph.pl */
-};
-
 struct common_opts {
 	pid_t pid;			/* -p: trace only this process; 0: none */
 	uint64_t duration_ns;		/* -d: 0 = until Ctrl-C or the target exits */
 	uint64_t interval_ns;		/* -i: 0 = one report at the end */
-	enum output_format format;
-	const char *output;		/* -o FILE: the whole run as JSON, written atomically */
+	const char *format;		/* --format: the emitter of standard output ("text") */
+	const char *output;		/* -o FILE: the whole run, written atomically */
 	uint32_t top;			/* --top N: rows per metric in text; 0 = the default */
 	char **command;			/* after --: NULL-terminated, or NULL */
 	char **args;			/* positional arguments */
@@ -46,6 +39,8 @@ enum opts_result {
 enum opts_result common_opts_parse(int argc, char **argv, const struct option *extra,
 				   const char *shortopts, opt_handler handler, void *ctx,
 				   const struct cmd_usage *usage, struct common_opts *o);
+/* The text of --help's common options, after a command's own. */
+extern const char common_opts_help[];
 /* Prints "<prog>: error: <msg>" and "Try 'tailtrace CMD --help'." for usage errors. */
 void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

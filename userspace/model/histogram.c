@@ -67,6 +67,11 @@ void hist_delta(struct hist *out, const struct hist *cur, const struct hist *pre
 	}
 }
 
+const struct quantile_def hist_quantiles[HIST_NQUANTILES] = {
+	{ "p50", "P50", 0.5 }, { "p90", "P90", 0.9 }, { "p99", "P99", 0.99 },
+	{ "p999", "P99.9", 0.999 },
+};
+
 uint64_t hist_quantile(const struct hist *h, double q)
 {
 	uint64_t total = 0, rank, seen = 0, v = 0, min, max;
@@ -101,16 +106,6 @@ uint64_t hist_quantile(const struct hist *h, double q)
 double hist_mean(const struct hist *h)
 {
 	return h->count ? (double)h->sum / (double)h->count : 0.0;
-}
-
-void hist_scale(struct hist *h, uint32_t n)
-{
-	if (n <= 1)
-		return;
-	h->count *= n;
-	h->sum *= n;
-	for (int i = 0; i < HIST_NBUCKETS; i++)
-		h->buckets[i] *= n;
 }
 
 uint32_t hist_shards(uint32_t ncpus, uint32_t nhists, uint64_t budget)

@@ -18,10 +18,16 @@ void hist_delta(struct hist *out, const struct hist *cur, const struct hist *pre
  * value, clamped to [min, max]. Within 1/64 of the exact quantile below 2^HIST_MAX_BITS. */
 uint64_t hist_quantile(const struct hist *h, double q);
 double hist_mean(const struct hist *h);
-/* Multiplies counts and sum by n (estimated totals under 1-in-n sampling). */
-void hist_scale(struct hist *h, uint32_t n);
 /* Shards per histogram for nfuncs histograms on ncpus CPUs within budget bytes: a power of
  * two, at most ncpus rounded up and at most HIST_MAX_SHARDS, at least 1. */
+/* The quantiles every report shows, in one place: "p50" (JSON), "P50" (text), 0.5. */
+struct quantile_def {
+	const char *name, *title;
+	double q;
+};
+#define HIST_NQUANTILES 4
+extern const struct quantile_def hist_quantiles[HIST_NQUANTILES];
+
 #define HIST_MAX_SHARDS 8
 uint32_t hist_shards(uint32_t ncpus, uint32_t nhists, uint64_t budget);
 

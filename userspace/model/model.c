@@ -30,11 +30,37 @@ static void labels_free(struct labels *l)
 	l->n = 0;
 }
 
-static void event_free(struct event *e)
+void event_free(struct event *e)
 {
 	free(e->kind);
 	free(e->comm);
 	labels_free(&e->labels);
+}
+
+void stack_free(struct stack *st)
+{
+	for (size_t i = 0; i < st->nframes; i++) {
+		free(st->frames[i].symbol);
+		free(st->frames[i].module);
+		free(st->frames[i].build_id);
+	}
+	free(st->frames);
+	labels_free(&st->labels);
+}
+
+static void summary_free(struct summary *sm)
+{
+	for (size_t i = 0; i < sm->ncols; i++) {
+		free(sm->cols[i].title);
+		free(sm->cols[i].metric);
+		free(sm->cols[i].label_key);
+		free(sm->cols[i].label_value);
+	}
+	free(sm->cols);
+	free(sm->name);
+	free(sm->title);
+	free(sm->key);
+	free(sm->note);
 }
 
 void snapshot_free(struct snapshot *s)
@@ -44,7 +70,18 @@ void snapshot_free(struct snapshot *s)
 		free(s->series[i].unit);
 		free(s->series[i].hist);
 		labels_free(&s->series[i].labels);
+		for (size_t k = 0; k < s->series[i].nstacks; k++)
+			stack_free(&s->series[i].stacks[k]);
+		free(s->series[i].stacks);
 	}
+	for (size_t i = 0; i < s->nsummaries; i++)
+		summary_free(&s->summaries[i]);
+	free(s->summaries);
+	for (size_t i = 0; i < s->nmetrics; i++) {
+		free(s->metrics[i].metric);
+		free(s->metrics[i].count_name);
+	}
+	free(s->metrics);
 	for (size_t i = 0; i < s->nevents; i++)
 		event_free(&s->events[i]);
 	for (size_t i = 0; i < s->ndrops; i++)
@@ -141,6 +178,163 @@ int event_add_label(struct event *e, const char *key, const char *value)
 	return labels_add(&e->labels, key, value);
 }
 
+int stack_add_label(struct stack *st, const char *key, const char *value)
+{
+	return labels_add(&st->labels, key, value);
+}
+
+bool labels_equal(const struct labels *a, const struct labels *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i].key, b->v[i].key) || strcmp(a->v[i].value, b->v[i].value))
+			return false;
+	return true;
+}
+
+int snapshot_add_stacks(struct snapshot *s, const char *metric, const char *unit,
+			struct series **out)
+{
+	return add_series(s, metric, unit, SERIES_STACKS, out);
+}
+
+int series_add_stack(struct series *se, uint64_t value, uint64_t count, struct stack **out)
+{
+	struct stack *v = realloc(se->stacks, (se->nstacks + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	se->stacks = v;
+	memset(&v[se->nstacks], 0, sizeof(*v));
+	v[se->nstacks].value = value;
+	v[se->nstacks].count = count;
+	if (out)
+		*out = &v[se->nstacks];
+	se->nstacks++;
+	return 0;
+}
+
+static char *dup_or_null(const char *s, bool *failed)
+{
+	char *d = s ? strdup(s) : NULL;
+
+	if (s && !d)
+		*failed = true;
+	return d;
+}
+
+int stack_add_frame(struct stack *st, uint64_t addr, const char *symbol, uint64_t offset,
+		    const char *module, const char *build_id, enum frame_kind kind)
+{
+	struct frame *v = realloc(st->frames, (st->nframes + 1) * sizeof(*v)), *f;
+	bool failed = false;
+
+	if (!v)
+		return -ENOMEM;
+	st->frames = v;
+	f = &v[st->nframes];
+	f->addr = addr;
+	f->offset = offset;
+	f->kind = kind;
+	f->symbol = dup_or_null(symbol, &failed);
+	f->module = dup_or_null(module, &failed);
+	f->build_id = dup_or_null(build_id, &failed);
+	if (failed) {
+		free(f->symbol);
+		free(f->module);
+		free(f->build_id);
+		return -ENOMEM;
+	}
+	st->nframes++;
+	return 0;
+}
+
+int snapshot_describe_metric(struct snapshot *s, const char *metric, const char *count_name,
+			     uint32_t histograms, uint32_t top)
+{
+	struct metric_info *v, *m = (struct metric_info *)snapshot_metric_info(s, metric);
+	bool failed = false;
+
+	if (!m) {
+		v = realloc(s->metrics, (s->nmetrics + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		s->metrics = v;
+		m = &v[s->nmetrics];
+		m->metric = strdup(metric);
+		if (!m->metric)
+			return -ENOMEM;
+		s->nmetrics++;
+	} else {
+		free(m->count_name);
+	}
+	m->count_name = dup_or_null(count_name, &failed);
+	m->histograms = histograms;
+	m->top = top;
+	return failed ? -ENOMEM : 0;
+}
+
+const struct metric_info *snapshot_metric_info(const struct snapshot *s, const char *metric)
+{
+	for (size_t i = 0; i < s->nmetrics; i++)
+		if (!strcmp(s->metrics[i].metric, metric))
+			return &s->metrics[i];
+	return NULL;
+}
+
+int snapshot_add_summary(struct snapshot *s, const char *name, const char *title,
+			 const char *key, enum summary_layout layout, struct summary **out)
+{
+	struct summary *v = realloc(s->summaries, (s->nsummaries + 1) * sizeof(*v)), *sm;
+	bool failed = false;
+
+	if (!v)
+		return -ENOMEM;
+	s->summaries = v;
+	sm = &v[s->nsummaries];
+	memset(sm, 0, sizeof(*sm));
+	sm->layout = layout;
+	sm->name = dup_or_null(name, &failed);
+	sm->title = dup_or_null(title, &failed);
+	sm->key = dup_or_null(key, &failed);
+	s->nsummaries++;
+	if (out)
+		*out = sm;
+	return failed ? -ENOMEM : 0;
+}
+
+int summary_add_col(struct summary *sm, const char *title, const char *metric,
+		    const char *label_key, const char *label_value, enum summary_stat stat,
+		    bool weight, bool hidden)
+{
+	struct summary_col *v = realloc(sm->cols, (sm->ncols + 1) * sizeof(*v)), *c;
+	bool failed = false;
+
+	if (!v)
+		return -ENOMEM;
+	sm->cols = v;
+	c = &v[sm->ncols++];
+	memset(c, 0, sizeof(*c));
+	c->title = dup_or_null(title, &failed);
+	c->metric = dup_or_null(metric, &failed);
+	c->label_key = dup_or_null(label_key, &failed);
+	c->label_value = dup_or_null(label_value, &failed);
+	c->stat = stat;
+	c->weight = weight;
+	c->hidden = hidden;
+	return failed ? -ENOMEM : 0;
+}
+
+int summary_set_note(struct summary *sm, const char *note)
+{
+	bool failed = false;
+
+	free(sm->note);
+	sm->note = dup_or_null(note, &failed);
+	return failed ? -ENOMEM : 0;
+}
+
 const char *labels_get(const struct labels *l, const char *key)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -190,6 +384,14 @@ int snapshot_add_drop(struct snapshot *s, const char *name, uint64_t count)
 		return -ENOMEM;
 	s->drops[s->ndrops].count = count;
 	s->ndrops++;
+	return 0;
+}
+
+uint64_t snapshot_drop(const struct snapshot *s, const char *name)
+{
+	for (size_t i = 0; i < s->ndrops; i++)
+		if (!strcmp(s->drops[i].name, name))
+			return s->drops[i].count;
 	return 0;
 }
 

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The model every output reads: a snapshot is a list of series (a metric name, string labels
- * and one value: a histogram or a counter), the events seen one by one, and what was dropped.
- * Reports know nothing of BPF; collectors know nothing of output formats.
+ * and one value: a histogram, a counter or a set of stacks), summaries (tables computed from
+ * the series), the events seen one by one, and what was dropped. Collectors produce
+ * cumulative snapshots; each consumer takes its own deltas with snapshot_diff. Reports know
+ * nothing of BPF; collectors know nothing of output formats.
  */
 #ifndef TAILTRACE_MODEL_H
 #define TAILTRACE_MODEL_H
@@ -18,6 +20,7 @@
 enum series_kind {
 	SERIES_HIST,
 	SERIES_COUNTER,
+	SERIES_STACKS,
 };
 
 struct label {
@@ -30,6 +33,32 @@ struct labels {
 	size_t n;
 };
 
+enum frame_kind {
+	FRAME_USER,
+	FRAME_KERNEL,
+	FRAME_INTERP,		/* an interpreter's frame (Python), in place of its loop */
+};
+
+/* One frame of a stack, with what is known of it. */
+struct frame {
+	uint64_t addr;		/* as the process (or the kernel) saw it */
+	char *symbol;		/* function name, or NULL when unknown */
+	uint64_t offset;	/* addr less the symbol's start */
+	char *module;		/* path of the binary or library, or NULL */
+	char *build_id;		/* hex, or NULL */
+	enum frame_kind kind;
+};
+
+/* A stack, frames leaf first, with its weight (in the series' unit) and how many times it
+ * was seen, and labels of its own (comm, pid). */
+struct stack {
+	struct frame *frames;
+	size_t nframes;
+	struct labels labels;
+	uint64_t value;
+	uint64_t count;
+};
+
 struct series {
 	char *metric;		/* "<collector>.<what>" */
 	char *unit;		/* "ns", "count", "bytes" */
@@ -37,6 +66,67 @@ struct series {
 	struct labels labels;
 	struct hist *hist;	/* SERIES_HIST: owned */
 	uint64_t value;		/* SERIES_COUNTER */
+	struct stack *stacks;	/* SERIES_STACKS: owned */
+	size_t nstacks;
+	/* A keyed series (one per comm, remote, ...) that a report leaves out while it is
+	 * empty; the others (a traced function, a host counter) are shown at zero too. */
+	bool sparse;
+};
+
+/*
+ * A summary is a table computed from a snapshot's series, so that it is right for a whole
+ * run and for each interval alike: one row per value of the key label (or one row for the
+ * whole snapshot), one column per metric and statistic. summary_rows computes it.
+ */
+enum summary_stat {
+	STAT_COUNT,		/* a histogram's count, a counter's value */
+	STAT_RATE,		/* the same per second of the snapshot */
+	STAT_TOTAL,		/* a histogram's sum */
+	STAT_MEAN,
+	STAT_MIN,
+	STAT_P50,
+	STAT_P90,
+	STAT_P99,
+	STAT_P999,
+	STAT_MAX,
+};
+
+enum summary_layout {
+	SUMMARY_TABLE,		/* a table, the rows sorted by weight */
+	SUMMARY_LINE,		/* one line: the title, then each column */
+};
+
+struct summary_col {
+	char *title;		/* "CONN P99" */
+	char *metric;		/* series summed (counts) or merged (quantiles) */
+	char *label_key;	/* only series with label_key=label_value, or NULL */
+	char *label_value;
+	enum summary_stat stat;
+	bool weight;		/* rows are sorted by the sum of their weight columns */
+	bool hidden;		/* a weight that is not shown */
+};
+
+struct summary {
+	char *name;		/* "net.by_remote" */
+	char *title;		/* "Host", "Worst run-queue p99" */
+	char *key;		/* the label a row is for, or NULL: one row */
+	char *note;		/* said after the line or table, or NULL */
+	enum summary_layout layout;
+	struct summary_col *cols;
+	size_t ncols;
+	uint32_t top;		/* rows shown at most, 0: all */
+	/* Rows whose first weight column counts at least prefer_min come before the others
+	 * (a p99 of a handful of waits is noise). */
+	uint64_t prefer_min;
+};
+
+/* A computed row: the key's value (NULL for a keyless summary) and one value per column;
+ * a column with no series for the row is absent (have[c] false). */
+struct summary_row {
+	const char *key;
+	double *v;
+	bool *have;
+	double weight;
 };
 
 struct event {
@@ -53,8 +143,16 @@ struct drop {
 	uint64_t count;
 };
 
+/* How a report shows a metric's series: declared by the collector, optional. */
+struct metric_info {
+	char *metric;
+	char *count_name;	/* the text table's count column: "CALLS" */
+	uint32_t histograms;	/* histograms drawn (the top ones), 0: the default */
+	uint32_t top;		/* rows shown by default, 0: all */
+};
+
 struct snapshot {
-	char *command;		/* "func" */
+	char *command;		/* "func", "record" */
 	char *host;
 	char *kernel;
 	uint64_t start_unix_ns;
@@ -63,6 +161,10 @@ struct snapshot {
 
 	struct series *series;
 	size_t nseries, series_cap;
+	struct summary *summaries;
+	size_t nsummaries;
+	struct metric_info *metrics;
+	size_t nmetrics;
 	struct event *events;
 	size_t nevents, events_cap;
 	struct drop *drops;
@@ -77,17 +179,65 @@ int snapshot_add_hist(struct snapshot *s, const char *metric, const char *unit,
 		      const struct hist *h, struct series **out);
 int snapshot_add_counter(struct snapshot *s, const char *metric, const char *unit,
 			 uint64_t value, struct series **out);
+/* A series of stacks, empty at first: add them with series_add_stack. */
+int snapshot_add_stacks(struct snapshot *s, const char *metric, const char *unit,
+			struct series **out);
 int series_add_label(struct series *se, const char *key, const char *value);
+/* Appends a stack with no frames yet; *out points at it until the next append. */
+int series_add_stack(struct series *se, uint64_t value, uint64_t count, struct stack **out);
+/* Merges the stacks of se that are the same functions with the same labels (weights and
+ * counts added), keeping the first's addresses. */
+void series_merge_stacks(struct series *se);
+void stack_free(struct stack *st);
+int stack_add_label(struct stack *st, const char *key, const char *value);
+/* Appends a frame (symbol, module, build_id may be NULL). */
+int stack_add_frame(struct stack *st, uint64_t addr, const char *symbol, uint64_t offset,
+		    const char *module, const char *build_id, enum frame_kind kind);
 const char *labels_get(const struct labels *l, const char *key);
+bool labels_equal(const struct labels *a, const struct labels *b);
+
+/* Declares how a metric is shown; a second declaration of it replaces the first. */
+int snapshot_describe_metric(struct snapshot *s, const char *metric, const char *count_name,
+			     uint32_t histograms, uint32_t top);
+const struct metric_info *snapshot_metric_info(const struct snapshot *s, const char *metric);
+
+/* Appends a summary of the given layout; add its columns with summary_add_col. */
+int snapshot_add_summary(struct snapshot *s, const char *name, const char *title,
+			 const char *key, enum summary_layout layout, struct summary **out);
+int summary_add_col(struct summary *sm, const char *title, const char *metric,
+		    const char *label_key, const char *label_value, enum summary_stat stat,
+		    bool weight, bool hidden);
+int summary_set_note(struct summary *sm, const char *note);
+/* The rows of sm computed from s, sorted (weight descending, then key); *nrows of them,
+ * at most sm->top when it is set (*total: how many there were). Free with summary_rows_free. */
+int summary_rows(const struct snapshot *s, const struct summary *sm, struct summary_row **rows,
+		 size_t *nrows, size_t *total);
+void summary_rows_free(struct summary_row *rows, size_t nrows);
+const char *summary_stat_name(enum summary_stat stat);	/* "count", "p99", ... */
+
 int snapshot_add_event(struct snapshot *s, const char *kind, uint64_t time_unix_ns,
 		       uint32_t pid, uint32_t tid, const char *comm, uint64_t duration_ns,
 		       struct event **out);
 int event_add_label(struct event *e, const char *key, const char *value);
+void event_free(struct event *e);
 /* Adds count to the drop called name, creating it at zero first. */
 int snapshot_add_drop(struct snapshot *s, const char *name, uint64_t count);
+uint64_t snapshot_drop(const struct snapshot *s, const char *name);
 /* Moves the events of src to the end of dst while dst holds fewer than limit, and frees the
  * rest (counted in *discarded when given); src is left with none. 0 or -ENOMEM. */
 int snapshot_take_events(struct snapshot *dst, struct snapshot *src, size_t limit,
 			 uint64_t *discarded);
+/* Appends the series, summaries, metric infos and drops of src (copies) to dst. */
+int snapshot_append(struct snapshot *dst, const struct snapshot *src);
+
+/*
+ * What changed from base to cur, two cumulative snapshots of one run: each series of cur
+ * less the series of base with the same metric and labels (histogram less histogram,
+ * counter less counter, stacks less the same stacks), drops less drops of the same name;
+ * summaries and metric infos are copied. Empty sparse series are left out. The header is
+ * cur's, with start and duration from base's end to cur's. base NULL: a copy of cur.
+ * out is initialised here; 0 or -ENOMEM.
+ */
+int snapshot_diff(struct snapshot *out, const struct snapshot *cur, const struct snapshot *base);
 
 #endif /* TAILTRACE_MODEL_H */

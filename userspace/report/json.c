@@ -13,13 +13,6 @@
 #define TAILTRACE_VERSION "0.0.0"
 #endif
 
-static const struct {
-	const char *name;
-	double q;
-} quantiles[] = {
-	{ "p50", 0.5 }, { "p90", 0.9 }, { "p99", 0.99 }, { "p999", 0.999 },
-};
-
 static void write_labels(struct json_writer *w, const struct labels *l)
 {
 	jsonw_name(w, "labels");
@@ -38,8 +31,8 @@ static void write_hist(struct json_writer *w, const struct hist *h)
 	jsonw_float_field(w, "mean", hist_mean(h));
 	jsonw_name(w, "quantiles");
 	jsonw_start_object(w);
-	for (size_t i = 0; i < sizeof(quantiles) / sizeof(quantiles[0]); i++)
-		jsonw_u64_field(w, quantiles[i].name, hist_quantile(h, quantiles[i].q));
+	for (size_t i = 0; i < HIST_NQUANTILES; i++)
+		jsonw_u64_field(w, hist_quantiles[i].name, hist_quantile(h, hist_quantiles[i].q));
 	jsonw_end_object(w);
 	jsonw_name(w, "buckets");
 	jsonw_start_array(w);
@@ -55,6 +48,8 @@ static void write_hist(struct json_writer *w, const struct hist *h)
 	jsonw_end_array(w);
 }
 
+static void write_stacks(struct json_writer *w, const struct series *se);
+
 static void write_series(struct json_writer *w, const struct series *se)
 {
 	jsonw_start_object(w);
@@ -63,8 +58,93 @@ static void write_series(struct json_writer *w, const struct series *se)
 	write_labels(w, &se->labels);
 	if (se->kind == SERIES_HIST && se->hist)
 		write_hist(w, se->hist);
+	else if (se->kind == SERIES_STACKS)
+		write_stacks(w, se);
 	else
 		jsonw_u64_field(w, "value", se->value);
+	jsonw_end_object(w);
+}
+
+static const char *const frame_kinds[] = {
+	[FRAME_USER] = "user", [FRAME_KERNEL] = "kernel", [FRAME_INTERP] = "interp",
+};
+
+static void write_stacks(struct json_writer *w, const struct series *se)
+{
+	jsonw_name(w, "stacks");
+	jsonw_start_array(w);
+	for (size_t i = 0; i < se->nstacks; i++) {
+		const struct stack *st = &se->stacks[i];
+
+		jsonw_start_object(w);
+		write_labels(w, &st->labels);
+		jsonw_u64_field(w, "value", st->value);
+		jsonw_u64_field(w, "count", st->count);
+		jsonw_name(w, "frames");
+		jsonw_start_array(w);
+		for (size_t k = 0; k < st->nframes; k++) {
+			const struct frame *fr = &st->frames[k];
+
+			jsonw_start_object(w);
+			jsonw_u64_field(w, "addr", fr->addr);
+			jsonw_string_field(w, "symbol", fr->symbol);
+			jsonw_u64_field(w, "offset", fr->offset);
+			jsonw_string_field(w, "module", fr->module);
+			jsonw_string_field(w, "build_id", fr->build_id);
+			jsonw_string_field(w, "kind", frame_kinds[fr->kind]);
+			jsonw_end_object(w);
+		}
+		jsonw_end_array(w);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+}
+
+/* A summary as the rows computed from this snapshot: {"key": ..., "COLUMN": value}. */
+static void write_summary(struct json_writer *w, const struct snapshot *s,
+			  const struct summary *sm)
+{
+	struct summary_row *rows = NULL;
+	size_t n = 0, total = 0;
+
+	jsonw_start_object(w);
+	jsonw_string_field(w, "name", sm->name);
+	jsonw_string_field(w, "title", sm->title);
+	jsonw_string_field(w, "key", sm->key);
+	if (sm->note)
+		jsonw_string_field(w, "note", sm->note);
+	jsonw_name(w, "columns");
+	jsonw_start_array(w);
+	for (size_t c = 0; c < sm->ncols; c++) {
+		const struct summary_col *col = &sm->cols[c];
+
+		jsonw_start_object(w);
+		jsonw_string_field(w, "title", col->title);
+		jsonw_string_field(w, "metric", col->metric);
+		jsonw_string_field(w, "stat", summary_stat_name(col->stat));
+		if (col->label_key)
+			jsonw_string_field(w, col->label_key, col->label_value);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+	summary_rows(s, sm, &rows, &n, &total);
+	jsonw_u64_field(w, "rows_total", total);
+	jsonw_name(w, "rows");
+	jsonw_start_array(w);
+	for (size_t i = 0; i < n; i++) {
+		jsonw_start_object(w);
+		if (sm->key)
+			jsonw_string_field(w, "key", rows[i].key);
+		for (size_t c = 0; c < sm->ncols; c++) {
+			if (rows[i].have[c])
+				jsonw_float_field(w, sm->cols[c].title, rows[i].v[c]);
+			else
+				jsonw_null_field(w, sm->cols[c].title);
+		}
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+	summary_rows_free(rows, n);
 	jsonw_end_object(w);
 }
 
@@ -102,6 +182,11 @@ int report_json_write(FILE *f, const struct snapshot *s, bool pretty)
 	jsonw_start_array(w);
 	for (size_t i = 0; i < s->nseries; i++)
 		write_series(w, &s->series[i]);
+	jsonw_end_array(w);
+	jsonw_name(w, "summaries");
+	jsonw_start_array(w);
+	for (size_t i = 0; i < s->nsummaries; i++)
+		write_summary(w, s, &s->summaries[i]);
 	jsonw_end_array(w);
 	jsonw_name(w, "events");
 	jsonw_start_array(w);
@@ -252,7 +337,7 @@ static int get_string(struct reader *r, const struct json_value *obj, const char
 
 /* Optional "labels" object of strings, added to se or to ev. */
 static int read_labels(struct reader *r, const struct json_value *obj, const char *path,
-		       struct series *se, struct event *ev)
+		       struct series *se, struct event *ev, struct stack *st)
 {
 	const struct json_value *labels;
 	char lpath[64];
@@ -271,7 +356,8 @@ static int read_labels(struct reader *r, const struct json_value *obj, const cha
 		err = get_string(r, labels, lpath, m->key, false, &value);
 		if (!err)
 			err = se ? series_add_label(se, m->key, value) :
-				   event_add_label(ev, m->key, value);
+			      ev ? event_add_label(ev, m->key, value) :
+				   stack_add_label(st, m->key, value);
 		if (err)
 			return err;
 	}
@@ -333,6 +419,58 @@ static int read_hist(struct reader *r, const struct json_value *js, const char *
 	return 0;
 }
 
+static int read_frame(struct reader *r, const struct json_value *js, const char *path,
+		      struct stack *st)
+{
+	const char *symbol, *module, *build_id, *kind;
+	uint64_t addr, offset;
+	enum frame_kind k = FRAME_USER;
+	int err;
+
+	if (js->type != JSON_OBJECT)
+		return bad(r, path, NULL, "expected an object, found %s", json_type_name(js->type));
+	if ((err = get_u64(r, js, path, "addr", UINT64_MAX, &addr)) ||
+	    (err = get_u64(r, js, path, "offset", UINT64_MAX, &offset)) ||
+	    (err = get_string(r, js, path, "symbol", true, &symbol)) ||
+	    (err = get_string(r, js, path, "module", true, &module)) ||
+	    (err = get_string(r, js, path, "build_id", true, &build_id)) ||
+	    (err = get_string(r, js, path, "kind", false, &kind)))
+		return err;
+	for (size_t i = 0; i < sizeof(frame_kinds) / sizeof(frame_kinds[0]); i++)
+		if (!strcmp(kind, frame_kinds[i]))
+			k = (enum frame_kind)i;
+	return stack_add_frame(st, addr, symbol, offset, module, build_id, k);
+}
+
+static int read_stacks(struct reader *r, const struct json_value *js, const char *path,
+		       struct series *se)
+{
+	const struct json_value *stacks, *frames;
+	char spath[96], fpath[128];
+	int err = get(r, js, path, "stacks", JSON_ARRAY, false, &stacks);
+
+	for (size_t i = 0; !err && i < json_array_len(stacks); i++) {
+		const struct json_value *v = json_array_at(stacks, i);
+		uint64_t value, count;
+		struct stack *st;
+
+		snprintf(spath, sizeof(spath), "%s.stacks[%zu]", path, i);
+		if (v->type != JSON_OBJECT)
+			return bad(r, spath, NULL, "expected an object");
+		if ((err = get_u64(r, v, spath, "value", UINT64_MAX, &value)) ||
+		    (err = get_u64(r, v, spath, "count", UINT64_MAX, &count)) ||
+		    (err = get(r, v, spath, "frames", JSON_ARRAY, false, &frames)) ||
+		    (err = series_add_stack(se, value, count, &st)) ||
+		    (err = read_labels(r, v, spath, NULL, NULL, st)))
+			return err;
+		for (size_t k = 0; !err && k < json_array_len(frames); k++) {
+			snprintf(fpath, sizeof(fpath), "%s.frames[%zu]", spath, k);
+			err = read_frame(r, json_array_at(frames, k), fpath, st);
+		}
+	}
+	return err;
+}
+
 static int read_series(struct reader *r, const struct json_value *js, const char *path,
 		       struct hist *h, struct snapshot *out)
 {
@@ -346,7 +484,11 @@ static int read_series(struct reader *r, const struct json_value *js, const char
 	if ((err = get_string(r, js, path, "metric", false, &metric)) ||
 	    (err = get_string(r, js, path, "unit", false, &unit)))
 		return err;
-	if (json_get(js, "buckets")) {
+	if (json_get(js, "stacks")) {
+		err = snapshot_add_stacks(out, metric, unit, &se);
+		if (!err)
+			err = read_stacks(r, js, path, se);
+	} else if (json_get(js, "buckets")) {
 		err = read_hist(r, js, path, h);
 		if (!err)
 			err = snapshot_add_hist(out, metric, unit, h, &se);
@@ -358,7 +500,7 @@ static int read_series(struct reader *r, const struct json_value *js, const char
 		return bad(r, path, NULL,
 			   "expected \"buckets\" (a histogram) or \"value\" (a counter)");
 	}
-	return err ? err : read_labels(r, js, path, se, NULL);
+	return err ? err : read_labels(r, js, path, se, NULL, NULL);
 }
 
 static int read_event(struct reader *r, const struct json_value *js, const char *path,
@@ -380,7 +522,7 @@ static int read_event(struct reader *r, const struct json_value *js, const char 
 	    (err = get_u64(r, js, path, "duration_ns", UINT64_MAX, &duration_ns)))
 		return err;
 	err = snapshot_add_event(out, kind, time_unix_ns, pid, tid, comm, duration_ns, &e);
-	return err ? err : read_labels(r, js, path, NULL, e);
+	return err ? err : read_labels(r, js, path, NULL, e, NULL);
 }
 
 static int read_drops(struct reader *r, const struct json_value *doc, struct snapshot *out)

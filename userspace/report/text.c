@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "model/duration.h"
 #include "model/histogram.h"
+#include "report/emitter.h"
 #include "report/text.h"
 
 #define BAR_WIDTH 40
@@ -12,6 +14,35 @@ static const char *dur(uint64_t ns, char *buf)
 {
 	return duration_format(ns, buf, 32);
 }
+
+/* A name from a traced process (comm, symbol, path) made safe for a terminal: control
+ * characters and backslashes are written as escapes (\x1b, \n, \\). */
+const char *text_escape(const char *in, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)in; *p && n + 5 < len; p++) {
+		if (*p == '\\') {
+			buf[n++] = '\\';
+			buf[n++] = '\\';
+		} else if (*p == '\n') {
+			buf[n++] = '\\';
+			buf[n++] = 'n';
+		} else if (*p < 0x20 || *p == 0x7f) {
+			buf[n++] = '\\';
+			buf[n++] = 'x';
+			buf[n++] = hex[*p >> 4];
+			buf[n++] = hex[*p & 15];
+		} else {
+			buf[n++] = (char)*p;
+		}
+	}
+	buf[n] = 0;
+	return buf;
+}
+
+#define ESC(s, buf) text_escape((s), (buf), sizeof(buf))
 
 void report_text_hist(FILE *f, const struct hist *h, uint32_t scale, int max_rows)
 {
@@ -92,21 +123,38 @@ static int by_sum_desc(const void *a, const void *b)
 
 	if (x->hist->sum != y->hist->sum)
 		return x->hist->sum < y->hist->sum ? 1 : -1;
-	return strcmp(x->metric, y->metric);
+	if (x->hist->count != y->hist->count)
+		return x->hist->count < y->hist->count ? 1 : -1;
+	return 0;
+}
+
+static void upper(const char *in, char *out, size_t len)
+{
+	size_t k;
+
+	for (k = 0; in[k] && k < len - 1; k++)
+		out[k] = (char)(in[k] >= 'a' && in[k] <= 'z' ? in[k] - 32 : in[k]);
+	out[k] = 0;
 }
 
 static void write_metric(FILE *f, const struct snapshot *s, const char *metric,
-			 const struct text_opts *o)
+			 const struct emit_opts *o)
 {
 	const struct series **rows = calloc(s->nseries, sizeof(*rows));
+	const struct metric_info *mi = snapshot_metric_info(s, metric);
+	uint32_t top = o->top ? o->top : mi ? mi->top : 0;
+	uint32_t nhists = mi && mi->histograms ? mi->histograms : 3;
 	const char *cols[8];
 	int ncols = 0, width[8] = { 0 };
 	size_t n = 0, shown;
 	uint32_t scale = s->sampling > 1 ? s->sampling : 1;
 	bool heading_labels = false;
+	char e[512];
 
 	if (!rows)
 		return;
+	if (o->top && o->top < nhists)
+		nhists = o->top;
 	for (size_t i = 0; i < s->nseries; i++)
 		if (s->series[i].kind == SERIES_HIST && !strcmp(s->series[i].metric, metric))
 			rows[n++] = &s->series[i];
@@ -125,7 +173,7 @@ static void write_metric(FILE *f, const struct snapshot *s, const char *metric,
 			cols[ncols++] = lb->key;	/* a single function still gets its column */
 			continue;
 		}
-		fprintf(f, "%s %s=%s", heading_labels ? "," : " ", lb->key, lb->value);
+		fprintf(f, "%s %s=%s", heading_labels ? "," : " ", lb->key, ESC(lb->value, e));
 		heading_labels = true;
 	}
 	/* labels that the first row lacks (a device's netns) vary too: columns */
@@ -141,12 +189,12 @@ static void write_metric(FILE *f, const struct snapshot *s, const char *metric,
 		}
 	}
 	fprintf(f, "\n");
-	shown = o->top && o->top < n ? o->top : n;
+	shown = top && top < n ? top : n;
 	for (int c = 0; c < ncols; c++) {
 		width[c] = (int)strlen(cols[c]);
 		for (size_t r = 0; r < shown; r++) {
 			const char *v = labels_get(&rows[r]->labels, cols[c]);
-			int w = v ? (int)strlen(v) : 1;
+			int w = v ? (int)strlen(ESC(v, e)) : 1;
 
 			if (w > width[c])
 				width[c] = w > 48 ? 48 : w;
@@ -154,16 +202,15 @@ static void write_metric(FILE *f, const struct snapshot *s, const char *metric,
 	}
 	for (int c = 0; c < ncols; c++) {
 		char up[32];
-		size_t k;
 
-		for (k = 0; cols[c][k] && k < sizeof(up) - 1; k++)
-			up[k] = (char)(cols[c][k] >= 'a' && cols[c][k] <= 'z' ? cols[c][k] - 32 :
-				       cols[c][k]);
-		up[k] = 0;
+		upper(cols[c], up, sizeof(up));
 		fprintf(f, "%-*s  ", width[c], up);
 	}
-	fprintf(f, "%10s %9s %9s %9s %9s %9s %9s %9s %9s\n", o->count_name ? o->count_name : "COUNT",
-		"TOTAL", "MEAN", "MIN", "P50", "P90", "P99", "P99.9", "MAX");
+	fprintf(f, "%10s %9s %9s %9s", mi && mi->count_name ? mi->count_name : "COUNT", "TOTAL",
+		"MEAN", "MIN");
+	for (int q = 0; q < HIST_NQUANTILES; q++)
+		fprintf(f, " %9s", hist_quantiles[q].title);
+	fprintf(f, " %9s\n", "MAX");
 	for (size_t r = 0; r < shown; r++) {
 		const struct hist *h = rows[r]->hist;
 		char b[9][32];
@@ -171,101 +218,113 @@ static void write_metric(FILE *f, const struct snapshot *s, const char *metric,
 		for (int c = 0; c < ncols; c++) {
 			const char *v = labels_get(&rows[r]->labels, cols[c]);
 
-			fprintf(f, "%-*.*s  ", width[c], width[c], v ? v : "-");
+			fprintf(f, "%-*.*s  ", width[c], width[c], v ? ESC(v, e) : "-");
 		}
-		fprintf(f, "%10llu %9s %9s %9s %9s %9s %9s %9s %9s\n",
-			(unsigned long long)(h->count * scale), dur(h->sum * scale, b[0]),
-			dur((uint64_t)hist_mean(h), b[1]), dur(hist_min(h), b[2]),
-			dur(hist_quantile(h, 0.5), b[3]), dur(hist_quantile(h, 0.9), b[4]),
-			dur(hist_quantile(h, 0.99), b[5]), dur(hist_quantile(h, 0.999), b[6]),
-			dur(h->max, b[7]));
+		if (!h->count) {
+			fprintf(f, "%10d %9s %9s %9s", 0, "-", "-", "-");
+			for (int q = 0; q <= HIST_NQUANTILES; q++)
+				fprintf(f, " %9s", "-");
+			fprintf(f, "\n");
+			continue;
+		}
+		fprintf(f, "%10llu %9s %9s %9s", (unsigned long long)(h->count * scale),
+			dur(h->sum * scale, b[0]), dur((uint64_t)hist_mean(h), b[1]),
+			dur(hist_min(h), b[2]));
+		for (int q = 0; q < HIST_NQUANTILES; q++)
+			fprintf(f, " %9s", dur(hist_quantile(h, hist_quantiles[q].q), b[3 + q]));
+		fprintf(f, " %9s\n", dur(h->max, b[8]));
 	}
 	if (shown < n)
 		fprintf(f, "... %zu more (use --top to show more)\n", n - shown);
-	for (size_t r = 0; r < shown && r < o->histograms; r++) {
+	size_t drawn = 0;
+
+	for (size_t r = 0; r < shown && drawn < nhists; r++) {
+		if (!rows[r]->hist->count)
+			continue;
+		drawn++;
 		/* a heading names the row, unless the group's title already did (one row) */
 		fprintf(f, ncols ? "\n  " : "\n");
 		for (int c = 0; c < ncols; c++) {
 			const char *v = labels_get(&rows[r]->labels, cols[c]);
 
-			fprintf(f, "%s%s", c ? " " : "", v ? v : "-");
+			fprintf(f, "%s%s", c ? " " : "", v ? ESC(v, e) : "-");
 		}
 		if (ncols)
 			fprintf(f, "\n");
 		report_text_hist(f, rows[r]->hist, scale, 16);
 	}
-	if (n > o->histograms && shown > o->histograms)
-		fprintf(f, "\n  (histograms of the top %u only)\n", o->histograms);
+	if (n > nhists && shown > nhists)
+		fprintf(f, "\n  (histograms of the top %u only)\n", nhists);
 	free(rows);
 }
 
 static int by_value_desc(const void *a, const void *b)
 {
-	const struct series *x = *(const struct series *const *)a;
-	const struct series *y = *(const struct series *const *)b;
+	const struct stack *x = *(const struct stack *const *)a;
+	const struct stack *y = *(const struct stack *const *)b;
 
 	return x->value < y->value ? 1 : x->value > y->value ? -1 : 0;
 }
 
-/* Stacks (counters with a "stack" label, frames root first): the heaviest, leaf first. */
-static void write_stacks(FILE *f, const struct snapshot *s, const struct text_opts *o)
+static const char *frame_name(const struct frame *fr, char *buf, size_t len)
 {
-	const struct series **rows = calloc(s->nseries, sizeof(*rows));
-	size_t n = 0, shown;
+	char e[256];
+
+	if (fr->symbol)
+		text_escape(fr->symbol, e, sizeof(e));
+	else if (fr->module)
+		snprintf(e, sizeof(e), "[%s+0x%llx]", fr->module, (unsigned long long)fr->addr);
+	else
+		snprintf(e, sizeof(e), "[unknown]");
+	snprintf(buf, len, "%s%s", e, fr->kind == FRAME_KERNEL ? " [k]" : "");
+	return buf;
+}
+
+/* Stacks: the heaviest, leaf first. */
+static void write_stacks(FILE *f, const struct series *se, const struct emit_opts *o)
+{
+	const struct stack **rows = calloc(se->nstacks + 1, sizeof(*rows));
+	size_t shown;
+	char e[512];
 
 	if (!rows)
 		return;
-	for (size_t i = 0; i < s->nseries; i++)
-		if (s->series[i].kind == SERIES_COUNTER && labels_get(&s->series[i].labels, "stack"))
-			rows[n++] = &s->series[i];
-	qsort(rows, n, sizeof(*rows), by_value_desc);
-	shown = o->top && o->top < n ? o->top : n < 10 ? n : 10;
-	if (n)
-		fprintf(f, "\n%s: the top %zu of %zu stacks\n", rows[0]->metric, shown, n);
+	for (size_t i = 0; i < se->nstacks; i++)
+		rows[i] = &se->stacks[i];
+	qsort(rows, se->nstacks, sizeof(*rows), by_value_desc);
+	shown = o->top && o->top < se->nstacks ? o->top : se->nstacks < 10 ? se->nstacks : 10;
+	if (se->nstacks)
+		fprintf(f, "\n%s: the top %zu of %zu stacks\n", se->metric, shown, se->nstacks);
 	for (size_t r = 0; r < shown; r++) {
-		const char *stack = labels_get(&rows[r]->labels, "stack");
-		const char *end = stack + strlen(stack);
+		const struct stack *st = rows[r];
 		char v[32];
 
-		fprintf(f, "\n  %s", !strcmp(rows[r]->unit, "ns") ?
-			duration_format(rows[r]->value, v, sizeof(v)) :
-			(snprintf(v, sizeof(v), "%llu", (unsigned long long)rows[r]->value), v));
-		for (size_t l = 0; l < rows[r]->labels.n; l++)
-			if (strcmp(rows[r]->labels.v[l].key, "stack"))
-				fprintf(f, "  %s=%s", rows[r]->labels.v[l].key,
-					rows[r]->labels.v[l].value);
-		fprintf(f, "\n");
-		/* the folded form is root first; people read the leaf first */
-		while (end > stack) {
-			const char *start = end;
-
-			while (start > stack && start[-1] != ';')
-				start--;
-			fprintf(f, "      %.*s\n", (int)(end - start), start);
-			end = start > stack ? start - 1 : stack;
-		}
+		fprintf(f, "\n  %s", !strcmp(se->unit, "ns") ?
+			duration_format(st->value, v, sizeof(v)) :
+			(snprintf(v, sizeof(v), "%llu", (unsigned long long)st->value), v));
+		for (size_t l = 0; l < st->labels.n; l++)
+			fprintf(f, "  %s=%s", st->labels.v[l].key, ESC(st->labels.v[l].value, e));
+		fprintf(f, "  count=%llu\n", (unsigned long long)st->count);
+		for (size_t k = 0; k < st->nframes; k++)
+			fprintf(f, "      %s\n", frame_name(&st->frames[k], e, sizeof(e)));
 	}
 	free(rows);
 }
 
-static bool plain_counter(const struct series *se)
-{
-	return se->kind == SERIES_COUNTER && !labels_get(&se->labels, "stack");
-}
-
-/* "key=value key=value" into buf. */
+/* "key=value key=value" into buf, escaped. */
 static const char *labels_text(const struct series *se, char *buf, size_t len)
 {
 	size_t n = 0;
+	char e[256];
 
 	buf[0] = 0;
 	for (size_t l = 0; l < se->labels.n && n < len; l++)
 		n += (size_t)snprintf(buf + n, len - n, "%s%s=%s", l ? " " : "",
-				      se->labels.v[l].key, se->labels.v[l].value);
+				      se->labels.v[l].key, ESC(se->labels.v[l].value, e));
 	return buf;
 }
 
-/* The counters (not stacks), a row each, in aligned columns: metric, labels, value. */
+/* The counters, a row each, in aligned columns: metric, labels, value. */
 static void write_counters(FILE *f, const struct snapshot *s, bool after)
 {
 	int wm = 0, wl = 0;
@@ -275,7 +334,7 @@ static void write_counters(FILE *f, const struct snapshot *s, bool after)
 		const struct series *se = &s->series[i];
 		int m, l;
 
-		if (!plain_counter(se))
+		if (se->kind != SERIES_COUNTER)
 			continue;
 		m = (int)strlen(se->metric);
 		l = (int)strlen(labels_text(se, buf, sizeof(buf)));
@@ -288,17 +347,124 @@ static void write_counters(FILE *f, const struct snapshot *s, bool after)
 	for (size_t i = 0; i < s->nseries; i++) {
 		const struct series *se = &s->series[i];
 
-		if (plain_counter(se))
+		if (se->kind == SERIES_COUNTER)
 			fprintf(f, "  %-*s  %-*s%s%12llu\n", wm, se->metric, wl,
 				labels_text(se, buf, sizeof(buf)), wl ? "  " : "",
 				(unsigned long long)se->value);
 	}
 }
 
-int report_text_write(FILE *f, const struct snapshot *s, const struct text_opts *o)
+static const char *stat_text(const struct summary_col *c, double v, char *buf, size_t len)
+{
+	switch (c->stat) {
+	case STAT_COUNT:
+		snprintf(buf, len, "%.0f", v);
+		break;
+	case STAT_RATE:
+		snprintf(buf, len, "%.0f/s", v);
+		break;
+	default:
+		duration_format((uint64_t)v, buf, len);
+		break;
+	}
+	return buf;
+}
+
+/* "Host: 1234 switches, ..." : the title, then each column of the one row. */
+static void write_summary_line(FILE *f, const struct summary *sm, const struct summary_row *r)
+{
+	char v[32], e[256];
+	bool first = true;
+
+	fprintf(f, "%s:", sm->title);
+	for (size_t c = 0; c < sm->ncols; c++) {
+		const struct summary_col *col = &sm->cols[c];
+
+		if (col->hidden || !r->have[c])
+			continue;
+		if (first && sm->key) {
+			fprintf(f, " %s (%s=%s", stat_text(col, r->v[c], v, sizeof(v)), sm->key,
+				ESC(r->key, e));
+		} else {
+			fprintf(f, "%s%s %s", first ? " " : ", ", col->title,
+				stat_text(col, r->v[c], v, sizeof(v)));
+		}
+		first = false;
+	}
+	fprintf(f, "%s%s%s\n", sm->key && !first ? ")" : "", sm->note ? " " : "",
+		sm->note ? sm->note : "");
+}
+
+static void write_summary_table(FILE *f, const struct summary *sm, const struct summary_row *r,
+				size_t n, size_t total)
+{
+	char head[32], v[32], e[256];
+
+	upper(sm->key ? sm->key : "", head, sizeof(head));
+	fprintf(f, "%-40s", head);
+	for (size_t c = 0; c < sm->ncols; c++)
+		if (!sm->cols[c].hidden)
+			fprintf(f, " %9s", sm->cols[c].title);
+	fprintf(f, "\n");
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%-40s", r[i].key ? ESC(r[i].key, e) : "");
+		for (size_t c = 0; c < sm->ncols; c++) {
+			const struct summary_col *col = &sm->cols[c];
+
+			if (col->hidden)
+				continue;
+			/* a count with no series is zero; a statistic of nothing is unknown */
+			fprintf(f, " %9s", r[i].have[c] ? stat_text(col, r[i].v[c], v, sizeof(v)) :
+				col->stat == STAT_COUNT ? "0" : "-");
+		}
+		fprintf(f, "\n");
+	}
+	if (n < total)
+		fprintf(f, "... %zu more (use --top to show more)\n", total - n);
+	if (sm->note)
+		fprintf(f, "%s\n", sm->note);
+}
+
+static void write_summaries(FILE *f, const struct snapshot *s, const struct emit_opts *o)
 {
 	bool any = false;
 
+	for (size_t i = 0; i < s->nsummaries; i++) {
+		struct summary sm = s->summaries[i];
+		struct summary_row *rows;
+		size_t n, total;
+
+		if (o->top && sm.layout == SUMMARY_TABLE)
+			sm.top = o->top;
+		if (summary_rows(s, &sm, &rows, &n, &total))
+			continue;
+		if (n && sm.layout == SUMMARY_LINE)
+			write_summary_line(f, &sm, &rows[0]);
+		else if (n)
+			write_summary_table(f, &sm, rows, n, total);
+		any |= n > 0;
+		summary_rows_free(rows, n);
+	}
+	if (any)
+		fprintf(f, "\n");
+}
+
+int report_text_write(FILE *f, const struct snapshot *s, const struct emit_opts *o)
+{
+	bool any = false;
+
+	if (o->interval) {
+		char when[32];
+		time_t t = (time_t)((s->start_unix_ns + s->duration_ns) / 1000000000ull);
+		struct tm tm;
+
+		localtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+		fprintf(f, "\n--- %s (%s) ---\n", when, o->final ? "last interval" : "interval");
+	} else {
+		fprintf(f, "\n");
+	}
+	write_summaries(f, s, o);
 	if (s->sampling > 1)
 		fprintf(f, "Sampled 1 call in %u: counts and totals are estimates (seen x %u).\n",
 			s->sampling, s->sampling);
@@ -318,7 +484,9 @@ int report_text_write(FILE *f, const struct snapshot *s, const struct text_opts 
 		write_metric(f, s, se->metric, o);
 		any = true;
 	}
-	write_stacks(f, s, o);
+	for (size_t i = 0; i < s->nseries; i++)
+		if (s->series[i].kind == SERIES_STACKS)
+			write_stacks(f, &s->series[i], o);
 	write_counters(f, s, any);
 	{
 		bool dropped = false;
@@ -333,23 +501,23 @@ int report_text_write(FILE *f, const struct snapshot *s, const struct text_opts 
 		if (dropped)
 			fprintf(f, "\n");
 	}
-	return ferror(f) ? -1 : 0;
+	return ferror(f) ? -EIO : 0;
 }
 
-void report_text_event(FILE *f, const struct event *e, bool header)
+void report_text_event(FILE *f, const struct event *e, bool first)
 {
-	char t[32], d[32];
+	char t[32], d[32], comm[80], what[256];
 	time_t sec = (time_t)(e->time_unix_ns / 1000000000ull);
 	struct tm tm;
-	const char *what = e->labels.n ? e->labels.v[0].value : "";
 
-	if (header)
+	if (first)
 		fprintf(f, "%-15s %7s %7s %-16s %-24s %10s\n", "TIME", "PID", "TID", "COMM",
 			"FUNCTION", "DURATION");
 	localtime_r(&sec, &tm);
 	strftime(t, sizeof(t), "%H:%M:%S", &tm);
 	fprintf(f, "%s.%06llu %7u %7u %-16s %-24s %10s\n", t,
-		(unsigned long long)(e->time_unix_ns % 1000000000ull / 1000), e->pid, e->tid, e->comm,
-		what, duration_format(e->duration_ns, d, sizeof(d)));
+		(unsigned long long)(e->time_unix_ns % 1000000000ull / 1000), e->pid, e->tid,
+		ESC(e->comm, comm), e->labels.n ? ESC(e->labels.v[0].value, what) : "",
+		duration_format(e->duration_ns, d, sizeof(d)));
 	fflush(f);
 }

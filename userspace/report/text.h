@@ -9,15 +9,14 @@
 #include <stdio.h>
 #include "model/model.h"
 
-struct text_opts {
-	uint32_t top;		/* rows per metric, 0 = all */
-	uint32_t histograms;	/* histograms drawn per metric (the top ones) */
-	const char *count_name;	/* "CALLS" */
-};
+struct emit_opts;
 
-int report_text_write(FILE *f, const struct snapshot *s, const struct text_opts *o);
-/* One line per event as it is seen. header once, before the first. */
-void report_text_event(FILE *f, const struct event *e, bool header);
+int report_text_write(FILE *f, const struct snapshot *s, const struct emit_opts *o);
+/* One line per event as it is seen; a header before the first. */
+void report_text_event(FILE *f, const struct event *e, bool first);
+/* A name from a traced process made safe for a terminal: control characters written as
+ * escapes (\x1b, \n). Returns buf. */
+const char *text_escape(const char *in, char *buf, size_t len);
 /* Rows of a histogram drawn with bars: bucket groups chosen so that at most max_rows rows
  * span its nonempty range. */
 void report_text_hist(FILE *f, const struct hist *h, uint32_t scale, int max_rows);

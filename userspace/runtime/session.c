@@ -9,38 +9,25 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
-#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/timerfd.h>
 #include <sys/wait.h>
-#include <bpf/libbpf.h>
 #include "model/duration.h"
 #include "core/msg.h"
+#include "core/clock.h"
 #include "runtime/session.h"
+#include "symbols/binary_resolve.h"
 
-#define DRAIN_NS 20000000ull	/* ring buffers are drained every 20 ms */
+/* The signal state tailtrace was started with, restored in the traced command. */
+static sigset_t start_mask;
+static struct sigaction start_actions[NSIG];
+static const int run_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 
-uint64_t mono_now_ns(void)
+void session_init(struct session *s)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static uint64_t unix_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-uint64_t session_unix_ns(const struct session *s, uint64_t mono_ns)
-{
-	return s->start_unix_ns + (mono_ns - s->start_mono_ns);
+	memset(s, 0, sizeof(*s));
+	s->sigfd = s->pidfd = s->go_fd = s->exec_err_fd = -1;
 }
 
 static bool has_caps(void)
@@ -107,7 +94,7 @@ int session_check_target(const struct common_opts *o)
 		return 1;
 	}
 	if (o->command) {
-		err = session_find_command(o->command[0], path, sizeof(path));
+		err = binary_find_command(o->command[0], path, sizeof(path));
 		if (err) {
 			msg_error("cannot execute '%s': %s", o->command[0],
 				  err == -ENOENT && !strchr(o->command[0], '/') ?
@@ -138,72 +125,6 @@ int session_check_env(void)
 	return 0;
 }
 
-int session_find_command(const char *cmd, char *out, size_t len)
-{
-	const char *path = getenv("PATH");
-	char buf[PATH_MAX];
-	struct stat st;
-
-	if (strchr(cmd, '/')) {
-		if (stat(cmd, &st))
-			return -errno;
-		if (!S_ISREG(st.st_mode))
-			return -EACCES;
-		if (access(cmd, X_OK))
-			return -errno;
-		if (!realpath(cmd, buf))
-			return -errno;
-		if (snprintf(out, len, "%s", buf) >= (int)len)
-			return -ENAMETOOLONG;
-		return 0;
-	}
-	if (!path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		const char *end = strchr(path, ':');
-		size_t n = end ? (size_t)(end - path) : strlen(path);
-
-		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, n ? path : ".", cmd);
-		if (!stat(buf, &st) && S_ISREG(st.st_mode) && !access(buf, X_OK)) {
-			char real[PATH_MAX];
-
-			if (!realpath(buf, real))
-				return -errno;
-			if (snprintf(out, len, "%s", real) >= (int)len)
-				return -ENAMETOOLONG;
-			return 0;
-		}
-		path = end ? end + 1 : path + n;
-	}
-	return -ENOENT;
-}
-
-static int epoll_add(int epfd, int fd)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
-}
-
-static int timer_new(uint64_t first_ns, uint64_t period_ns)
-{
-	struct itimerspec its = {
-		.it_value = { first_ns / 1000000000ull, first_ns % 1000000000ull },
-		.it_interval = { period_ns / 1000000000ull, period_ns % 1000000000ull },
-	};
-	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-
-	if (fd < 0)
-		return -errno;
-	if (timerfd_settime(fd, 0, &its, NULL)) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 /* The child waits for one byte on go_fd, then execs; if exec fails it writes its errno to
  * exec_err_fd, which is close-on-exec, so EOF there means the command runs. */
 static int spawn_paused(struct session *s, char **argv)
@@ -231,12 +152,14 @@ static int spawn_paused(struct session *s, char **argv)
 		return e;
 	}
 	if (pid == 0) {
-		sigset_t none;
 		char c;
 		int e;
 
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* The command starts as it would have without tailtrace: the dispositions and
+		 * the mask tailtrace was given (SIGPIPE not ignored, SIGHUP as it was). */
+		for (size_t i = 0; i < sizeof(run_signals) / sizeof(run_signals[0]); i++)
+			sigaction(run_signals[i], &start_actions[run_signals[i]], NULL);
+		sigprocmask(SIG_SETMASK, &start_mask, NULL);
 		close(go[1]);
 		close(err[0]);
 		if (read(go[0], &c, 1) != 1)
@@ -261,14 +184,13 @@ int session_open(struct session *s, const struct common_opts *o)
 	sigset_t mask;
 	int err;
 
-	memset(s, 0, sizeof(*s));
 	s->opts = o;
-	s->epfd = s->sigfd = s->tick_fd = s->end_fd = s->drain_fd = s->pidfd = -1;
-	s->go_fd = s->exec_err_fd = -1;
-
-	/* Signals become events of the loop; the traced command gets an unblocked mask. An
-	 * ignored signal (inherited from a shell's background job) would never reach the
-	 * signalfd, and `kill -INT` must always end a trace with its report. */
+	/* Signals become events of the loop. An ignored signal (inherited from a shell's
+	 * background job) would never reach the signalfd, and `kill -INT` must always end a
+	 * trace with its report. What tailtrace was started with is kept for the command. */
+	sigprocmask(SIG_SETMASK, NULL, &start_mask);
+	for (size_t i = 0; i < sizeof(run_signals) / sizeof(run_signals[0]); i++)
+		sigaction(run_signals[i], NULL, &start_actions[run_signals[i]]);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
@@ -279,8 +201,7 @@ int session_open(struct session *s, const struct common_opts *o)
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
 	s->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	s->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (s->sigfd < 0 || s->epfd < 0) {
+	if (s->sigfd < 0) {
 		msg_error("cannot set up the event loop: %s", strerror(errno));
 		return 1;
 	}
@@ -299,6 +220,11 @@ int session_open(struct session *s, const struct common_opts *o)
 			return 1;
 		}
 	} else if (o->command) {
+		err = binary_find_command(o->command[0], s->exe, sizeof(s->exe));
+		if (err) {
+			msg_error("cannot execute '%s': %s", o->command[0], strerror(-err));
+			return 1;
+		}
 		err = spawn_paused(s, o->command);
 		if (err) {
 			msg_error("cannot start '%s': %s", o->command[0], strerror(-err));
@@ -342,115 +268,22 @@ int session_release(struct session *s)
 	return 0;
 }
 
-void session_set_ring_buffer(struct session *s, struct ring_buffer *rb)
+void session_read_signal(struct session *s)
 {
-	s->rb = rb;
+	struct signalfd_siginfo si;
+
+	if (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		s->end = END_SIGNAL;
+		s->end_signal = (int)si.ssi_signo;
+	}
 }
 
-void session_set_periodic(struct session *s, void (*fn)(void *ctx), void *ctx)
+void session_target_exited(struct session *s)
 {
-	s->periodic = fn;
-	s->periodic_ctx = ctx;
-}
-
-static void drain(struct session *s)
-{
-	if (s->rb)
-		ring_buffer__consume(s->rb);
-}
-
-static void read_timer(int fd)
-{
-	uint64_t expirations;
-
-	if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
-		msg_warn("timer read failed: %s", strerror(errno));
-}
-
-int session_run(struct session *s, int (*tick)(void *ctx, bool final), void *ctx)
-{
-	const struct common_opts *o = s->opts;
-	struct epoll_event evs[8];
-	int err = 0;
-
-	s->start_mono_ns = mono_now_ns();
-	s->start_unix_ns = unix_now_ns();
-	if (o->interval_ns) {
-		s->tick_fd = timer_new(o->interval_ns, o->interval_ns);
-		if (s->tick_fd < 0 || epoll_add(s->epfd, s->tick_fd))
-			goto fail;
-	}
-	if (o->duration_ns) {
-		s->end_fd = timer_new(o->duration_ns, 0);
-		if (s->end_fd < 0 || epoll_add(s->epfd, s->end_fd))
-			goto fail;
-	}
-	if (s->rb || s->periodic) {
-		s->drain_fd = timer_new(DRAIN_NS, DRAIN_NS);
-		if (s->drain_fd < 0 || epoll_add(s->epfd, s->drain_fd))
-			goto fail;
-	}
-	if (epoll_add(s->epfd, s->sigfd))
-		goto fail;
-	if (s->pidfd >= 0 && epoll_add(s->epfd, s->pidfd))
-		goto fail;
-
-	while (s->end == END_NONE) {
-		int n = epoll_wait(s->epfd, evs, 8, -1);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		for (int i = 0; i < n; i++) {
-			int fd = evs[i].data.fd;
-
-			if (fd == s->sigfd) {
-				struct signalfd_siginfo si;
-
-				if (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
-					s->end = END_SIGNAL;
-					s->end_signal = (int)si.ssi_signo;
-				}
-			} else if (fd == s->end_fd) {
-				read_timer(fd);
-				s->end = END_DURATION;
-			} else if (fd == s->pidfd) {
-				s->end = END_TARGET;
-			} else if (fd == s->drain_fd) {
-				read_timer(fd);
-				drain(s);
-				if (s->periodic)
-					s->periodic(s->periodic_ctx);
-			} else if (fd == s->tick_fd) {
-				read_timer(fd);
-				/* A tick on the deadline (-d a multiple of -i) is the end: the final
-				 * report covers this interval, not an empty one after it. */
-				if (o->duration_ns && mono_now_ns() - s->start_mono_ns +
-				    o->interval_ns / 100 >= o->duration_ns) {
-					s->end = END_DURATION;
-					continue;
-				}
-				drain(s);
-				if (!err)
-					err = tick(ctx, false);
-			}
-		}
-	}
-	drain(s);
-	if (s->periodic)
-		s->periodic(s->periodic_ctx);
-	if (s->end == END_TARGET && s->own_child) {
+	if (s->own_child) {
 		waitpid(s->pid, &s->wait_status, 0);
 		s->own_child = false;
 	}
-	if (!err)
-		err = tick(ctx, true);
-	return err;
-fail:
-	msg_error("event loop failed: %s", strerror(errno));
-	return -EIO;
 }
 
 int session_exit_code(const struct session *s)
@@ -458,9 +291,9 @@ int session_exit_code(const struct session *s)
 	/* A command interrupted (Ctrl-C) ends as a shell reports it: 128 + the signal. Stopped
 	 * by -d, the command's fate is ours, not a failure. Tracing -p or the whole host is
 	 * meant to end by a signal. */
-	if (s->opts->command && s->end == END_SIGNAL)
+	if (s->opts && s->opts->command && s->end == END_SIGNAL)
 		return 128 + s->end_signal;
-	if (!s->opts->command || !s->released || s->end != END_TARGET)
+	if (!s->opts || !s->opts->command || !s->released || s->end != END_TARGET)
 		return 0;
 	if (WIFEXITED(s->wait_status))
 		return WEXITSTATUS(s->wait_status);
@@ -489,11 +322,10 @@ void session_close(struct session *s)
 		waitpid(s->pid, &s->wait_status, 0);
 		s->own_child = false;
 	}
-	int fds[] = { s->epfd, s->sigfd, s->tick_fd, s->end_fd, s->drain_fd, s->pidfd,
-		      s->go_fd, s->exec_err_fd };
+	int fds[] = { s->sigfd, s->pidfd, s->go_fd, s->exec_err_fd };
+
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-	s->epfd = s->sigfd = s->tick_fd = s->end_fd = s->drain_fd = s->pidfd = -1;
-	s->go_fd = s->exec_err_fd = -1;
+	s->sigfd = s->pidfd = s->go_fd = s->exec_err_fd = -1;
 }

@@ -286,3 +286,21 @@ int binary_of_pid(int pid, char *out, size_t outlen)
 	out[n] = '\0';
 	return 0;
 }
+
+int binary_find_command(const char *cmd, char *out, size_t outlen)
+{
+	char buf[PATH_MAX];
+	struct stat st;
+	int err;
+
+	if (!strchr(cmd, '/'))
+		return resolve_in_path(cmd, out, outlen);
+	if (stat(cmd, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EACCES;
+	if (access(cmd, X_OK))
+		return -errno;
+	err = canonical(cmd, buf);
+	return err ? err : copy_out(buf, out, outlen);
+}

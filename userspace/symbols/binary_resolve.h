@@ -23,6 +23,11 @@ int binary_resolve(const char *name, int pid, char *out, size_t outlen);
  * -ENAMETOOLONG: out too small). A deleted executable keeps the kernel's " (deleted)" suffix. */
 int binary_of_pid(int pid, char *out, size_t outlen);
 
+/* What execvp would run for cmd, as an absolute path: a path with a '/' must be an
+ * executable regular file; a bare name is looked for in $PATH (an empty element is the
+ * working directory). 0, or -ENOENT, -EACCES, -ENAMETOOLONG or another -errno. */
+int binary_find_command(const char *cmd, char *out, size_t outlen);
+
 /* Tests: read the ld.so cache from path instead of /etc/ld.so.cache; NULL restores it. */
 void binary_resolve_set_ldcache(const char *path);
 

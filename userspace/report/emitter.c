@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "report/emitter.h"
+#include "report/folded.h"
+#include "report/json.h"
+#include "report/text.h"
+
+static int write_json(FILE *f, const struct snapshot *s, const struct emit_opts *o)
+{
+	(void)o;
+	return report_json_write(f, s, true);
+}
+
+static int write_ndjson(FILE *f, const struct snapshot *s, const struct emit_opts *o)
+{
+	(void)o;
+	return report_json_write(f, s, false);
+}
+
+static const struct emitter emitters[] = {
+	{ "text", ".txt", true, false, report_text_write, report_text_event },
+	{ "json", ".json", false, false, write_json, NULL },
+	{ "ndjson", ".ndjson", true, false, write_ndjson, NULL },
+	{ "folded", ".folded", false, true, report_folded_write, NULL },
+};
+#define NEMITTERS (sizeof(emitters) / sizeof(emitters[0]))
+
+const struct emitter *emitter_find(const char *name)
+{
+	for (size_t i = 0; i < NEMITTERS; i++)
+		if (!strcmp(emitters[i].name, name))
+			return &emitters[i];
+	return NULL;
+}
+
+const struct emitter *emitter_for_path(const char *path)
+{
+	size_t n = strlen(path);
+
+	for (size_t i = 0; i < NEMITTERS; i++) {
+		size_t e = strlen(emitters[i].ext);
+
+		if (n > e && !strcmp(path + n - e, emitters[i].ext))
+			return &emitters[i];
+	}
+	return emitter_find("json");
+}
+
+const char *emitter_names(void)
+{
+	static char names[128];
+	size_t n = 0;
+
+	if (names[0])
+		return names;
+	for (size_t i = 0; i < NEMITTERS; i++)
+		n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s",
+				      i == 0 ? "" : i + 1 == NEMITTERS ? " or " : ", ",
+				      emitters[i].name);
+	return names;
+}

@@ -1,0 +1,646 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The run every command shares. Collectors only produce cumulative snapshots and events;
+ * here they are read on a timer, and every consumer takes what it needs: the interval
+ * report its delta from its own base, the whole-run report and the -o file the cumulative
+ * snapshot at the end, the events as they come (bounded, every one past a bound counted).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#include "core/clock.h"
+#include "core/loop.h"
+#include "core/msg.h"
+#include "model/model.h"
+#include "report/emitter.h"
+#include "runtime/output_file.h"
+#include "runtime/run.h"
+#include "runtime/session.h"
+
+/* Events kept for a report that carries them (a saved run, JSON): more are counted as
+ * dropped ("event_limit"), so a flood never grows memory without bound. */
+#define MAX_KEPT_EVENTS 100000
+/* Ring buffers are drained, and periodic work done, every 20 ms. */
+#define DRAIN_NS 20000000ull
+
+struct instance {
+	const struct collector *c;
+	void *st;
+	bool on;
+	char **args;
+	int nargs;
+};
+
+struct run {
+	const char *name;		/* "func", "record" */
+	struct common_opts o;
+	struct instance *inst;
+	size_t ninst;
+	struct session sess;
+	struct loop *loop;
+	uint64_t start_mono, start_unix;
+
+	const struct emitter *out;	/* standard output */
+	const struct emitter *file_fmt;	/* -o */
+	struct output_file file;
+	bool file_open;
+	bool stdout_closed;
+	int err;			/* the first error of a report */
+
+	struct snapshot base;		/* the interval report's, after its first */
+	bool have_base;
+	struct event_sink sink;
+	struct snapshot staging;	/* the event being filled in */
+	struct snapshot interval_events, run_events;
+	uint64_t interval_over, run_over;
+	bool events_printed;
+};
+
+static struct run *of_sink(struct event_sink *sink)
+{
+	return (struct run *)((char *)sink - offsetof(struct run, sink));
+}
+
+static uint64_t unix_of_mono(const struct run *r, uint64_t mono)
+{
+	return r->start_unix + (uint64_t)((int64_t)(mono - r->start_mono));
+}
+
+/* Whether the whole run's events are kept: for a report that carries them. */
+static bool keeps_run_events(const struct run *r)
+{
+	return r->file_open || (!r->out->event && !r->o.interval_ns);
+}
+
+/* A write to standard output failed: a closed pipe ends the run quietly. */
+static void output_failed(struct run *r, int err)
+{
+	if (err == -EPIPE) {
+		r->stdout_closed = true;
+		if (r->sess.end == END_NONE)
+			r->sess.end = END_OUTPUT;
+		loop_stop(r->loop);
+		return;
+	}
+	if (!r->err)
+		msg_error("cannot write the report: %s", strerror(-err));
+	r->err = r->err ? r->err : err;
+	if (r->sess.end == END_NONE)
+		r->sess.end = END_ERROR;
+	loop_stop(r->loop);
+}
+
+/* A copy of e in dst while dst holds fewer than MAX_KEPT_EVENTS, else counted in *over. */
+static int keep_event(struct snapshot *dst, const struct event *e, uint64_t *over)
+{
+	struct event *c;
+
+	if (dst->nevents >= MAX_KEPT_EVENTS) {
+		(*over)++;
+		return 0;
+	}
+	if (snapshot_add_event(dst, e->kind, e->time_unix_ns, e->pid, e->tid, e->comm,
+			       e->duration_ns, &c))
+		return -ENOMEM;
+	for (size_t i = 0; i < e->labels.n; i++)
+		if (event_add_label(c, e->labels.v[i].key, e->labels.v[i].value))
+			return -ENOMEM;
+	return 0;
+}
+
+static struct event *sink_begin(struct event_sink *sink, const char *kind, uint64_t mono_ns,
+				uint32_t pid, uint32_t tid, const char *comm,
+				uint64_t duration_ns)
+{
+	struct run *r = of_sink(sink);
+	struct event *e;
+
+	if (snapshot_add_event(&r->staging, kind, unix_of_mono(r, mono_ns), pid, tid, comm,
+			       duration_ns, &e))
+		return NULL;
+	return e;
+}
+
+/* The event in staging goes to every consumer that wants it: printed as it comes (text),
+ * kept for the next interval report, kept for the whole run. */
+static int sink_commit(struct event_sink *sink)
+{
+	struct run *r = of_sink(sink);
+	const struct event *e = &r->staging.events[0];
+	int err = 0;
+
+	if (!r->staging.nevents)
+		return 0;
+	if (r->out->event && !r->stdout_closed) {
+		r->out->event(stdout, e, !r->events_printed);
+		r->events_printed = true;
+		if (ferror(stdout))
+			output_failed(r, errno == EPIPE ? -EPIPE : -EIO);
+	}
+	if (!r->out->event && r->o.interval_ns)
+		err = keep_event(&r->interval_events, e, &r->interval_over);
+	if (!err && keeps_run_events(r))
+		err = keep_event(&r->run_events, e, &r->run_over);
+	snapshot_take_events(&r->staging, &r->staging, 0, NULL);	/* frees it */
+	return err;
+}
+
+/* The cumulative snapshot of every collector, now. */
+static int read_all(struct run *r, struct snapshot *s, bool stacks)
+{
+	struct utsname u;
+	char host[256] = "";
+	int err;
+
+	if (snapshot_init(s, r->name))
+		return -ENOMEM;
+	free(s->kernel);
+	free(s->host);
+	s->kernel = strdup(uname(&u) ? "" : u.release);
+	if (gethostname(host, sizeof(host) - 1))
+		host[0] = 0;
+	s->host = strdup(host);
+	if (!s->kernel || !s->host) {
+		snapshot_free(s);
+		return -ENOMEM;
+	}
+	s->start_unix_ns = r->start_unix;
+	s->duration_ns = mono_now_ns() - r->start_mono;
+	for (size_t i = 0; i < r->ninst; i++) {
+		if (!r->inst[i].on)
+			continue;
+		err = r->inst[i].c->read(r->inst[i].st, s, stacks);
+		if (err) {
+			snapshot_free(s);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int write_stdout(struct run *r, const struct snapshot *s, bool interval, bool final)
+{
+	struct emit_opts eo = { .top = r->o.top, .interval = interval, .final = final };
+	int err;
+
+	if (r->stdout_closed)
+		return 0;
+	err = r->out->write(stdout, s, &eo);
+	if (!err && fflush(stdout))
+		err = -errno;
+	if (err == -EIO && errno == EPIPE)
+		err = -EPIPE;
+	if (err)
+		output_failed(r, err);
+	return err;
+}
+
+/* The interval report: what changed since its base; cur becomes the base. */
+static void interval_report(struct run *r, struct snapshot *cur, bool final)
+{
+	struct snapshot d;
+
+	if (snapshot_diff(&d, cur, r->have_base ? &r->base : NULL)) {
+		output_failed(r, -ENOMEM);
+		return;
+	}
+	if (!r->out->event) {
+		snapshot_take_events(&d, &r->interval_events, SIZE_MAX, NULL);
+		if (r->interval_over)
+			snapshot_add_drop(&d, "event_limit", r->interval_over);
+		r->interval_over = 0;
+	}
+	write_stdout(r, &d, true, final);
+	snapshot_free(&d);
+}
+
+static void on_interval(void *data)
+{
+	struct run *r = data;
+	struct snapshot cur;
+
+	/* A tick on the deadline (-d a multiple of -i) is the end: the final report covers
+	 * this interval, not an empty one after it. */
+	if (r->o.duration_ns && mono_now_ns() - r->start_mono + r->o.interval_ns / 100 >=
+	    r->o.duration_ns) {
+		r->sess.end = END_DURATION;
+		loop_stop(r->loop);
+		return;
+	}
+	loop_flush(r->loop);
+	if (read_all(r, &cur, false)) {
+		output_failed(r, -ENOMEM);
+		return;
+	}
+	interval_report(r, &cur, false);
+	if (r->have_base)
+		snapshot_free(&r->base);
+	r->base = cur;
+	r->have_base = true;
+}
+
+static int write_file(FILE *f, void *data)
+{
+	struct emit_opts eo = { .final = true };
+	void **args = data;
+
+	return ((const struct emitter *)args[0])->write(f, args[1], &eo);
+}
+
+/* The end: the last interval or the whole run on standard output, and the saved run. */
+static void final_reports(struct run *r)
+{
+	struct snapshot cur;
+	int err;
+
+	if (read_all(r, &cur, true)) {
+		output_failed(r, -ENOMEM);
+		return;
+	}
+	if (r->o.interval_ns)
+		interval_report(r, &cur, true);
+	snapshot_take_events(&cur, &r->run_events, SIZE_MAX, NULL);
+	if (r->run_over)
+		snapshot_add_drop(&cur, "event_limit", r->run_over);
+	if (!r->o.interval_ns)
+		write_stdout(r, &cur, false, true);
+	if (r->file_open) {
+		void *args[] = { (void *)r->file_fmt, &cur };
+
+		r->file_open = false;
+		err = output_file_commit(&r->file, write_file, args);
+		if (err) {
+			msg_error("cannot write %s: %s", r->o.output, strerror(-err));
+			r->err = r->err ? r->err : err;
+		}
+	}
+	snapshot_free(&cur);
+}
+
+static void on_signal(void *data, int fd)
+{
+	struct run *r = data;
+
+	(void)fd;
+	session_read_signal(&r->sess);
+	if (r->sess.end != END_NONE)
+		loop_stop(r->loop);
+}
+
+static void on_target_exit(void *data, int fd)
+{
+	struct run *r = data;
+
+	(void)fd;
+	r->sess.end = END_TARGET;
+	loop_stop(r->loop);
+}
+
+static void on_deadline(void *data)
+{
+	struct run *r = data;
+
+	r->sess.end = END_DURATION;
+	loop_stop(r->loop);
+}
+
+/* Checks the formats against the collectors. 0 or 2 (printed). */
+static int check_formats(struct run *r)
+{
+	bool stacks = false;
+
+	for (size_t i = 0; i < r->ninst; i++)
+		stacks |= r->inst[i].on && (r->inst[i].c->flags & COLLECTOR_STACKS);
+	r->out = emitter_find(r->o.format);
+	if (!r->out) {
+		usage_error("unknown format '%s': use %s", r->o.format, emitter_names());
+		return 2;
+	}
+	if (r->o.interval_ns && !r->out->streams) {
+		usage_error("--format %s is one document for the whole run: with -i, use --format "
+			    "ndjson (one object per interval)", r->out->name);
+		return 2;
+	}
+	if (r->o.output)
+		r->file_fmt = emitter_for_path(r->o.output);
+	if ((r->out->stacks_only || (r->file_fmt && r->file_fmt->stacks_only)) && !stacks) {
+		usage_error("%s has no stacks to fold: use text, json or ndjson", r->name);
+		return 2;
+	}
+	return 0;
+}
+
+static void say_tracing(struct run *r)
+{
+	char what[512] = "", one[256];
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->ninst; i++) {
+		if (!r->inst[i].on)
+			continue;
+		one[0] = 0;
+		r->inst[i].c->describe(r->inst[i].st, one, sizeof(one));
+		n += (size_t)snprintf(what + n, n < sizeof(what) ? sizeof(what) - n : 0, "%s%s",
+				      n ? "; " : "", one);
+	}
+	session_say_tracing(&r->sess, what);
+}
+
+/* Everything after the options: the stages of every collector, the loop, the reports. */
+static int run_main(struct run *r)
+{
+	struct run_target t;
+	int ret, err;
+
+	msg_json = !strcmp(r->o.format, "json") || !strcmp(r->o.format, "ndjson");
+	ret = check_formats(r);
+	if (ret)
+		return ret;
+	if (session_check_target(&r->o))
+		return 1;
+	for (size_t i = 0; i < r->ninst; i++) {
+		struct instance *in = &r->inst[i];
+
+		if (!in->on)
+			continue;
+		ret = in->c->setup(in->st, &r->o, in->args, in->nargs);
+		if (ret == SETUP_DONE)
+			return 0;
+		if (ret)
+			return ret;
+	}
+	if (session_check_env())
+		return 1;
+	if (snapshot_init(&r->staging, r->name) || snapshot_init(&r->interval_events, r->name) ||
+	    snapshot_init(&r->run_events, r->name))
+		return 1;
+	if (r->o.output) {
+		err = output_file_open(&r->file, r->o.output);
+		if (err) {
+			msg_error("cannot write '%s': %s: choose a writable path for -o", r->o.output,
+				  strerror(-err));
+			return 1;
+		}
+		r->file_open = true;
+	}
+	msg_setup_libbpf();
+	if (session_open(&r->sess, &r->o))
+		return 1;
+	r->loop = loop_new();
+	if (!r->loop || loop_add_fd(r->loop, r->sess.sigfd, on_signal, r) ||
+	    (r->sess.pidfd >= 0 && loop_add_fd(r->loop, r->sess.pidfd, on_target_exit, r))) {
+		msg_error("cannot set up the event loop: %s", strerror(errno));
+		return 1;
+	}
+	t = (struct run_target){ .pid = r->sess.pid, .command = r->o.command != NULL,
+				 .exe = r->sess.exe[0] ? r->sess.exe : NULL };
+	r->sink.begin = sink_begin;
+	r->sink.commit = sink_commit;
+	for (size_t i = 0; i < r->ninst; i++)
+		if (r->inst[i].on && r->inst[i].c->attach(r->inst[i].st, &t, r->loop, &r->sink))
+			return 1;
+	if (session_release(&r->sess))
+		return 1;
+	say_tracing(r);
+	r->start_mono = mono_now_ns();
+	r->start_unix = unix_now_ns();
+	if ((r->o.interval_ns &&
+	     loop_add_timer(r->loop, r->o.interval_ns, r->o.interval_ns, on_interval, r) < 0) ||
+	    (r->o.duration_ns && loop_add_timer(r->loop, r->o.duration_ns, 0, on_deadline, r) < 0) ||
+	    loop_run(r->loop)) {
+		msg_error("event loop failed: %s", strerror(errno));
+		return 1;
+	}
+	loop_flush(r->loop);
+	if (r->sess.end == END_TARGET) {
+		session_target_exited(&r->sess);
+		if (!r->o.command)
+			msg_info("Process %d exited.", r->o.pid);
+	}
+	if (r->sess.end != END_ERROR)
+		final_reports(r);
+	if (r->err)
+		return 1;
+	if (r->sess.end == END_OUTPUT)
+		return 0;
+	return session_exit_code(&r->sess);
+}
+
+static void run_free(struct run *r)
+{
+	for (size_t i = 0; i < r->ninst; i++) {
+		if (r->inst[i].st && r->inst[i].c->free)
+			r->inst[i].c->free(r->inst[i].st);
+		free(r->inst[i].st);
+		free(r->inst[i].args);
+	}
+	free(r->inst);
+	if (r->file_open)
+		output_file_abort(&r->file);
+	loop_free(r->loop);
+	session_close(&r->sess);
+	if (r->have_base)
+		snapshot_free(&r->base);
+	snapshot_free(&r->staging);
+	snapshot_free(&r->interval_events);
+	snapshot_free(&r->run_events);
+	free(r->o.args);
+}
+
+static int new_instances(struct run *r, const struct collector *const *all, size_t n)
+{
+	session_init(&r->sess);
+	r->inst = calloc(n, sizeof(*r->inst));
+	if (!r->inst)
+		return -ENOMEM;
+	r->ninst = n;
+	for (size_t i = 0; i < n; i++) {
+		r->inst[i].c = all[i];
+		r->inst[i].st = calloc(1, all[i]->size);
+		if (!r->inst[i].st)
+			return -ENOMEM;
+		if (all[i]->init)
+			all[i]->init(r->inst[i].st);
+	}
+	return 0;
+}
+
+static int one_option(int key, const char *arg, void *data)
+{
+	struct instance *in = data;
+
+	return in->c->option(in->st, key, arg);
+}
+
+int run_command(const struct collector *c, int argc, char **argv)
+{
+	struct run r = { .name = c->name };
+	char synopsis[128];
+	struct cmd_usage usage = { synopsis, c->doc };
+	int ret = 1;
+
+	snprintf(synopsis, sizeof(synopsis), "%s %s%s[options] [-- COMMAND [ARGS...]]", c->name,
+		 c->args_name ? c->args_name : "", c->args_name ? "... " : "");
+	if (new_instances(&r, &c, 1))
+		goto out;
+	r.inst[0].on = true;
+	switch (common_opts_parse(argc, argv, c->options, "", one_option, &r.inst[0], &usage,
+				  &r.o)) {
+	case OPTS_HELP:
+		ret = 0;
+		goto out;
+	case OPTS_USAGE:
+		ret = 2;
+		goto out;
+	case OPTS_OK:
+		break;
+	}
+	/* the positional arguments are the collector's */
+	r.inst[0].args = calloc((size_t)r.o.nargs + 1, sizeof(char *));
+	if (!r.inst[0].args) {
+		ret = 1;
+		goto out;
+	}
+	memcpy(r.inst[0].args, r.o.args, (size_t)r.o.nargs * sizeof(char *));
+	r.inst[0].nargs = r.o.nargs;
+	ret = run_main(&r);
+out:
+	run_free(&r);
+	return ret;
+}
+
+/* record's options: --NAME enables a collector (with its positional argument, repeatable),
+ * --NAME-OPT is its option OPT. Keys: ENABLE + index, or (index + 1) << 16 | its own key. */
+#define ENABLE 0x7000
+
+struct record_parse {
+	struct run *r;
+};
+
+static int record_option(int key, const char *arg, void *data)
+{
+	struct run *r = ((struct record_parse *)data)->r;
+	struct instance *in;
+
+	if (key >= ENABLE && key < ENABLE + (int)r->ninst) {
+		in = &r->inst[key - ENABLE];
+		in->on = true;
+		if (arg) {
+			char **v = realloc(in->args, ((size_t)in->nargs + 2) * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			in->args = v;
+			in->args[in->nargs++] = (char *)arg;
+			in->args[in->nargs] = NULL;
+		}
+		return 0;
+	}
+	if ((key >> 16) < 1 || (size_t)(key >> 16) > r->ninst)
+		return -EINVAL;
+	in = &r->inst[(key >> 16) - 1];
+	in->on = true;	/* an option of a collector asks for it */
+	return in->c->option(in->st, key & 0xffff, arg);
+}
+
+/* A collector's help with its options renamed for record: "--by" -> "--sched-by". */
+static void record_doc_of(const struct collector *c, char *out, size_t len)
+{
+	const char *p = strstr(c->doc, "Options:\n");
+	size_t n = 0;
+
+	n += (size_t)snprintf(out + n, len - n, "  --%s%s%s\n      %s\n", c->name,
+			      c->args_name ? " " : "", c->args_name ? c->args_name : "",
+			      c->summary);
+	if (!p)
+		return;
+	for (p += strlen("Options:\n"); *p && *p != '\n' && n < len; ) {
+		const char *eol = strchr(p, '\n'), *dash = strstr(p, "--");
+
+		if (!eol)
+			eol = p + strlen(p);
+		if (dash && dash < eol && strspn(p, " ") == (size_t)(dash - p))
+			n += (size_t)snprintf(out + n, len - n, "%.*s--%s-%.*s\n", (int)(dash - p), p,
+					      c->name, (int)(eol - dash - 2), dash + 2);
+		else
+			n += (size_t)snprintf(out + n, len - n, "%.*s\n", (int)(eol - p), p);
+		p = *eol ? eol + 1 : eol;
+	}
+}
+
+int run_record(const struct collector *const *all, size_t n, int argc, char **argv)
+{
+	struct run r = { .name = "record" };
+	struct record_parse rp = { &r };
+	struct option longopts[48];
+	char names[48][48], doc[8192], synopsis[160];
+	struct cmd_usage usage = { synopsis, doc };
+	size_t nl = 0, dn = 0, sn = 0;
+	bool any = false;
+	int ret = 1;
+
+	if (new_instances(&r, all, n))
+		goto out;
+	sn += (size_t)snprintf(synopsis, sizeof(synopsis), "record");
+	dn += (size_t)snprintf(doc, sizeof(doc),
+			       "Several collectors over one target, in one run: one report, one JSON\n"
+			       "document with every collector's series, one exit status. Each\n"
+			       "collector's own options are written with its name in front.\n\n"
+			       "Collectors and their options:\n");
+	for (size_t i = 0; i < n && nl < 47; i++) {
+		const struct collector *c = all[i];
+
+		longopts[nl++] = (struct option){ c->name, c->args_name ? required_argument :
+							    no_argument, NULL, ENABLE + (int)i };
+		sn += (size_t)snprintf(synopsis + sn, sizeof(synopsis) - sn, " [--%s%s%s]%s",
+				       c->name, c->args_name ? " " : "",
+				       c->args_name ? c->args_name : "", c->args_name ? "..." : "");
+		for (size_t k = 0; c->options && c->options[k].name && nl < 47; k++) {
+			snprintf(names[nl], sizeof(names[nl]), "%s-%s", c->name, c->options[k].name);
+			longopts[nl] = c->options[k];
+			longopts[nl].name = names[nl];
+			longopts[nl].val = (int)((i + 1) << 16) | c->options[k].val;
+			nl++;
+		}
+		record_doc_of(c, doc + dn, sizeof(doc) - dn);
+		dn = strlen(doc);
+	}
+	snprintf(synopsis + sn, sizeof(synopsis) - sn, " [options] [-- COMMAND [ARGS...]]");
+	snprintf(doc + dn, sizeof(doc) - dn,
+		 "\nExamples:\n"
+		 "  tailtrace record --func 'handle_*' --sched --net -- ./server\n"
+		 "  tailtrace record --func libc:malloc --sched --sched-by tid -p 1234 -d 10s\n"
+		 "  tailtrace record --sched --net -i 1s --format ndjson -o run.json -d 1m\n");
+	memset(&longopts[nl], 0, sizeof(longopts[nl]));
+	switch (common_opts_parse(argc, argv, longopts, "", record_option, &rp, &usage, &r.o)) {
+	case OPTS_HELP:
+		ret = 0;
+		goto out;
+	case OPTS_USAGE:
+		ret = 2;
+		goto out;
+	case OPTS_OK:
+		break;
+	}
+	for (size_t i = 0; i < n; i++)
+		any |= r.inst[i].on;
+	if (r.o.nargs) {
+		usage_error("unexpected argument '%s': a collector's arguments follow its option "
+			    "(--func PROBE), a command to run goes after '--'", r.o.args[0]);
+		ret = 2;
+		goto out;
+	}
+	if (!any) {
+		usage_error("name at least one collector: --func PROBE, --sched, --net");
+		ret = 2;
+		goto out;
+	}
+	ret = run_main(&r);
+out:
+	run_free(&r);
+	return ret;
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "core/array.h"
+#include "core/msg.h"
+#include "core/options.h"
+#include "symbols/binary_resolve.h"
+#include "symbols/elf_syms.h"
+#include "uprobe/insn.h"
+#include "uprobe/probe_spec.h"
+#include "uprobe/targets.h"
+
+static const char *intern_binary(struct uprobe_targets *t, const char *path)
+{
+	char **v;
+
+	for (size_t i = 0; i < t->nbinaries; i++)
+		if (!strcmp(t->binaries[i], path))
+			return t->binaries[i];
+	v = realloc(t->binaries, (t->nbinaries + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	t->binaries = v;
+	v[t->nbinaries] = strdup(path);
+	return v[t->nbinaries] ? v[t->nbinaries++] : NULL;
+}
+
+/* Entry points: jumped to with the arguments on the stack, never returning. */
+static bool entry_point(const char *name)
+{
+	static const char *const names[] = { "_start", "__start", "_dl_start_user" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
+
+static bool known(const struct uprobe_targets *t, const char *binary, uint64_t offset)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i].binary == binary && t->v[i].offset == offset)
+			return true;
+	return false;
+}
+
+/* Resolves one PROBE into functions. 0, or 1 after printing why not. */
+int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
+		       const char *default_binary, int default_err, const char *default_name)
+{
+	struct probe_spec spec;
+	struct elf_funcs fs = { 0 };
+	char why[128], path[PATH_MAX];
+	const char *binary;
+	size_t matched = 0, skipped = 0, ifuncs = 0, nstepped = 0, first_func = t->n;
+	bool stepped, past;
+	const char *first_ifunc = NULL;
+	bool keep_endbr = getenv("TAILTRACE_KEEP_ENDBR") != NULL;
+	int err, ret = 1, fd = -1;
+
+	if (probe_spec_parse(arg, &spec, why, sizeof(why))) {
+		usage_error("invalid PROBE '%s': %s", arg, why);
+		return 2;
+	}
+	if (spec.binary)
+		err = binary_resolve(spec.binary, pid, path, sizeof(path));
+	else if (default_binary)
+		err = snprintf(path, sizeof(path), "%s", default_binary) >= (int)sizeof(path) ?
+		      -ENAMETOOLONG : 0;
+	else
+		err = default_err;
+	if (err == -EDESTADDRREQ) {
+		usage_error("PROBE '%s' names no binary: write BINARY:%s, or give -p PID or "
+			    "'-- COMMAND'", arg, spec.pattern);
+		ret = 2;
+		goto out;
+	}
+	if (err) {
+		const char *name = spec.binary ? spec.binary : default_name;
+
+		if (spec.binary && !strchr(spec.binary, '/'))
+			msg_error("binary or library '%s' not found%s: give its path, or -p PID of a "
+				  "process that has it loaded", name,
+				  pid ? " in the process's mappings, the ld.so cache or $PATH" :
+					       " in the ld.so cache or $PATH");
+		else if (err == -EACCES || err == -EPERM)
+			msg_error("cannot access binary '%s': %s", name, strerror(-err));
+		else
+			msg_error("binary '%s' not found: %s", name, strerror(-err));
+		goto out;
+	}
+	err = elf_funcs_load(path, &fs);
+	if (err == -ENOEXEC) {
+		msg_error("'%s' is not an ELF executable or library for this machine: give the "
+			  "program itself, not a script or wrapper", path);
+		goto out;
+	}
+	if (err) {
+		msg_error("cannot read symbols of '%s': %s", path, strerror(-err));
+		goto out;
+	}
+	binary = intern_binary(t, path);
+	if (!binary)
+		goto out;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	for (size_t i = 0; i < fs.n; i++) {
+		struct uprobe_target *ut;
+		uint64_t offset;
+
+		if (fnmatch(spec.pattern, fs.v[i].name, 0))
+			continue;
+		matched++;
+		if (entry_point(fs.v[i].name)) {
+			msg_warn("not timing %s in %s: a program's entry point never returns, and a "
+				 "return probe would overwrite the arguments the kernel left where a "
+				 "return address would be", fs.v[i].name, path);
+			continue;
+		}
+		{
+			unsigned char insn[8] = { 0 };
+			ssize_t got = fd < 0 ? 0 : pread(fd, insn, sizeof(insn), (off_t)fs.v[i].offset);
+
+			offset = insn_probe_offset(insn, got > 0 ? (size_t)got : 0, fs.v[i].offset,
+						   fs.v[i].size, keep_endbr, &past, &stepped);
+			skipped += past;
+		}
+		if (offset == PROBE_REFUSED) {
+			msg_warn("cannot probe %s in %s (the kernel cannot probe its first "
+				 "instruction, a locked or segment-prefixed one): skipped",
+				 fs.v[i].name, path);
+			continue;
+		}
+		/* Aliases share an address: trace it once, under the first name. */
+		if (known(t, binary, offset))
+			continue;
+		if (t->max && t->n >= t->max) {
+			msg_error("more than %zu functions match: narrow the globs", t->max);
+			goto out;
+		}
+		if (array_grow((void **)&t->v, t->n, &t->cap, sizeof(*ut)))
+			goto out;
+		ut = &t->v[t->n];
+		ut->name = strdup(fs.v[i].name);
+		if (!ut->name)
+			goto out;
+		ut->binary = binary;
+		ut->offset = offset;
+		ut->single_step = stepped;
+		nstepped += stepped;
+		t->n++;
+		if (fs.v[i].ifunc && !ifuncs++)
+			first_ifunc = ut->name;
+	}
+	if (nstepped) {
+		char names[200] = "";
+		size_t len = 0, shown = 0;
+
+		for (size_t i = first_func; i < t->n && shown < 5; i++) {
+			const struct uprobe_target *ut = &t->v[i];
+
+			if (ut->binary != binary || !ut->single_step)
+				continue;
+			len += (size_t)snprintf(names + len, len < sizeof(names) ? sizeof(names) - len : 0,
+						"%s%s", shown ? ", " : "", ut->name);
+			shown++;
+		}
+		msg_warn("%zu of the functions matching '%s' (%s%s) start with an instruction the "
+			 "kernel must single-step: each call costs ~15 us more and reads ~13 us "
+			 "longer (labelled probe=single-step)", nstepped, spec.pattern, names,
+			 nstepped > shown ? ", ..." : "");
+	}
+	if (ifuncs == 1 && !probe_spec_is_glob(spec.pattern)) {
+		msg_warn("%s in %s is an IFUNC: the symbol is its resolver, which runs when the "
+			 "library is loaded, so its counts are not calls of %s; the implementation "
+			 "chosen is a local symbol, traceable only where the library keeps them",
+			 first_ifunc, path, first_ifunc);
+	} else if (ifuncs) {
+		msg_warn("%zu of the functions matching '%s' are IFUNCs (e.g. %s): their counts are "
+			 "runs of their resolvers at load time, not calls", ifuncs, spec.pattern,
+			 first_ifunc);
+	}
+	if (!matched) {
+		const char *near[5];
+		size_t n = elf_funcs_suggest(&fs, spec.pattern, near, 5);
+
+		if (probe_spec_is_glob(spec.pattern))
+			msg_error("no function in %s matches '%s'", path, spec.pattern);
+		else
+			msg_error("function '%s' not found in %s", spec.pattern, path);
+		if (n) {
+			fprintf(stderr, "  did you mean:");
+			for (size_t i = 0; i < n; i++)
+				fprintf(stderr, " %s", near[i]);
+			fprintf(stderr, "\n");
+		} else if (!fs.n) {
+			fprintf(stderr, "  %s has no function symbols (stripped?)\n", path);
+		}
+		if (!n && !probe_spec_is_glob(spec.pattern))
+			fprintf(stderr, "  if it comes from a shared library, name the library: "
+				"LIB:%s (e.g. libc:malloc)\n", spec.pattern);
+		goto out;
+	}
+	msg_verbose("%s: %zu symbol%s match%s '%s' in %s%s", arg, matched, matched == 1 ? "" : "s",
+		    matched == 1 ? "es" : "", spec.pattern, path,
+		    skipped ? " (probed past endbr64 where it starts a function)" : "");
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	elf_funcs_free(&fs);
+	probe_spec_free(&spec);
+	return ret;
+}
+
+void uprobe_targets_free(struct uprobe_targets *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->v[i].name);
+	free(t->v);
+	for (size_t i = 0; i < t->nbinaries; i++)
+		free(t->binaries[i]);
+	free(t->binaries);
+	memset(t, 0, sizeof(*t));
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * PROBE arguments ([BINARY:]FUNCTION_GLOB) resolved to the functions to probe: the binary
+ * found (a path, a library by short name in the process's mappings or the ld.so cache, or
+ * the default executable), its ELF symbols matched against the glob, and each function's
+ * probe placed where the kernel handles it best (insn.h). Every problem is said once, here.
+ */
+#ifndef TAILTRACE_UPROBE_TARGETS_H
+#define TAILTRACE_UPROBE_TARGETS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct uprobe_target {
+	char *name;
+	const char *binary;	/* points into uprobe_targets.binaries */
+	uint64_t offset;
+	bool single_step;	/* its probed instruction is single-stepped */
+};
+
+struct uprobe_targets {
+	char **binaries;
+	size_t nbinaries;
+	struct uprobe_target *v;
+	size_t n, cap;
+	size_t max;		/* functions at most; more is an error */
+};
+
+/* Adds the functions that probe names. default_binary: the executable meant when the probe
+ * names none (NULL: none; default_err the -errno of finding it). pid > 0: libraries are
+ * looked for in its mappings first. 0, 1 (runtime error, printed) or 2 (usage error,
+ * printed). */
+int uprobe_targets_add(struct uprobe_targets *t, const char *probe, pid_t pid,
+		       const char *default_binary, int default_err, const char *default_name);
+void uprobe_targets_free(struct uprobe_targets *t);
+
+#endif
