@@ -493,7 +493,7 @@ static int add_summaries(struct sched_ctx *ctx, struct snapshot *s)
 	    summary_set_note(sm, note) ||
 	    summary_add_col(sm, "context switches", "sched.switches", NULL, NULL, STAT_COUNT,
 			    false, false) ||
-	    summary_add_col(sm, "per second", "sched.switches", NULL, NULL, STAT_RATE, false,
+	    summary_add_col(sm, "rate", "sched.switches", NULL, NULL, STAT_RATE, false,
 			    false) ||
 	    summary_add_col(sm, "voluntary", "sched.switches", "kind", "voluntary", STAT_COUNT,
 			    false, false) ||

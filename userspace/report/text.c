@@ -382,6 +382,10 @@ static void write_summary_line(FILE *f, const struct summary *sm, const struct s
 
 		if (col->hidden || !r->have[c])
 			continue;
+		if (col->stat == STAT_RATE && !first) {
+			fprintf(f, " (%s)", stat_text(col, r->v[c], v, sizeof(v)));
+			continue;
+		}
 		if (first && sm->key) {
 			fprintf(f, " %s (%s=%s", stat_text(col, r->v[c], v, sizeof(v)), sm->key,
 				ESC(r->key, e));

@@ -1,0 +1,124 @@
+/* The emitters on a known snapshot: what a person reads, what a program parses. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model/histogram.h"
+#include "model/model.h"
+#include "report/emitter.h"
+#include "report/json.h"
+
+static void known(struct snapshot *s)
+{
+	struct hist *h = calloc(1, sizeof(*h));
+	struct series *se;
+	struct summary *sm;
+	struct stack *st;
+
+	cr_assert(h);
+	for (uint64_t v = 1000; v <= 100000; v += 1000)
+		hist_add(h, v, 1);
+	cr_assert_eq(snapshot_init(s, "func"), 0);
+	s->duration_ns = 1000000000;
+	cr_assert_eq(snapshot_add_hist(s, "func.latency", "ns", h, &se), 0);
+	cr_assert_eq(series_add_label(se, "func", "work"), 0);
+	memset(h, 0, sizeof(*h));
+	cr_assert_eq(snapshot_add_hist(s, "func.latency", "ns", h, &se), 0);
+	cr_assert_eq(series_add_label(se, "func", "never_called"), 0);
+	cr_assert_eq(snapshot_describe_metric(s, "func.latency", "CALLS", 10, 0), 0);
+	cr_assert_eq(snapshot_add_counter(s, "func.traced", "count", 2, NULL), 0);
+	cr_assert_eq(snapshot_add_drop(s, "ringbuf", 4), 0);
+	cr_assert_eq(snapshot_add_summary(s, "func.calls", "Calls", NULL, SUMMARY_LINE, &sm), 0);
+	cr_assert_eq(summary_add_col(sm, "total", "func.latency", NULL, NULL, STAT_COUNT, false,
+				     false), 0);
+	cr_assert_eq(snapshot_add_stacks(s, "x.stacks", "ns", &se), 0);
+	for (int i = 0; i < 2; i++) {
+		/* two stacks of one comm that fold to the same line */
+		cr_assert_eq(series_add_stack(se, 3000, 1, &st), 0);
+		cr_assert_eq(stack_add_label(st, "comm", "evil\x1b[2J\nname"), 0);
+		cr_assert_eq(stack_add_frame(st, 0x10 + i, "leaf", 0, NULL, NULL, FRAME_KERNEL), 0);
+		cr_assert_eq(stack_add_frame(st, 0x20, "main", 0, "/bin/app", NULL, FRAME_USER), 0);
+	}
+	free(h);
+}
+
+static char *emit(const char *format, const struct snapshot *s)
+{
+	const struct emitter *e = emitter_find(format);
+	struct emit_opts o = { .final = true };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	cr_assert(e && f);
+	cr_assert_eq(e->write(f, s, &o), 0);
+	fclose(f);
+	return buf;
+}
+
+Test(emitters, text_of_a_known_snapshot)
+{
+	struct snapshot s;
+	char *t;
+
+	known(&s);
+	t = emit("text", &s);
+	cr_assert(strstr(t, "Calls: total 100\n"), "the summary line first:\n%s", t);
+	cr_assert(strstr(t, "FUNC") && strstr(t, "CALLS"), "%s", t);
+	cr_assert(strstr(t, "work") && strstr(t, "       100 "), "work's 100 calls:\n%s", t);
+	cr_assert(strstr(t, "never_called           0"), "a function never called, at zero:\n%s", t);
+	cr_assert(strstr(t, "Not recorded: ringbuf 4"), "%s", t);
+	cr_assert(strstr(t, "func.traced"), "%s", t);
+	cr_assert_null(strchr(t, '\x1b'), "no raw escape reaches a terminal:\n%s", t);
+	cr_assert(strstr(t, "comm=evil\\x1b[2J\\nname"), "the name escaped:\n%s", t);
+	free(t);
+	snapshot_free(&s);
+}
+
+Test(emitters, folded_merges_identical_stacks)
+{
+	struct snapshot s;
+	char *t;
+
+	known(&s);
+	t = emit("folded", &s);
+	cr_assert_str_eq(t, "evil_[2J_name;main;leaf_[k] 6\n", "one line, 2 x 3 us");
+	free(t);
+	snapshot_free(&s);
+}
+
+Test(emitters, json_round_trip)
+{
+	struct snapshot s, back;
+	char *t, err[256];
+
+	known(&s);
+	t = emit("json", &s);
+	cr_assert(strstr(t, "\"summaries\""), "%s", t);
+	cr_assert(strstr(t, "\"comm\": \"evil\\u001b[2J\\nname\""), "JSON keeps the raw name:\n%s",
+		  t);
+	cr_assert_eq(snapshot_from_json(t, strlen(t), &back, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(back.nseries, s.nseries);
+	cr_assert_eq(back.series[0].hist->count, 100);
+	cr_assert_eq(back.series[1].hist->count, 0);
+	cr_assert_eq(back.series[3].kind, SERIES_STACKS);
+	cr_assert_eq(back.series[3].nstacks, 2);
+	cr_assert_str_eq(back.series[3].stacks[0].frames[1].module, "/bin/app");
+	cr_assert_eq(back.series[3].stacks[0].frames[0].kind, FRAME_KERNEL);
+	free(t);
+	snapshot_free(&back);
+	snapshot_free(&s);
+}
+
+Test(emitters, table_and_extensions)
+{
+	cr_assert_eq(emitter_for_path("run.folded"), emitter_find("folded"));
+	cr_assert_eq(emitter_for_path("run.ndjson"), emitter_find("ndjson"));
+	cr_assert_eq(emitter_for_path("run.txt"), emitter_find("text"));
+	cr_assert_eq(emitter_for_path("run.json"), emitter_find("json"));
+	cr_assert_eq(emitter_for_path("-"), emitter_find("json"), "-o - is JSON, as before");
+	cr_assert_null(emitter_find("xml"));
+	cr_assert_str_eq(emitter_names(), "text, json, ndjson or folded");
+	cr_assert(emitter_find("ndjson")->streams);
+	cr_assert_not(emitter_find("json")->streams);
+}
