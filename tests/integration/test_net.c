@@ -113,6 +113,54 @@ static struct json_value *report_after(const struct run *r)
 	return j;
 }
 
+/* func, sched and net in one run over one target: one document with every collector's
+ * series, exact counts from each. */
+Test(net, record_runs_func_sched_and_net_together)
+{
+	char probe[512];
+	struct run r;
+	struct json_value *j;
+	const struct json_value *s;
+
+	snprintf(probe, sizeof(probe), "%s:work", TG("mixed"));
+	run_cmd(&r, 60, (char *[]){ TT, "record", "--func", probe, "--sched", "--sched-comm",
+				    "mixed", "--net", "--net-remote", "198.51.100.0/24", "--format",
+				    "json", "--", TG("mixed"), PEER4, "8080", "40", NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	j = run_json(&r);
+	cr_assert_str_eq(json_as_string(json_get(j, "command"), NULL), "record");
+	s = series_where(j, "func.latency", "func", "work");
+	cr_assert(s, "func's series:\n%s", r.out);
+	cr_assert_eq(json_u64_at(s, "count"), 40, "40 calls of work");
+	cr_assert(quantile(s, "p50") >= 1e6 && quantile(s, "p50") < 1.5e6, "1 ms each");
+	s = series_where(j, "net.tcp_connect", "remote", PEER4 ":8080");
+	cr_assert(s, "net's series:\n%s", r.out);
+	cr_assert_eq(json_u64_at(s, "count"), 40, "40 connects");
+	cr_assert_eq(counter_of(j, "net.tcp_opened", PEER4 ":8080", NULL, NULL), 40);
+	{
+		const struct json_value *all = json_get(j, "series");
+		uint64_t sleeps = 0;
+
+		for (size_t i = 0; i < json_array_len(all); i++) {
+			const struct json_value *x = json_array_at(all, i);
+			const struct json_value *l = json_get(x, "labels");
+			const struct json_value *reason = json_get(l, "reason");
+
+			if (!strcmp(json_as_string(json_get(x, "metric"), NULL), "sched.offcpu") &&
+			    reason && !strcmp(json_as_string(reason, NULL), "sleep"))
+				sleeps += json_u64_at(x, "count");
+		}
+		/* 40 sleeps of 2 ms and the last one; a connect may block too */
+		cr_assert(sleeps >= 40 && sleeps <= 40 * 3, "%llu sleeps of mixed:\n%s",
+			  (unsigned long long)sleeps, r.out);
+	}
+	cr_assert(json_get(j, "summaries") && json_array_len(json_get(j, "summaries")) >= 3,
+		  "sched's and net's summaries:\n%s", r.out);
+	json_free(j);
+	run_free(&r);
+	assert_no_leftovers("record");
+}
+
 Test(net, connects_are_counted_exactly_per_remote)
 {
 	struct run r;

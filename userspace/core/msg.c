@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdio.h>
+#include <string.h>
 #include <bpf/libbpf.h>
 #include "core/msg.h"
 #include "json/json_writer.h"
@@ -51,6 +52,25 @@ void msg_error(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	vmsg("error: ", fmt, ap);
+	va_end(ap);
+}
+
+void msg_error_hint(const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (msg_json) {
+		msg_json_error("error", *hint ? hint : NULL, fmt, ap);
+	} else {
+		vmsg("error: ", fmt, ap);
+		for (const char *p = hint; *p;) {
+			size_t n = strcspn(p, "\n");
+
+			fprintf(stderr, "  %.*s\n", (int)n, p);
+			p += n + (p[n] == '\n');
+		}
+	}
 	va_end(ap);
 }
 

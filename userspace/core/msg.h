@@ -11,6 +11,9 @@ extern const char *msg_prog;	/* "tailtrace func" */
 extern bool msg_json;		/* errors and warnings as one JSON object a line */
 
 void msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An error and what may help, on lines of their own below it ("  hint"); hint may hold
+ * several lines, or be empty. Under JSON, one object with a "hint". */
+void msg_error_hint(const char *hint, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

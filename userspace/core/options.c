@@ -106,6 +106,18 @@ static void print_help(const struct cmd_usage *u)
 	printf("Usage: tailtrace %s\n\n%s%s", u->synopsis, u->doc, common_opts_help);
 }
 
+bool opts_want_json(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		const char *v = !strcmp(argv[i], "--format") && i + 1 < argc ? argv[i + 1] :
+				!strncmp(argv[i], "--format=", 9) ? argv[i] + 9 : NULL;
+
+		if (v && (!strcmp(v, "json") || !strcmp(v, "ndjson")))
+			return true;
+	}
+	return false;
+}
+
 enum opts_result common_opts_parse(int argc, char **argv, const struct option *extra,
 				   const char *shortopts, opt_handler handler, void *ctx,
 				   const struct cmd_usage *usage, struct common_opts *o)
@@ -118,6 +130,8 @@ enum opts_result common_opts_parse(int argc, char **argv, const struct option *e
 
 	memset(o, 0, sizeof(*o));
 	o->format = "text";
+	/* errors come as JSON for a program that asked for JSON, also those of the options */
+	msg_json = opts_want_json(argc, argv);
 	usage_cmd = usage->synopsis;
 	{
 		/* "func PROBE..." -> "func " for the hint */

@@ -41,6 +41,8 @@ enum opts_result common_opts_parse(int argc, char **argv, const struct option *e
 				   const struct cmd_usage *usage, struct common_opts *o);
 /* The text of --help's common options, after a command's own. */
 extern const char common_opts_help[];
+/* Whether argv asks for --format json or ndjson (before any "--"). */
+bool opts_want_json(int argc, char **argv);
 /* Prints "<prog>: error: <msg>" and "Try 'tailtrace CMD --help'." for usage errors. */
 void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -189,21 +189,25 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 		const char *near[5];
 		size_t n = elf_funcs_suggest(&fs, spec.pattern, near, 5);
 
-		if (probe_spec_is_glob(spec.pattern))
-			msg_error("no function in %s matches '%s'", path, spec.pattern);
-		else
-			msg_error("function '%s' not found in %s", spec.pattern, path);
+		char hint[512] = "";
+		size_t h = 0;
+
 		if (n) {
-			fprintf(stderr, "  did you mean:");
-			for (size_t i = 0; i < n; i++)
-				fprintf(stderr, " %s", near[i]);
-			fprintf(stderr, "\n");
+			h += (size_t)snprintf(hint, sizeof(hint), "did you mean:");
+			for (size_t i = 0; i < n && h < sizeof(hint); i++)
+				h += (size_t)snprintf(hint + h, sizeof(hint) - h, " %s", near[i]);
 		} else if (!fs.n) {
-			fprintf(stderr, "  %s has no function symbols (stripped?)\n", path);
+			h += (size_t)snprintf(hint, sizeof(hint), "%s has no function symbols (stripped?)",
+					      path);
 		}
-		if (!n && !probe_spec_is_glob(spec.pattern))
-			fprintf(stderr, "  if it comes from a shared library, name the library: "
-				"LIB:%s (e.g. libc:malloc)\n", spec.pattern);
+		if (!n && !probe_spec_is_glob(spec.pattern) && h < sizeof(hint))
+			snprintf(hint + h, sizeof(hint) - h, "%sif it comes from a shared library, "
+				 "name the library: LIB:%s (e.g. libc:malloc)", h ? "\n" : "",
+				 spec.pattern);
+		if (probe_spec_is_glob(spec.pattern))
+			msg_error_hint(hint, "no function in %s matches '%s'", path, spec.pattern);
+		else
+			msg_error_hint(hint, "function '%s' not found in %s", spec.pattern, path);
 		goto out;
 	}
 	msg_verbose("%s: %zu symbol%s match%s '%s' in %s%s", arg, matched, matched == 1 ? "" : "s",
