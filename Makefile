@@ -46,7 +46,7 @@ INTEG_SRCS := $(wildcard tests/integration/*.c)
 INTEG_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(INTEG_SRCS))
 TARGETS    := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(wildcard tests/targets/*.c))
 
-.PHONY: all deps run test unit integration bench static vmlinux clean
+.PHONY: all deps run test layers unit integration bench static vmlinux clean
 
 all: deps $(BUILD)/tailtrace
 
@@ -120,7 +120,10 @@ integration: deps $(BUILD)/tailtrace $(TARGETS) $(BUILD)/tests/integration_tests
 	TAILTRACE=$(abspath $(BUILD)/tailtrace) TARGETS=$(abspath $(BUILD)/targets) \
 		$(BUILD)/tests/integration_tests --jobs 1
 
-test: unit integration
+layers:
+	$(Q)scripts/check-layers.sh
+
+test: layers unit integration
 
 -include tests/bench/bench.mk
 
