@@ -16,6 +16,8 @@
 #include <bpf/bpf_tracing.h>
 #include "abi/func.h"
 #include "lib/hist.bpf.h"
+#define COUNTERS_MAX FUNC_STAT_MAX
+#include "lib/counters.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -50,24 +52,9 @@ struct {
 } hists SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, FUNC_STAT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 22);
 } events SEC(".maps");
-
-static __always_inline void stat_inc(__u32 which)
-{
-	__u64 *v = bpf_map_lookup_elem(&stats, &which);
-
-	if (v)
-		*v += 1;
-}
 
 static __always_inline int on_entry(struct pt_regs *ctx)
 {
@@ -80,7 +67,7 @@ static __always_inline int on_entry(struct pt_regs *ctx)
 		return 0;
 	st = bpf_task_storage_get(&calls, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!st) {
-		stat_inc(FUNC_STAT_NO_STORAGE);
+		count(FUNC_STAT_NO_STORAGE);
 		return 0;
 	}
 	sp = PT_REGS_SP(ctx);
@@ -95,12 +82,12 @@ static __always_inline int on_entry(struct pt_regs *ctx)
 		top = (d - 1) & (FUNC_MAX_DEPTH - 1);
 		if (st->sp[top] > sp || (st->sp[top] == sp && st->ret_addr[top] != ret_addr))
 			break;
-		stat_inc(FUNC_STAT_ABANDONED);
+		count(FUNC_STAT_ABANDONED);
 		d--;
 	}
 	if (d >= FUNC_MAX_DEPTH) {
 		st->depth = d;
-		stat_inc(FUNC_STAT_DEPTH);
+		count(FUNC_STAT_DEPTH);
 		return 0;
 	}
 	st->sp[d] = sp;
@@ -119,7 +106,7 @@ static __always_inline void emit_slow(__u32 func_id, __u64 now, __u64 dur)
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		stat_inc(FUNC_STAT_RINGBUF_DROP);
+		count(FUNC_STAT_RINGBUF_DROP);
 		return;
 	}
 	id = bpf_get_current_pid_tgid();
@@ -156,14 +143,14 @@ static __always_inline int on_return(struct pt_regs *ctx)
 		top = (d - 1) & (FUNC_MAX_DEPTH - 1);
 		if (st->sp[top] >= sp)
 			break;
-		stat_inc(FUNC_STAT_ABANDONED);
+		count(FUNC_STAT_ABANDONED);
 		d--;
 	}
 	if (d == 0 || d > FUNC_MAX_DEPTH || st->sp[top] != sp || st->func_id[top] != func_id) {
 		st->depth = d;
 		/* With sampling, returns of calls not sampled are expected here. */
 		if (sample_every <= 1)
-			stat_inc(FUNC_STAT_UNMATCHED);
+			count(FUNC_STAT_UNMATCHED);
 		return 0;
 	}
 	st->depth = d - 1;
@@ -172,7 +159,7 @@ static __always_inline int on_return(struct pt_regs *ctx)
 	idx = func_id * nshards + (bpf_get_smp_processor_id() & (nshards - 1));
 	h = bpf_map_lookup_elem(&hists, &idx);
 	if (h && !hist_record(h, dur))
-		stat_inc(FUNC_STAT_RACE);
+		count(FUNC_STAT_RACE);
 	if (slow_ns && dur >= slow_ns)
 		emit_slow(func_id, now, dur);
 	return 0;

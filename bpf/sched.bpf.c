@@ -12,9 +12,11 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include "lib/follow.bpf.h"
 #include "lib/hist.bpf.h"
 #include "abi/sched.h"
+#define COUNTERS_MAX SCHED_CNT_MAX
+#include "lib/counters.bpf.h"
+#include "lib/filter.bpf.h"
 #include "lib/slots.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -26,10 +28,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u32 by = SCHED_BY_COMM;
 const volatile __u32 ncpus = 1;		/* slots [0, SCHED_KINDS * ncpus) for --by cpu */
 const volatile __u32 max_slots = 1;
-const volatile __u32 filter_tgid = 0;
-const volatile bool filter_by_comm = false;
-const volatile char filter_comm[SCHED_COMM_LEN] = {};
-const volatile __u64 filter_cgroup = 0;
 const volatile bool offcpu_stacks = false;
 const volatile __u64 stack_min_ns = 0;
 
@@ -75,49 +73,10 @@ struct {
 	__type(value, struct offcpu_val);
 } offcpu SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SCHED_CNT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} counts SEC(".maps");
-
-static __always_inline void count(__u32 which)
-{
-	__u64 *v = bpf_map_lookup_elem(&counts, &which);
-
-	if (v)
-		*v += 1;
-}
-
-static __always_inline __u64 task_cgroup(struct task_struct *t)
-{
-	return BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
-}
-
 static __always_inline bool traced(struct task_struct *t)
 {
 	/* The idle tasks (pid 0) do not wait to run: their "latency" would be noise. */
-	if (!BPF_CORE_READ(t, pid))
-		return false;
-	if (filter_tgid) {
-		if (!tgid_traced(BPF_CORE_READ(t, tgid), filter_tgid))
-			return false;
-	}
-	if (filter_by_comm) {
-		char comm[SCHED_COMM_LEN];
-
-		BPF_CORE_READ_STR_INTO(&comm, t, comm);
-		for (int i = 0; i < SCHED_COMM_LEN; i++) {
-			if (comm[i] != filter_comm[i])
-				return false;
-			if (!comm[i])
-				break;
-		}
-	}
-	if (filter_cgroup && task_cgroup(t) != filter_cgroup)
-		return false;
-	return true;
+	return BPF_CORE_READ(t, pid) && task_selected(t);
 }
 
 static __always_inline struct task_state *state_of(struct task_struct *t, bool btf, bool create)
@@ -292,13 +251,6 @@ static __always_inline int on_exec(struct task_struct *p, bool btf)
 	return 0;
 }
 
-static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
-{
-	if (!follow_fork(parent, child))
-		count(SCHED_DROP_STORAGE);
-	return 0;
-}
-
 static __always_inline int on_migrate(struct task_struct *p)
 {
 	if (traced(p))
@@ -343,12 +295,6 @@ int BPF_PROG(tt_sched_rename, struct task_struct *p)
 	return on_exec(p, true);
 }
 
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(tt_sched_fork, struct task_struct *parent, struct task_struct *child)
-{
-	return on_fork(parent, child);
-}
-
 SEC("raw_tp/sched_wakeup")
 int BPF_PROG(tt_sched_wakeup_raw, struct task_struct *p)
 {
@@ -386,22 +332,6 @@ int BPF_PROG(tt_sched_rename_raw, struct task_struct *p)
 	return on_exec(p, false);
 }
 
-SEC("raw_tp/sched_process_fork")
-int BPF_PROG(tt_sched_fork_raw, struct task_struct *parent, struct task_struct *child)
-{
-	return on_fork(parent, child);
-}
-
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(tt_sched_exit, struct task_struct *task)
-{
-	follow_exit(task);
-	return 0;
-}
-
-SEC("raw_tp/sched_process_exit")
-int BPF_PROG(tt_sched_exit_raw, struct task_struct *task)
-{
-	follow_exit(task);
-	return 0;
-}
+/* A command's children are its own; tp_btf programs and their raw_tp twins. */
+FOLLOW_PROGRAMS(tt_sched_fork, tt_sched_exit, "tp_btf", SCHED_DROP_STORAGE)
+FOLLOW_PROGRAMS(tt_sched_fork_raw, tt_sched_exit_raw, "raw_tp", SCHED_DROP_STORAGE)

@@ -52,4 +52,22 @@ static __always_inline void follow_exit(struct task_struct *task)
 		bpf_map_delete_elem(&tgids, &tgid);
 }
 
+/* The two programs of a collector that follows a command's children: on fork and exit, of
+ * program type sec ("tp_btf" or "raw_tp"); full is the counter of a full set. Needs
+ * lib/counters.bpf.h. */
+#define FOLLOW_PROGRAMS(fork_prog, exit_prog, sec, full)					\
+SEC(sec "/sched_process_fork")								\
+int BPF_PROG(fork_prog, struct task_struct *parent, struct task_struct *child)		\
+{											\
+	if (!follow_fork(parent, child))						\
+		count(full);								\
+	return 0;									\
+}											\
+SEC(sec "/sched_process_exit")								\
+int BPF_PROG(exit_prog, struct task_struct *task)					\
+{											\
+	follow_exit(task);								\
+	return 0;									\
+}
+
 #endif

@@ -302,7 +302,7 @@ static int func_read(void *data, struct snapshot *s, bool stacks)
 	}
 	if (snapshot_add_counter(s, "func.traced", "count", fs->t.n, NULL))
 		goto out;
-	map_percpu_sums(bpf_map__fd(fs->skel->maps.stats), FUNC_STAT_MAX, st);
+	map_percpu_sums(bpf_map__fd(fs->skel->maps.counts), FUNC_STAT_MAX, st);
 	for (int k = 0; k < FUNC_STAT_MAX; k++) {
 		/* with sampling, returns of calls not sampled are expected */
 		if (k == FUNC_STAT_UNMATCHED && fs->sample > 1)
