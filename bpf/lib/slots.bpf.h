@@ -18,7 +18,6 @@
 	} slots SEC(".maps");						\
 	struct {							\
 		__uint(type, BPF_MAP_TYPE_ARRAY);			\
-		__uint(map_flags, BPF_F_MMAPABLE);			\
 		__uint(max_entries, 1);					\
 		__type(key, __u32);					\
 		__type(value, struct hist);				\

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "abi/func.h"
@@ -40,8 +39,6 @@ struct func_state {
 	struct uprobe_set links;
 	struct ring_buffer *rb;
 	struct event_sink *sink;
-	const struct hist *hists;	/* mmap of the hists map: nfuncs * nshards */
-	size_t hists_len;
 	uint32_t nshards;
 	char pid_label[16];
 };
@@ -228,14 +225,6 @@ static int func_attach(void *data, const struct run_target *target, struct loop 
 		    fs->t.n - fs->links.skipped, fs->t.n - fs->links.skipped == 1 ? "" : "s",
 		    fs->t.nbinaries, fs->t.nbinaries == 1 ? "y" : "ies", fs->links.nlinks,
 		    multi ? "uprobe_multi" : "uprobe", (mono_now_ns() - t0) / 1e6);
-	fs->hists_len = fs->t.n * fs->nshards * sizeof(struct hist);
-	fs->hists = mmap(NULL, fs->hists_len, PROT_READ, MAP_SHARED,
-			 bpf_map__fd(fs->skel->maps.hists), 0);
-	if (fs->hists == MAP_FAILED) {
-		fs->hists = NULL;
-		msg_error("cannot map the histograms: %s", strerror(errno));
-		goto fail;
-	}
 	if (fs->slower_ns) {
 		fs->rb = ring_buffer__new(bpf_map__fd(fs->skel->maps.events), on_event, fs, NULL);
 		if (!fs->rb || loop_add_periodic(loop, DRAIN_NS, drain, fs)) {
@@ -276,23 +265,27 @@ static int func_read(void *data, struct snapshot *s, bool stacks)
 {
 	struct func_state *fs = data;
 	uint64_t st[FUNC_STAT_MAX];
-	struct hist *cur = malloc(sizeof(*cur));
-	int err = -ENOMEM;
+	struct hist *cur = malloc(sizeof(*cur)), *shard = malloc(sizeof(*shard));
+	int fd = bpf_map__fd(fs->skel->maps.hists), err = -ENOMEM;
 
 	(void)stacks;
-	if (!cur)
-		return -ENOMEM;
+	if (!cur || !shard)
+		goto out;
 	if (fs->sample > 1)
 		s->sampling = (uint32_t)fs->sample;
 	if (snapshot_describe_metric(s, "func.latency", "CALLS", 10, 0))
 		goto out;
 	for (size_t i = 0; i < fs->t.n; i++) {
-		const struct hist *h = &fs->hists[i * fs->nshards];
 		struct series *se;
 
 		memset(cur, 0, sizeof(*cur));
-		for (uint32_t k = 0; k < fs->nshards; k++)
-			hist_merge(cur, &h[k]);
+		for (uint32_t k = 0; k < fs->nshards; k++) {
+			err = map_read_hist(fd, (uint32_t)(i * fs->nshards + k), shard);
+			if (err)
+				goto out;
+			hist_merge(cur, shard);
+		}
+		err = -ENOMEM;
 		if (snapshot_add_hist(s, "func.latency", "ns", cur, &se) ||
 		    series_add_label(se, "func", fs->t.v[i].name) ||
 		    series_add_label(se, "binary", fs->t.v[i].binary) ||
@@ -313,6 +306,7 @@ static int func_read(void *data, struct snapshot *s, bool stacks)
 	err = 0;
 out:
 	free(cur);
+	free(shard);
 	return err;
 }
 
@@ -326,8 +320,6 @@ static void func_free(void *data)
 	if (nlinks)
 		msg_verbose("detached %zu links in %.1f ms", nlinks, (mono_now_ns() - t0) / 1e6);
 	ring_buffer__free(fs->rb);
-	if (fs->hists)
-		munmap((void *)fs->hists, fs->hists_len);
 	func_bpf__destroy(fs->skel);
 	uprobe_targets_free(&fs->t);
 }

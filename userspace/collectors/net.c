@@ -16,7 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -58,8 +57,7 @@ struct net_ctx {
 	int tstamp_fd;			/* holds the kernel's receive timestamps on */
 	struct bpf_link **links;
 	size_t nlinks;
-	const struct hist *hists;
-	size_t hists_len;
+	struct hist *scratch;		/* a histogram read from the map */
 	uint64_t aged_out;
 	uint64_t split;			/* GSO packets swept: split at transmit */
 	unsigned periodic_calls;
@@ -363,6 +361,7 @@ static int load_and_attach(struct net_ctx *ctx)
 	/* a command's children (a shell's, make's) open its connections too */
 	ctx->skel->rodata->follow_children = ctx->command;
 	if (!ctx->command) {
+		bpf_map__set_max_entries(ctx->skel->maps.tgids, 1);
 		bpf_program__set_autoload(ctx->skel->progs.tt_net_fork, false);
 		bpf_program__set_autoload(ctx->skel->progs.tt_net_exit, false);
 	}
@@ -375,6 +374,8 @@ static int load_and_attach(struct net_ctx *ctx)
 	bpf_map__set_max_entries(ctx->skel->maps.values, MAX_SLOTS);
 	/* the per-packet programs, and the kernel's receive timestamps they read */
 	if (!ctx->packets) {
+		/* only tt_net_queue adds to skbs */
+		bpf_map__set_max_entries(ctx->skel->maps.skbs, 1);
 		bpf_program__set_autoload(ctx->skel->progs.tt_net_queue, false);
 		bpf_program__set_autoload(ctx->skel->progs.tt_net_xmit, false);
 		bpf_program__set_autoload(ctx->skel->progs.tt_net_copy, false);
@@ -414,14 +415,9 @@ static int load_and_attach(struct net_ctx *ctx)
 	}
 	msg_verbose("attached %zu tp_btf programs; %u slots of %zu bytes", ctx->nlinks,
 		    MAX_SLOTS, sizeof(struct hist));
-	ctx->hists_len = MAX_SLOTS * sizeof(struct hist);
-	ctx->hists = mmap(NULL, ctx->hists_len, PROT_READ, MAP_SHARED,
-			  bpf_map__fd(ctx->skel->maps.hists), 0);
-	if (ctx->hists == MAP_FAILED) {
-		ctx->hists = NULL;
-		msg_error("cannot map the histograms: %s", strerror(errno));
+	ctx->scratch = malloc(sizeof(*ctx->scratch));
+	if (!ctx->scratch)
 		return 1;
-	}
 	return 0;
 }
 
@@ -553,9 +549,10 @@ static int add_slot(void *data, const void *key, uint32_t slot)
 		return 0;
 	/* keyed series: left out of a report while empty */
 	if (k->kind < NET_HIST_KINDS) {
-		if (w->ctx->hists[slot].count)
-			err = snapshot_add_hist(w->s, kinds[k->kind].metric, "ns",
-						&w->ctx->hists[slot], &se) ||
+		err = map_read_hist(bpf_map__fd(w->ctx->skel->maps.hists), slot, w->ctx->scratch);
+		if (!err && w->ctx->scratch->count)
+			err = snapshot_add_hist(w->s, kinds[k->kind].metric, "ns", w->ctx->scratch,
+						&se) ||
 			      (se->sparse = true, add_labels(w->ctx, se, k));
 	} else {
 		__u64 v = 0;
@@ -693,8 +690,7 @@ static void net_free(void *data)
 {
 	struct net_ctx *ctx = data;
 
-	if (ctx->hists)
-		munmap((void *)ctx->hists, ctx->hists_len);
+	free(ctx->scratch);
 	detach_all(ctx);
 	free(ctx->links);
 	btf__free(ctx->vmlinux_btf);

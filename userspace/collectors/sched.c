@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/magic.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <bpf/bpf.h>
@@ -55,8 +54,7 @@ struct sched_ctx {
 	size_t nlinks;
 	bool btf;			/* tp_btf programs (else raw_tp) */
 	uint32_t ncpus, max_slots;
-	const struct hist *hists;	/* mmap of the hists map */
-	size_t hists_len;
+	struct hist *scratch;		/* a histogram read from the map */
 };
 
 static const char *const by_names[] = {
@@ -208,6 +206,9 @@ static int load_set(struct sched_ctx *ctx, bool btf)
 	}
 	bpf_map__set_max_entries(ctx->skel->maps.slots, ctx->max_slots);
 	bpf_map__set_max_entries(ctx->skel->maps.hists, ctx->max_slots);
+	/* only a command's children are followed */
+	if (!ctx->command)
+		bpf_map__set_max_entries(ctx->skel->maps.tgids, 1);
 	/* Only one of the per-task maps is used: keep the other small. */
 	if (btf)
 		bpf_map__set_max_entries(ctx->skel->maps.tid_states, 1);
@@ -265,14 +266,9 @@ static int load_and_attach(struct sched_ctx *ctx)
 	msg_verbose("attached %zu %s programs; %u histogram slots of %zu bytes (%zu KiB)",
 		    ctx->nlinks, ctx->btf ? "tp_btf" : "raw_tp", ctx->max_slots,
 		    sizeof(struct hist), ctx->max_slots * sizeof(struct hist) / 1024);
-	ctx->hists_len = ctx->max_slots * sizeof(struct hist);
-	ctx->hists = mmap(NULL, ctx->hists_len, PROT_READ, MAP_SHARED,
-			  bpf_map__fd(ctx->skel->maps.hists), 0);
-	if (ctx->hists == MAP_FAILED) {
-		ctx->hists = NULL;
-		msg_error("cannot map the histograms: %s", strerror(errno));
+	ctx->scratch = malloc(sizeof(*ctx->scratch));
+	if (!ctx->scratch)
 		return 1;
-	}
 	return 0;
 }
 
@@ -354,10 +350,13 @@ static int add_slot(struct sched_ctx *ctx, struct snapshot *s, uint32_t slot,
 		    const struct sched_key *k)
 {
 	struct series *se;
+	int err = map_read_hist(bpf_map__fd(ctx->skel->maps.hists), slot, ctx->scratch);
 
-	if (!ctx->hists[slot].count)
+	if (err)
+		return err;
+	if (!ctx->scratch->count)
 		return 0;
-	if (snapshot_add_hist(s, kinds[k->kind].metric, "ns", &ctx->hists[slot], &se))
+	if (snapshot_add_hist(s, kinds[k->kind].metric, "ns", ctx->scratch, &se))
 		return -ENOMEM;
 	se->sparse = true;
 	return add_labels(ctx, se, k);
@@ -571,8 +570,7 @@ static void sched_free(void *data)
 {
 	struct sched_ctx *ctx = data;
 
-	if (ctx->hists)
-		munmap((void *)ctx->hists, ctx->hists_len);
+	free(ctx->scratch);
 	detach_all(ctx);
 	free(ctx->links);
 	symbolizer_free(ctx->sym);

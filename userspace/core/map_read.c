@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -18,4 +19,9 @@ void map_percpu_sums(int fd, uint32_t n, uint64_t *out)
 			out[k] += vals[c];
 	}
 	free(vals);
+}
+
+int map_read_hist(int fd, uint32_t idx, struct hist *out)
+{
+	return bpf_map_lookup_elem(fd, &idx, out) ? -errno : 0;
 }
