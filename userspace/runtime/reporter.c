@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include "core/msg.h"
 #include "report/folded.h"
@@ -13,6 +15,46 @@
 
 /* Events kept for a whole-run JSON report; more are counted as dropped ("event_limit"). */
 #define MAX_KEPT_EVENTS 100000
+
+/* What the -o file's problem is, and what to do, in one line. */
+static void say_output_problem(const struct reporter *r, int err)
+{
+	const struct output_file *of = &r->out;
+	const char *path = r->c->output;
+	mode_t m = of->refused_mode;
+	char via[PATH_MAX + 8] = "";
+
+	switch (of->refusal) {
+	case OUTPUT_FOREIGN_LINK:
+		/* the link may be one on the way to path */
+		if (strcmp(path, of->refused_link))
+			snprintf(via, sizeof(via), ": '%s'", of->refused_link);
+		msg_error("-o '%s'%s is a symlink of uid %u in a sticky world-writable directory "
+			  "of another owner, which tailtrace does not follow (the "
+			  "fs.protected_symlinks rule): give -o the file's real path, or remove "
+			  "the link", path, via, (unsigned)of->refused_owner);
+		break;
+	case OUTPUT_FOREIGN_FILE:
+		msg_error("-o '%s' is a file of uid %u in a sticky world-writable directory of "
+			  "another owner, which tailtrace does not replace (the "
+			  "fs.protected_regular rule): remove it, or choose another path for -o",
+			  path, (unsigned)of->refused_owner);
+		break;
+	case OUTPUT_NO_READER:
+		msg_error("-o '%s' is a FIFO that no process reads: start its reader first, or "
+			  "give -o a file", path);
+		break;
+	case OUTPUT_NOT_WRITABLE:
+		msg_error("-o '%s' is %s: give -o a file, a FIFO, a terminal or '-'", path,
+			  S_ISSOCK(m) ? "a socket" : S_ISBLK(m) ? "a block device" :
+			  S_ISREG(m) ? "a file open in a process (through /proc)" : "not a file");
+		break;
+	case OUTPUT_OK:
+		msg_error("cannot write '%s': %s: choose a writable path for -o", path,
+			  strerror(-err));
+		break;
+	}
+}
 
 int reporter_init(struct reporter *r)
 {
@@ -26,8 +68,7 @@ int reporter_init(struct reporter *r)
 		return 0;
 	err = output_file_open(&r->out, r->c->output);
 	if (err) {
-		msg_error("cannot write '%s': %s: choose a writable path for -o", r->c->output,
-			  strerror(-err));
+		say_output_problem(r, err);
 		return 1;
 	}
 	r->out_open = true;
@@ -189,7 +230,7 @@ int reporter_tick(void *data, bool final)
 		r->out_open = false;
 		err = output_file_commit(&r->out, write_saved, &s);
 		if (err)
-			msg_error("cannot write %s: %s", r->c->output, strerror(-err));
+			say_output_problem(r, err);
 	}
 	snapshot_free(&s);
 	return err;
