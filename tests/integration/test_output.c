@@ -234,6 +234,21 @@ Test(output, temporary_names_cannot_be_planted, .init = need_root, .fini = remov
 	run_free(&r);
 }
 
+/* Started with standard output closed, tailtrace must not let the -o file take its number:
+ * the text report would land inside the JSON. */
+Test(output, closed_stdout_stays_out_of_the_file, .init = need_root, .fini = remove_test_dirs)
+{
+	char *dir = test_dir("out", 0755, 0), *out = path_in(dir, "run.json");
+	struct run r;
+
+	run_cmd(&r, 30, (char *[]){ "/bin/sh", "-c", "exec \"$0\" func work -o \"$1\" -- "
+				    "\"$2\" 5 1000 >&-", TT, out, TG("count"), NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	assert_json_file(out);
+	cr_assert(!strstr(slurp(out), "CALLS"), "no text report in the file");
+	run_free(&r);
+}
+
 /* A FIFO nobody reads would block open(2) for ever: the run must end, well within its -d,
  * saying why. With a reader, the FIFO gets the JSON. */
 Test(output, fifo_without_reader_does_not_block, .init = need_root, .fini = remove_test_dirs)
