@@ -50,12 +50,12 @@ static int stream_fd(const char *path)
 }
 
 static int refuse(struct output_file *of, enum output_refusal why, const char *link,
-		  const struct stat *st, int err)
+		  uid_t owner, mode_t mode, int err)
 {
 	of->refusal = why;
 	snprintf(of->refused_link, sizeof(of->refused_link), "%s", link ? link : "");
-	of->refused_owner = st->st_uid;
-	of->refused_mode = st->st_mode;
+	of->refused_owner = owner;
+	of->refused_mode = mode;
 	return err;
 }
 
@@ -69,7 +69,8 @@ static int open_in_place(struct output_file *of, const struct path_end *end)
 	int fl;
 
 	if (!S_ISFIFO(end->st.st_mode) && !S_ISCHR(end->st.st_mode))
-		return refuse(of, OUTPUT_NOT_WRITABLE, NULL, &end->st, -EINVAL);
+		return refuse(of, OUTPUT_NOT_WRITABLE, NULL, end->st.st_uid, end->st.st_mode,
+			      -EINVAL);
 	if (end->dirfd >= 0) {
 		of->fd = openat(end->dirfd, end->name, flags | O_NOFOLLOW);
 	} else {
@@ -78,7 +79,8 @@ static int open_in_place(struct output_file *of, const struct path_end *end)
 	}
 	if (of->fd < 0) {
 		if (errno == ENXIO && S_ISFIFO(end->st.st_mode))
-			return refuse(of, OUTPUT_NO_READER, NULL, &end->st, -ENXIO);
+			return refuse(of, OUTPUT_NO_READER, NULL, end->st.st_uid, end->st.st_mode,
+				      -ENXIO);
 		return -errno;
 	}
 	/* what was opened is what was walked to, not something put in its place since */
@@ -134,15 +136,13 @@ int output_file_open(struct output_file *of, const char *path)
 		return of->fd < 0 ? -errno : 0;
 	}
 	err = path_walk(path, geteuid(), &end, &refused);
-	if (err == -EACCES && refused.link[0]) {
-		struct stat st = { .st_uid = refused.owner, .st_mode = S_IFLNK };
-
-		return refuse(of, OUTPUT_FOREIGN_LINK, refused.link, &st, err);
-	}
+	if (err == -EACCES && refused.link[0])
+		return refuse(of, OUTPUT_FOREIGN_LINK, refused.link, refused.owner, S_IFLNK, err);
 	if (err)
 		return err;
 	if (end.exists && !sticky_rule_allows(&end.dir_st, end.st.st_uid, geteuid()))
-		err = refuse(of, OUTPUT_FOREIGN_FILE, NULL, &end.st, -EACCES);
+		err = refuse(of, OUTPUT_FOREIGN_FILE, NULL, end.st.st_uid, end.st.st_mode,
+			     -EACCES);
 	else if (end.objfd >= 0 || (end.exists && !S_ISREG(end.st.st_mode)))
 		err = open_in_place(of, &end);
 	if (err || of->direct) {
@@ -174,7 +174,7 @@ static int take_place_of(struct output_file *of)
 	if (fstat(of->dirfd, &dir_st) || fstat(of->fd, &mine))
 		return -errno;
 	if (!sticky_rule_allows(&dir_st, st.st_uid, geteuid()))
-		return refuse(of, OUTPUT_FOREIGN_FILE, NULL, &st, -EACCES);
+		return refuse(of, OUTPUT_FOREIGN_FILE, NULL, st.st_uid, st.st_mode, -EACCES);
 	if ((st.st_uid != mine.st_uid || st.st_gid != mine.st_gid) &&
 	    fchown(of->fd, st.st_uid, st.st_gid))
 		return -errno;

@@ -15,7 +15,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-/* Why output_file_open or _commit refused a path that the kernel would have let root open. */
+/* Why output_file_open or _commit refused a path where root, left to the kernel, would have
+ * written (or waited for ever). */
 enum output_refusal {
 	OUTPUT_OK,
 	OUTPUT_FOREIGN_LINK,	/* a symlink the invoking user could not follow */
