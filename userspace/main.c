@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* tailtrace: kernel-assisted latency tracer. One binary; a command per collector, and
  * record for several at once. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,10 +46,36 @@ static void usage(FILE *f)
 		"CAP_PERFMON) and a kernel with BTF.\n");
 }
 
+/* Started with 0, 1 or 2 closed (`tailtrace ... >&-`), the next file opened would take that
+ * number and what is printed would land in it (the -o file): hold each closed one with
+ * /dev/null, as setuid programs do. 0, or -1 when even that is impossible. */
+static int hold_standard_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int got;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* the lowest free number: fd itself */
+		got = open("/dev/null", O_RDWR);
+		if (got != fd) {
+			if (got >= 0)
+				close(got);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static char prog[64];
 
+	if (hold_standard_fds()) {
+		fprintf(stderr, "tailtrace: error: standard input, output or error is closed and "
+			"/dev/null cannot be opened in its place: run it with them open\n");
+		return 1;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -481,33 +481,3 @@ Test(func, functions_the_kernel_cannot_probe_are_skipped_by_name)
 	assert_no_leftovers("refused functions");
 }
 
-Test(func, output_follows_symlinks_and_writes_devices_in_place)
-{
-	char dir[] = "/tmp/tt-out-XXXXXX", real[64], link[64], cmd[256];
-	struct run r;
-
-	cr_assert(mkdtemp(dir));
-	snprintf(real, sizeof(real), "%s/real.json", dir);
-	snprintf(link, sizeof(link), "%s/link.json", dir);
-	cr_assert_eq(symlink("real.json", link), 0);
-	run_cmd(&r, 30, (char *[]){ TT, "func", "work", "-o", link, "--", TG("count"), "5", "1000",
-				    NULL });
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	snprintf(cmd, sizeof(cmd), "test -L %s && grep -q schema %s", link, real);
-	cr_assert_eq(system(cmd), 0, "the link stays a link, its target gets the JSON");
-	run_free(&r);
-
-	/* a device or "-" is written in place: /dev/stdout stays what it is */
-	run_cmd(&r, 30, (char *[]){ TT, "func", "work", "-o", "/dev/stdout", "--", TG("count"),
-				    "5", "1000", NULL });
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert(strstr(r.out, "\"schema\": 1"), "%s", r.out);
-	cr_assert_eq(system("test -L /dev/stdout"), 0, "/dev/stdout is still a symlink");
-	run_free(&r);
-	run_cmd(&r, 30, (char *[]){ TT, "func", "work", "-o", "-", "--", TG("count"), "5", "1000",
-				    NULL });
-	cr_assert(strstr(r.out, "\"schema\": 1"), "-o - is standard output: %s", r.out);
-	run_free(&r);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
-}

@@ -1,114 +1,221 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include "runtime/output_file.h"
+#include "core/path_walk.h"
 
-/* Follows symlinks (up to 16) to the path a file would be created at. 0 or -errno. */
-static int resolve_links(const char *path, char *out, size_t len)
+/* Tries at an unused random name before giving up (each has 64 random bits). */
+#define NAME_TRIES 100
+
+/* A hidden name no other user can guess: a planted file cannot take its place. */
+static int random_name(char *buf, size_t len)
 {
-	char cur[PATH_MAX], target[PATH_MAX];
-	struct stat st;
+	unsigned long long r;
 
-	if (snprintf(cur, sizeof(cur), "%s", path) >= (int)sizeof(cur))
-		return -ENAMETOOLONG;
-	for (int i = 0; i < 16; i++) {
-		ssize_t n;
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		return errno ? -errno : -EIO;
+	snprintf(buf, len, ".tailtrace-%016llx", r);
+	return 0;
+}
 
-		if (lstat(cur, &st) || !S_ISLNK(st.st_mode)) {
-			snprintf(out, len, "%s", cur);
-			return 0;
-		}
-		n = readlink(cur, target, sizeof(target) - 1);
-		if (n < 0)
-			return -errno;
-		target[n] = 0;
-		if (target[0] == '/') {
-			memcpy(cur, target, sizeof(cur));
-		} else {
-			char *slash = strrchr(cur, '/');
-			char joined[PATH_MAX];
+/* The descriptor that "-", /dev/stdout, /dev/stderr, /dev/fd/N or /proc/self/fd/N names, as a
+ * shell or awk reads them: written in place, wherever it leads; -1 for any other path. */
+static int stream_fd(const char *path)
+{
+	static const char *const fd_dirs[] = { "/dev/fd/", "/proc/self/fd/" };
+	char *end;
+	long n;
 
-			if (snprintf(joined, sizeof(joined), "%.*s%s",
-				     slash ? (int)(slash - cur + 1) : 0, cur, target) >=
-			    (int)sizeof(joined))
-				return -ENAMETOOLONG;
-			memcpy(cur, joined, sizeof(cur));
-		}
+	if (!strcmp(path, "-") || !strcmp(path, "/dev/stdout"))
+		return 1;
+	if (!strcmp(path, "/dev/stderr"))
+		return 2;
+	for (size_t i = 0; i < sizeof(fd_dirs) / sizeof(fd_dirs[0]); i++) {
+		size_t len = strlen(fd_dirs[i]);
+
+		if (strncmp(path, fd_dirs[i], len) || path[len] < '0' || path[len] > '9')
+			continue;
+		errno = 0;
+		n = strtol(path + len, &end, 10);
+		if (!*end && !errno && n <= INT_MAX)
+			return (int)n;
 	}
-	return -ELOOP;
+	return -1;
+}
+
+static int refuse(struct output_file *of, enum output_refusal why, const char *link,
+		  uid_t owner, mode_t mode, int err)
+{
+	of->refusal = why;
+	snprintf(of->refused_link, sizeof(of->refused_link), "%s", link ? link : "");
+	of->refused_owner = owner;
+	of->refused_mode = mode;
+	return err;
+}
+
+/* A FIFO or a terminal, written in place: opened without blocking (a FIFO nobody reads would
+ * hold start-up forever), then made blocking for the writes at the end. */
+static int open_in_place(struct output_file *of, const struct path_end *end)
+{
+	const int flags = O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+	char proc[64];
+	struct stat st;
+	int fl;
+
+	if (!S_ISFIFO(end->st.st_mode) && !S_ISCHR(end->st.st_mode))
+		return refuse(of, OUTPUT_NOT_WRITABLE, NULL, end->st.st_uid, end->st.st_mode,
+			      -EINVAL);
+	if (end->dirfd >= 0) {
+		of->fd = openat(end->dirfd, end->name, flags | O_NOFOLLOW);
+	} else {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", end->objfd);
+		of->fd = open(proc, flags);
+	}
+	if (of->fd < 0) {
+		if (errno == ENXIO && S_ISFIFO(end->st.st_mode))
+			return refuse(of, OUTPUT_NO_READER, NULL, end->st.st_uid, end->st.st_mode,
+				      -ENXIO);
+		return -errno;
+	}
+	/* what was opened is what was walked to, not something put in its place since */
+	if (fstat(of->fd, &st) || st.st_dev != end->st.st_dev || st.st_ino != end->st.st_ino)
+		return -EAGAIN;
+	fl = fcntl(of->fd, F_GETFL);
+	if (fl < 0 || fcntl(of->fd, F_SETFL, fl & ~O_NONBLOCK))
+		return -errno;
+	of->direct = true;
+	return 0;
+}
+
+/* A file without a name in dirfd (O_TMPFILE), or, where the filesystem has none, one under a
+ * random hidden name; readable by root only until it is complete. */
+static int open_temporary(struct output_file *of)
+{
+	int err;
+
+	of->fd = openat(of->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (of->fd >= 0)
+		return 0;
+	if (errno != EOPNOTSUPP && errno != EISDIR)
+		return -errno;
+	for (int i = 0; i < NAME_TRIES; i++) {
+		err = random_name(of->tmp_name, sizeof(of->tmp_name));
+		if (err)
+			return err;
+		of->fd = openat(of->dirfd, of->tmp_name,
+				O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (of->fd >= 0)
+			return 0;
+		if (errno != EEXIST)
+			break;
+	}
+	err = -errno;
+	of->tmp_name[0] = 0;
+	return err;
 }
 
 int output_file_open(struct output_file *of, const char *path)
 {
-	char *copy, *dir, real[PATH_MAX];
-	struct stat st;
-	int err;
+	struct path_refusal refused;
+	struct path_end end;
+	mode_t mask;
+	int err, fd;
 
-	of->fd = -1;
-	of->tmp_path = NULL;
-	of->path = NULL;
-	of->direct = false;
-	if (!strcmp(path, "-") || (!stat(path, &st) && !S_ISREG(st.st_mode) &&
-				   !S_ISDIR(st.st_mode))) {
-		/* nothing to rename over: written in place */
-		of->fd = strcmp(path, "-") ? open(path, O_WRONLY | O_CLOEXEC) : dup(1);
-		if (of->fd < 0)
-			return -errno;
+	memset(of, 0, sizeof(*of));
+	of->fd = of->dirfd = -1;
+	fd = stream_fd(path);
+	if (fd >= 0) {
+		of->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 		of->direct = true;
-		of->path = strdup(path);
-		return of->path ? 0 : -ENOMEM;
+		return of->fd < 0 ? -errno : 0;
 	}
-	if (!stat(path, &st) && S_ISDIR(st.st_mode))
-		return -EISDIR;
-	/* A symlink's target gets the new file, the link stays a link: even one whose target
-	 * does not exist yet. */
-	if (resolve_links(path, real, sizeof(real)) == 0)
-		path = real;
-	copy = strdup(path);
-	if (!copy)
-		return -ENOMEM;
-	dir = dirname(copy);
-	of->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
-	if (of->fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
-		/* No O_TMPFILE here: a hidden temporary name, renamed at the end. */
-		if (asprintf(&of->tmp_path, "%s/.tailtrace-XXXXXX", dir) < 0) {
-			of->tmp_path = NULL;
-			free(copy);
-			return -ENOMEM;
-		}
-		of->fd = mkostemp(of->tmp_path, O_CLOEXEC);
-	}
-	err = of->fd < 0 ? -errno : 0;
-	free(copy);
-	if (err) {
-		free(of->tmp_path);
-		of->tmp_path = NULL;
+	err = path_walk(path, geteuid(), &end, &refused);
+	if (err == -EACCES && refused.link[0])
+		return refuse(of, OUTPUT_FOREIGN_LINK, refused.link, refused.owner, S_IFLNK, err);
+	if (err)
+		return err;
+	if (end.exists && !sticky_rule_allows(&end.dir_st, end.st.st_uid, geteuid()))
+		err = refuse(of, OUTPUT_FOREIGN_FILE, NULL, end.st.st_uid, end.st.st_mode,
+			     -EACCES);
+	else if (end.objfd >= 0 || (end.exists && !S_ISREG(end.st.st_mode)))
+		err = open_in_place(of, &end);
+	if (err || of->direct) {
+		path_end_close(&end);
+		if (err)
+			output_file_abort(of);
 		return err;
 	}
-	of->path = strdup(path);
-	if (!of->path) {
+	of->dirfd = end.dirfd;
+	memcpy(of->name, end.name, sizeof(of->name));
+	mask = umask(0);
+	umask(mask);
+	of->new_mode = 0666 & ~mask;
+	err = open_temporary(of);
+	if (err)
 		output_file_abort(of);
-		return -ENOMEM;
+	return err;
+}
+
+/* The file it replaces keeps its owner and mode (less set-id bits: this is no program); a new
+ * one is the user's, as open(2) would make it. Another user's file that appeared in a sticky
+ * directory during the run is not replaced, as it would not have been at the start. */
+static int take_place_of(struct output_file *of)
+{
+	struct stat st, dir_st, mine;
+
+	if (fstatat(of->dirfd, of->name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
+		return fchmod(of->fd, of->new_mode) ? -errno : 0;
+	if (fstat(of->dirfd, &dir_st) || fstat(of->fd, &mine))
+		return -errno;
+	if (!sticky_rule_allows(&dir_st, st.st_uid, geteuid()))
+		return refuse(of, OUTPUT_FOREIGN_FILE, NULL, st.st_uid, st.st_mode, -EACCES);
+	if ((st.st_uid != mine.st_uid || st.st_gid != mine.st_gid) &&
+	    fchown(of->fd, st.st_uid, st.st_gid))
+		return -errno;
+	return fchmod(of->fd, st.st_mode & 0777) ? -errno : 0;
+}
+
+/* Gives the complete file its name. An O_TMPFILE file gets a random one first: linkat
+ * cannot replace an existing file, rename can. */
+static int name_file(struct output_file *of)
+{
+	char proc[64];
+	int err = 0;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", of->fd);
+	for (int i = 0; !of->tmp_name[0] && i < NAME_TRIES; i++) {
+		err = random_name(of->tmp_name, sizeof(of->tmp_name));
+		if (!err && linkat(AT_FDCWD, proc, of->dirfd, of->tmp_name, AT_SYMLINK_FOLLOW))
+			err = -errno;
+		if (err)
+			of->tmp_name[0] = 0;
+		if (err != -EEXIST)
+			break;
 	}
+	if (err)
+		return err;
+	if (renameat(of->dirfd, of->tmp_name, of->dirfd, of->name))
+		return -errno;
+	of->tmp_name[0] = 0;
 	return 0;
 }
 
 int output_file_commit(struct output_file *of, int (*write)(FILE *f, void *ctx), void *ctx)
 {
-	char proc[64], tmp[PATH_MAX];
 	FILE *f;
 	int err, fd;
 
 	fd = dup(of->fd);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
 	f = fdopen(fd, "w");
 	if (!f) {
 		err = -errno;
@@ -118,35 +225,14 @@ int output_file_commit(struct output_file *of, int (*write)(FILE *f, void *ctx),
 	err = write(f, ctx);
 	if (fflush(f) || ferror(f))
 		err = err ? err : -EIO;
-	if (!err && !of->direct && fsync(fileno(f)))
-		err = -errno;
 	fclose(f);
 	if (err || of->direct)
 		goto out;
-	if (of->tmp_path) {
-		if (rename(of->tmp_path, of->path))
-			err = -errno;
-		else {
-			free(of->tmp_path);
-			of->tmp_path = NULL;
-		}
-		goto out;
-	}
-	/* linkat cannot replace an existing file: link under a fresh name, then rename. */
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", of->fd);
-	for (int i = 0; i < 100; i++) {
-		snprintf(tmp, sizeof(tmp), "%s.tmp%d.%d", of->path, (int)getpid(), i);
-		if (!linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW))
-			break;
-		if (errno != EEXIST) {
-			err = -errno;
-			goto out;
-		}
-	}
-	if (rename(tmp, of->path)) {
+	err = take_place_of(of);
+	if (!err && fsync(of->fd))
 		err = -errno;
-		unlink(tmp);
-	}
+	if (!err)
+		err = name_file(of);
 out:
 	output_file_abort(of);
 	return err;
@@ -156,11 +242,10 @@ void output_file_abort(struct output_file *of)
 {
 	if (of->fd >= 0)
 		close(of->fd);
-	of->fd = -1;
-	if (of->tmp_path)
-		unlink(of->tmp_path);
-	free(of->tmp_path);
-	of->tmp_path = NULL;
-	free(of->path);
-	of->path = NULL;
+	if (of->tmp_name[0])
+		unlinkat(of->dirfd, of->tmp_name, 0);
+	if (of->dirfd >= 0)
+		close(of->dirfd);
+	of->fd = of->dirfd = -1;
+	of->tmp_name[0] = 0;
 }
