@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "core/array.h"
+#include "core/safe_open.h"
 #include "symbols/binary_resolve.h"
 #include "collectors/collectors.h"
 #include "model/duration.h"
@@ -285,6 +286,14 @@ static int resolve_probe(struct func_ctx *ctx, const char *arg)
 			  "program itself, not a script or wrapper", path);
 		goto out;
 	}
+	if (err == -EBADMSG) {
+		msg_error("'%s' is truncated or corrupt: its ELF tables do not fit in it", path);
+		goto out;
+	}
+	if (safe_open_kind(err)) {
+		msg_error("'%s' is %s, not a program", path, safe_open_kind(err));
+		goto out;
+	}
 	if (err) {
 		msg_error("cannot read symbols of '%s': %s", path, strerror(-err));
 		goto out;
@@ -292,7 +301,7 @@ static int resolve_probe(struct func_ctx *ctx, const char *arg)
 	binary = intern_binary(ctx, path);
 	if (!binary)
 		goto out;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = safe_open(path, SAFE_ELF_MAX, NULL);
 	for (size_t i = 0; i < fs.n; i++) {
 		struct func_target *t;
 		uint64_t offset;
