@@ -102,7 +102,7 @@ static void stop_fifoexe(void)
 {
 	struct run r;
 
-	bg_finish(&fifoexe, SIGKILL, 5, &r);
+	bg_finish(&fifoexe, SIGKILL, 120, &r);
 	run_free(&r);
 	remove_fifo_dir();
 }
