@@ -24,8 +24,10 @@ endif
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall \
 	      -I$(BUILD) -Ibpf -Ivmlinux/$(ARCH)
+# CFLAGS and LDFLAGS are the user's (make CFLAGS='-O0 -fsanitize=address' works); what the
+# project needs is in TT_CFLAGS, always added.
 CFLAGS   ?= -g -O2
-CFLAGS   += -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -DTAILTRACE_VERSION='"$(VERSION)"' \
+TT_CFLAGS := -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -DTAILTRACE_VERSION='"$(VERSION)"' \
 	    -I$(BUILD) -Ibpf -Iuserspace
 LIBS     := $(shell pkg-config --libs libbpf libelf 2>/dev/null || echo -lbpf -lelf) -lz -lm
 STATIC_LIBS := $(shell pkg-config --static --libs libbpf libelf 2>/dev/null) -lz -lzstd -lm
@@ -62,7 +64,7 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 $(BUILD)/%.o: %.c $(wildcard bpf/*/*.h userspace/*/*.h) | $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(TT_CFLAGS) -c $< -o $@
 
 # A skeleton embeds its BPF object: the collector that includes it is rebuilt with it.
 $(foreach c,$(patsubst bpf/%.bpf.c,%,$(BPF_SRCS)),\
@@ -70,11 +72,11 @@ $(foreach c,$(patsubst bpf/%.bpf.c,%,$(BPF_SRCS)),\
 
 $(BUILD)/tailtrace: $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
 $(BUILD)/tailtrace-static: $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -static $^ $(STATIC_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -static $^ $(STATIC_LIBS) -o $@
 
 # Fully static (glibc too: tailtrace uses no NSS or dlopen), to copy to another host.
 static: deps $(BUILD)/tailtrace-static
@@ -100,11 +102,11 @@ $(BUILD)/targets/%: tests/targets/%.c tests/targets/busy.h tests/targets/netaddr
 
 $(BUILD)/tests/unit_tests: $(UNIT_OBJS) $(LIB_OBJS) $(UNIT_FIXTURES)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(filter %.o,$^) $(LIBS) -lcriterion -lm -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.o,$^) $(LIBS) -lcriterion -lm -o $@
 
 $(BUILD)/tests/integration_tests: $(INTEG_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -lcriterion -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -lcriterion -o $@
 
 run: all $(TARGETS)
 	$(BUILD)/tailtrace func 'demo_*' -d 3s -- $(BUILD)/targets/demo
