@@ -1,5 +1,6 @@
 # tailtrace — `make` builds build/tailtrace; `make run` traces the bundled demo; `make test`
-# runs every test; `make bench` measures overhead; `make static` links one portable binary.
+# runs every test (then `make sanitize` and `make fuzz`); `make bench` measures overhead;
+# `make static` links one portable binary.
 # V=1 shows the full commands.
 
 .DELETE_ON_ERROR:
@@ -45,7 +46,7 @@ INTEG_SRCS := $(wildcard tests/integration/*.c)
 INTEG_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(INTEG_SRCS))
 TARGETS    := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(wildcard tests/targets/*.c))
 
-.PHONY: all deps run test unit integration bench static vmlinux clean
+.PHONY: all deps run test unit integration sanitize fuzz bench static vmlinux clean
 
 all: deps $(BUILD)/tailtrace
 
@@ -119,7 +120,29 @@ integration: deps $(BUILD)/tailtrace $(TARGETS) $(BUILD)/tests/integration_tests
 	TAILTRACE=$(abspath $(BUILD)/tailtrace) TARGETS=$(abspath $(BUILD)/targets) \
 		$(BUILD)/tests/integration_tests --jobs 1
 
+# The sanitizers and the fuzzer last, once the plain tests have passed.
 test: unit integration
+	$(Q)$(MAKE) --no-print-directory sanitize
+	$(Q)$(MAKE) --no-print-directory fuzz
+
+# The tool and both test programs with AddressSanitizer and UBSan, in a build dir of their
+# own; every unit test and a few integration ones: the hostile inputs, a symbolized stack, func
+# runs. A report (leaks too) exits 86, which no test expects of tailtrace.
+SAN_BUILD := build-san
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_ENV   := ASAN_OPTIONS=exitcode=86 UBSAN_OPTIONS=exitcode=86:print_stacktrace=1
+SAN_INTEGRATION := '@(bad_input/*|sched/offcpu_stacks*|func/exact_count*|func/shared_library*)'
+
+sanitize: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) CFLAGS='-g -O1 $(SAN_FLAGS)' \
+		LDFLAGS='$(SAN_FLAGS)' $(SAN_BUILD)/tailtrace $(SAN_BUILD)/tests/unit_tests \
+		$(SAN_BUILD)/tests/integration_tests \
+		$(patsubst $(BUILD)/%,$(SAN_BUILD)/%,$(TARGETS))
+	$(SAN_ENV) TT_FIXTURES=$(abspath $(SAN_BUILD)/fixtures) $(SAN_BUILD)/tests/unit_tests --jobs 2
+	$(SAN_ENV) TAILTRACE=$(abspath $(SAN_BUILD)/tailtrace) TARGETS=$(abspath $(SAN_BUILD)/targets) \
+		$(SAN_BUILD)/tests/integration_tests --jobs 1 --filter $(SAN_INTEGRATION)
+
+-include tests/fuzz/fuzz.mk
 
 -include tests/bench/bench.mk
 
@@ -131,4 +154,4 @@ vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD)
