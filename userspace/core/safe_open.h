@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-/* Largest ELF file read (libelf maps it, and its tables are walked whole): far above any real
+/* Largest ELF file read (its symbol tables are read and walked whole): far above any real
  * program or library, low enough that a sparse file cannot keep tailtrace busy for long. */
 #define SAFE_ELF_MAX	(4ULL << 30)
 /* Most bytes read from a /proc text file (maps): a process with the kernel's default

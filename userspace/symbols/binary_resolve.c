@@ -2,7 +2,6 @@
 /* The BINARY part of a probe spec as an absolute path: a path, a mapping of the traced
  * process, an ld.so cache entry or an executable in $PATH. */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
