@@ -14,20 +14,20 @@
 #define TT (char *)tt_bin()
 #define TG(name) (char *)target(name)
 
-static char fifo_dir[] = "/tmp/tt-fifo-XXXXXX";
+static char scratch_dir[] = "/tmp/tt-bad-input-XXXXXX";
 
-static void make_fifo_dir(void)
+static void make_scratch_dir(void)
 {
-	cr_assert_not_null(mkdtemp(fifo_dir), "mkdtemp");
+	cr_assert_not_null(mkdtemp(scratch_dir), "mkdtemp");
 }
 
-static void remove_fifo_dir(void)
+static void remove_scratch_dir(void)
 {
 	char cmd[PATH_MAX + 16];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fifo_dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", scratch_dir);
 	if (system(cmd))
-		cr_log_warn("could not remove %s", fifo_dir);
+		cr_log_warn("could not remove %s", scratch_dir);
 }
 
 static void expect(char *const argv[], int status, const char *message)
@@ -72,14 +72,27 @@ Test(bad_input, not_an_elf_file)
 	expect((char *[]){ TT, "func", "/etc/passwd:main", NULL }, 1, "not an ELF");
 }
 
-Test(bad_input, fifo_as_binary, .init = make_fifo_dir, .fini = remove_fifo_dir)
+Test(bad_input, fifo_as_binary, .init = make_scratch_dir, .fini = remove_scratch_dir)
 {
 	char fifo[PATH_MAX], probe[PATH_MAX + 8];
 
-	snprintf(fifo, sizeof(fifo), "%s/fifo", fifo_dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", scratch_dir);
 	cr_assert_eq(mkfifo(fifo, 0644), 0, "mkfifo %s", fifo);
 	snprintf(probe, sizeof(probe), "%s:main", fifo);
 	expect((char *[]){ TT, "func", probe, "-d", "1s", NULL }, 1, "is a FIFO, not a program");
+}
+
+/* A program cut short (a copy interrupted) is corrupt, not one without symbols. */
+Test(bad_input, truncated_binary, .init = make_scratch_dir, .fini = remove_scratch_dir)
+{
+	char cmd[3 * PATH_MAX], path[PATH_MAX], probe[PATH_MAX + 8];
+
+	snprintf(path, sizeof(path), "%s/count", scratch_dir);
+	snprintf(cmd, sizeof(cmd), "head -c $(($(stat -c %%s '%s') / 2)) '%s' > '%s'",
+		 target("count"), target("count"), path);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	snprintf(probe, sizeof(probe), "%s:work", path);
+	expect((char *[]){ TT, "func", probe, "-d", "1s", NULL }, 1, "is truncated or corrupt");
 }
 
 /* tests/targets/fifoexe, run from a copy it may delete, replaced by a FIFO at the name
@@ -90,8 +103,8 @@ static void start_fifoexe(void)
 {
 	char cmd[3 * PATH_MAX], exe[PATH_MAX];
 
-	make_fifo_dir();
-	snprintf(exe, sizeof(exe), "%s/fifoexe", fifo_dir);
+	make_scratch_dir();
+	snprintf(exe, sizeof(exe), "%s/fifoexe", scratch_dir);
 	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", target("fifoexe"), exe);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	bg_start(&fifoexe, (char *[]){ exe, NULL });
@@ -104,7 +117,7 @@ static void stop_fifoexe(void)
 
 	bg_finish(&fifoexe, SIGKILL, 120, &r);
 	run_free(&r);
-	remove_fifo_dir();
+	remove_scratch_dir();
 }
 
 /* Each ends on time with its report or a clear error, never waiting on the FIFO (the run's
