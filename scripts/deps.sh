@@ -5,8 +5,9 @@
 # is written here.
 set -euo pipefail
 
+# libclang-rt-14-dev: clang's libFuzzer and sanitizer runtimes, for `make fuzz`.
 need_pkgs=(clang llvm libelf-dev zlib1g-dev libzstd-dev libcriterion-dev pkg-config make gcc
-           iproute2 bpftrace linux-perf)
+           iproute2 bpftrace linux-perf libclang-rt-14-dev)
 backports_pkgs=(libbpf-dev bpftool)
 
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }

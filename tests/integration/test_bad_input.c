@@ -2,13 +2,33 @@
  * nothing left attached. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "harness.h"
 
 #define TT (char *)tt_bin()
 #define TG(name) (char *)target(name)
+
+static char scratch_dir[] = "/tmp/tt-bad-input-XXXXXX";
+
+static void make_scratch_dir(void)
+{
+	cr_assert_not_null(mkdtemp(scratch_dir), "mkdtemp");
+}
+
+static void remove_scratch_dir(void)
+{
+	char cmd[PATH_MAX + 16];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", scratch_dir);
+	if (system(cmd))
+		cr_log_warn("could not remove %s", scratch_dir);
+}
 
 static void expect(char *const argv[], int status, const char *message)
 {
@@ -50,6 +70,81 @@ Test(bad_input, binary_not_found)
 Test(bad_input, not_an_elf_file)
 {
 	expect((char *[]){ TT, "func", "/etc/passwd:main", NULL }, 1, "not an ELF");
+}
+
+Test(bad_input, fifo_as_binary, .init = make_scratch_dir, .fini = remove_scratch_dir)
+{
+	char fifo[PATH_MAX], probe[PATH_MAX + 8];
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo", scratch_dir);
+	cr_assert_eq(mkfifo(fifo, 0644), 0, "mkfifo %s", fifo);
+	snprintf(probe, sizeof(probe), "%s:main", fifo);
+	expect((char *[]){ TT, "func", probe, "-d", "1s", NULL }, 1, "is a FIFO, not a program");
+}
+
+/* A program cut short (a copy interrupted) is corrupt, not one without symbols. */
+Test(bad_input, truncated_binary, .init = make_scratch_dir, .fini = remove_scratch_dir)
+{
+	char cmd[3 * PATH_MAX], path[PATH_MAX], probe[PATH_MAX + 8];
+
+	snprintf(path, sizeof(path), "%s/count", scratch_dir);
+	snprintf(cmd, sizeof(cmd), "head -c $(($(stat -c %%s '%s') / 2)) '%s' > '%s'",
+		 target("count"), target("count"), path);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	snprintf(probe, sizeof(probe), "%s:work", path);
+	expect((char *[]){ TT, "func", probe, "-d", "1s", NULL }, 1, "is truncated or corrupt");
+}
+
+/* tests/targets/fifoexe, run from a copy it may delete, replaced by a FIFO at the name
+ * /proc/PID/exe and /proc/PID/maps give. */
+static struct bg fifoexe;
+
+static void start_fifoexe(void)
+{
+	char cmd[3 * PATH_MAX], exe[PATH_MAX];
+
+	make_scratch_dir();
+	snprintf(exe, sizeof(exe), "%s/fifoexe", scratch_dir);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", target("fifoexe"), exe);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	bg_start(&fifoexe, (char *[]){ exe, NULL });
+	bg_wait_for(&fifoexe, "ready", 10);
+}
+
+static void stop_fifoexe(void)
+{
+	struct run r;
+
+	bg_finish(&fifoexe, SIGKILL, 120, &r);
+	run_free(&r);
+	remove_scratch_dir();
+}
+
+/* Each ends on time with its report or a clear error, never waiting on the FIFO (the run's
+ * own limit is past the assertion's, so a hang fails rather than hangs the suite). */
+Test(bad_input, executable_replaced_by_a_fifo, .init = start_fifoexe, .fini = stop_fifoexe)
+{
+	char pid[16];
+	struct run r;
+
+	snprintf(pid, sizeof(pid), "%d", fifoexe.pid);
+	run_cmd(&r, 20, (char *[]){ TT, "sched", "-p", pid, "--offcpu-stacks", "-d", "2s",
+				    "--format", "folded", NULL });
+	cr_assert_eq(r.status, 0, "sched exited %d after %.1f s: %s", r.status, r.seconds, r.err);
+	cr_assert_lt(r.seconds, 8, "sched took %.1f s", r.seconds);
+	/* Symbols come from the file the process maps, deleted as it is (the frame-pointer walk
+	 * through libc's nanosleep skips nap). */
+	cr_assert(strstr(r.out, "fifoexe;") && strstr(r.out, ";main;"),
+		  "its stacks, symbolized from the deleted file:\n%s", r.out);
+	run_free(&r);
+	assert_no_leftovers("sched -p of a process whose executable is a FIFO");
+
+	run_cmd(&r, 20, (char *[]){ TT, "func", "nap", "-p", pid, "-d", "2s", NULL });
+	cr_assert_eq(r.status, 1, "func exited %d after %.1f s: %s", r.status, r.seconds, r.err);
+	cr_assert_lt(r.seconds, 8, "func took %.1f s", r.seconds);
+	cr_assert(strstr(r.err, "(deleted)' is a FIFO, not a program"), "clear error: %s", r.err);
+	run_free(&r);
+	assert_no_leftovers("func -p of a process whose executable is a FIFO");
 }
 
 Test(bad_input, function_not_found_suggests_names)

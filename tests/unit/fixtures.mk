@@ -10,7 +10,8 @@ FIXTURE_CFLAGS := -O1 -fno-inline -Wall
 STRIP          ?= strip
 
 UNIT_FIXTURES := $(FIXTURE_DIR)/syms_pie $(FIXTURE_DIR)/syms_nopie \
-		 $(FIXTURE_DIR)/syms_stripped $(FIXTURE_DIR)/libsyms.so $(FIXTURE_DIR)/libver.so
+		 $(FIXTURE_DIR)/syms_stripped $(FIXTURE_DIR)/libsyms.so $(FIXTURE_DIR)/libver.so \
+		 $(FIXTURE_DIR)/syms_truncated $(FIXTURE_DIR)/libver_verdef_count.so
 
 .PHONY: unit-fixtures
 unit-fixtures: $(UNIT_FIXTURES)
@@ -43,3 +44,17 @@ $(FIXTURE_DIR)/libver.so: $(FIXTURE_SRC)/libver.c $(FIXTURE_SRC)/libver.map
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(FIXTURE_CFLAGS) -fPIC -shared -Wl,--version-script=$(FIXTURE_SRC)/libver.map \
 		$< -o $@
+
+# Broken copies of the above, made by patching bytes (tests/unit/fixtures/elf_patch.c).
+$(FIXTURE_DIR)/elf_patch: $(FIXTURE_SRC)/elf_patch.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O1 -Wall $< -o $@
+
+$(FIXTURE_DIR)/syms_truncated: $(FIXTURE_DIR)/syms_pie $(FIXTURE_DIR)/elf_patch
+	$(call msg,PATCH,$@)
+	$(Q)$(FIXTURE_DIR)/elf_patch $< $@ truncate
+
+$(FIXTURE_DIR)/libver_verdef_count.so: $(FIXTURE_DIR)/libver.so $(FIXTURE_DIR)/elf_patch
+	$(call msg,PATCH,$@)
+	$(Q)$(FIXTURE_DIR)/elf_patch $< $@ verdef-count

@@ -325,8 +325,8 @@ Test(elf_syms, errors, .init = make_tmpdir, .fini = remove_tmpdir)
 	expect_error(path, -ENOEXEC, "empty file");
 	snprintf(path, sizeof(path), "%s/truncated", tmpdir);
 	write_file(path, truncated, sizeof(truncated) - 1, 0644);
-	expect_error(path, -ENOEXEC, "truncated ELF header");
-	expect_error(tmpdir, -ENOEXEC, "directory");
+	expect_error(path, -EBADMSG, "truncated ELF header");
+	expect_error(tmpdir, -EISDIR, "directory");
 
 	/* Another class's or machine's ELF: its symbols would not be this machine's code. */
 	snprintf(path, sizeof(path), "%s/other_class", tmpdir);
@@ -335,6 +335,38 @@ Test(elf_syms, errors, .init = make_tmpdir, .fini = remove_tmpdir)
 	snprintf(path, sizeof(path), "%s/other_machine", tmpdir);
 	patched_copy(path, offsetof(Elf64_Ehdr, e_machine), 0x80);
 	expect_error(path, -ENOEXEC, "other machine");
+}
+
+/* A file cut short is corrupt, not a program without symbols ("stripped?"). */
+Test(elf_syms, truncated_file_is_corrupt)
+{
+	char path[PATH_MAX];
+
+	fixture_path(path, sizeof(path), "syms_truncated");
+	expect_error(path, -EBADMSG, "first half of syms_pie");
+}
+
+/* A count from the file is checked against the section holding the entries, not allocated
+ * (0xffffffff verdefs asked calloc for 64 GB). */
+Test(elf_syms, huge_verdef_count_is_corrupt, .timeout = 10)
+{
+	char path[PATH_MAX];
+
+	fixture_path(path, sizeof(path), "libver_verdef_count.so");
+	expect_error(path, -EBADMSG, "libver.so with 0xffffffff verdefs");
+}
+
+/* What a traced process can put where its binary was: refused at once, without waiting for a
+ * writer (the timeout fails a hang). */
+Test(elf_syms, fifo_is_refused_without_waiting, .init = make_tmpdir, .fini = remove_tmpdir,
+     .timeout = 10)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/prog (deleted)", tmpdir);
+	cr_assert_eq(mkfifo(path, 0644), 0, "mkfifo");
+	expect_error(path, -ESPIPE, "FIFO");
+	expect_error("/dev/null", -ENODEV, "device");
 }
 
 Test(elf_syms, unreadable_file, .fini = remove_tmpdir)

@@ -2,7 +2,6 @@
 /* The BINARY part of a probe spec as an absolute path: a path, a mapping of the traced
  * process, an ld.so cache entry or an executable in $PATH. */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,10 +10,13 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "core/safe_open.h"
 #include "symbols/binary_resolve.h"
 
 #define LDCACHE_DEFAULT	"/etc/ld.so.cache"
 #define LDCACHE_MAGIC	"glibc-ld.so.cache1.1"
+/* Real caches are a few hundred kB; the whole file is mapped and searched. */
+#define LDCACHE_MAX	(64 << 20)
 
 static char ldcache_path[PATH_MAX] = LDCACHE_DEFAULT;
 
@@ -98,7 +100,7 @@ static int resolve_in_maps(const char *name, int pid, char *out, size_t outlen)
 	int err = -ENOENT;
 
 	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
-	f = fopen(maps, "re");
+	f = safe_fopen(maps, SAFE_TEXT_MAX);
 	if (!f)
 		return -ENOENT;
 	while ((len = getline(&line, &cap, f)) > 0) {
@@ -200,10 +202,10 @@ static int resolve_in_ldcache(const char *name, char *out, size_t outlen)
 	void *map;
 	int fd, err;
 
-	fd = open(ldcache_path, O_RDONLY | O_CLOEXEC);
+	fd = safe_open(ldcache_path, LDCACHE_MAX, &st);
 	if (fd < 0)
 		return -ENOENT;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !st.st_size) {
+	if (!st.st_size) {
 		close(fd);
 		return -ENOENT;
 	}

@@ -2,13 +2,13 @@
 /* Function symbols of an ELF file through libelf, and close names for misspelled ones. */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "core/safe_open.h"
 #include "symbols/elf_syms.h"
 
 #if defined(__x86_64__)
@@ -38,6 +38,11 @@
 #define VERSYM_HIDDEN	0x8000
 #define VERSYM_INDEX	0x7fff
 
+/* What the names and entries of one file may take, whatever its tables claim: names are
+ * copied per symbol, so many symbols sharing one long name would otherwise cost far more
+ * than the file's size. Real programs stay far below (a browser's 1.5 M symbols: ~200 MB). */
+#define FUNCS_BYTES_MAX	(1ULL << 30)
+
 struct verdef_name {
 	unsigned int ndx;
 	const char *name;
@@ -45,6 +50,8 @@ struct verdef_name {
 
 struct loader {
 	Elf *elf;
+	uint64_t file_size;
+	uint64_t bytes;		/* taken by fs so far, against FUNCS_BYTES_MAX */
 	GElf_Phdr *loads;
 	size_t nloads;
 	struct verdef_name *vers;
@@ -59,13 +66,15 @@ static int load_segments(struct loader *l)
 	GElf_Phdr ph;
 
 	if (elf_getphdrnum(l->elf, &n))
-		return -ENOEXEC;
+		return -EBADMSG;
+	if (n > l->file_size / gelf_fsize(l->elf, ELF_T_PHDR, 1, EV_CURRENT))
+		return -EBADMSG;
 	l->loads = calloc(n ? n : 1, sizeof(*l->loads));
 	if (!l->loads)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		if (!gelf_getphdr(l->elf, i, &ph))
-			return -ENOEXEC;
+			return -EBADMSG;
 		if (ph.p_type == PT_LOAD)
 			l->loads[l->nloads++] = ph;
 	}
@@ -87,15 +96,32 @@ static int file_offset(const struct loader *l, uint64_t addr, uint64_t *off)
 	return -ENOENT;
 }
 
+/* A section's data, only when the file holds all of it: libelf checks that too, and this
+ * says it the same way for every table read. */
+static Elf_Data *section_data(const struct loader *l, Elf_Scn *scn, const GElf_Shdr *sh)
+{
+	Elf_Data *data;
+
+	if (sh->sh_type == SHT_NOBITS || sh->sh_offset > l->file_size ||
+	    sh->sh_size > l->file_size - sh->sh_offset)
+		return NULL;
+	data = elf_getdata(scn, NULL);
+	return data && (data->d_buf || !data->d_size) ? data : NULL;
+}
+
 static int load_verdefs(struct loader *l, Elf_Scn *scn, const GElf_Shdr *sh)
 {
-	Elf_Data *data = elf_getdata(scn, NULL);
+	Elf_Data *data = section_data(l, scn, sh);
 	size_t off = 0, i;
 	GElf_Verdef vd;
 	GElf_Verdaux va;
 
 	if (!data)
-		return -ENOEXEC;
+		return -EBADMSG;
+	/* Each entry takes at least its 20 bytes (in either class): a count beyond what the
+	 * section holds is a corrupt one, not an allocation to make. */
+	if (sh->sh_info > data->d_size / sizeof(Elf64_Verdef))
+		return -EBADMSG;
 	l->vers = calloc(sh->sh_info ? sh->sh_info : 1, sizeof(*l->vers));
 	if (!l->vers)
 		return -ENOMEM;
@@ -155,6 +181,9 @@ static int push_func(struct loader *l, const GElf_Sym *sym, const char *name, si
 	/* Outside every loaded segment there is nothing a uprobe could attach to. */
 	if (file_offset(l, sym->st_value, &off))
 		return 0;
+	l->bytes += sizeof(*f) + len + (ver ? strlen(ver) + 1 : 0) + 1;
+	if (l->bytes > FUNCS_BYTES_MAX)
+		return -EFBIG;
 	if (fs->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 256;
 		struct elf_func *v = realloc(fs->v, cap * sizeof(*v));
@@ -179,13 +208,18 @@ static int push_func(struct loader *l, const GElf_Sym *sym, const char *name, si
 /* versym is the .gnu.version data of a .dynsym, NULL for .symtab. */
 static int read_syms(struct loader *l, Elf_Scn *scn, const GElf_Shdr *sh, Elf_Data *versym)
 {
-	Elf_Data *data = elf_getdata(scn, NULL);
+	Elf_Data *data = section_data(l, scn, sh);
+	Elf_Scn *strtab = elf_getscn(l->elf, sh->sh_link);
+	GElf_Shdr strtab_sh;
 	size_t i, n;
 	int err;
 
-	if (!data || !sh->sh_entsize)
-		return -ENOEXEC;
-	n = sh->sh_size / sh->sh_entsize;
+	/* The count is what the section holds, whatever sh_entsize claims; names come from
+	 * the linked string table, which must be one and be whole. */
+	if (!data || !strtab || !gelf_getshdr(strtab, &strtab_sh) ||
+	    strtab_sh.sh_type != SHT_STRTAB || !section_data(l, strtab, &strtab_sh))
+		return -EBADMSG;
+	n = data->d_size / gelf_fsize(l->elf, ELF_T_SYM, 1, EV_CURRENT);
 	for (i = 1; i < n; i++) {
 		const char *name, *ver = NULL, *at;
 		size_t len;
@@ -194,7 +228,7 @@ static int read_syms(struct loader *l, Elf_Scn *scn, const GElf_Shdr *sh, Elf_Da
 		int type;
 
 		if (!gelf_getsym(data, i, &sym))
-			return -ENOEXEC;
+			return -EBADMSG;
 		type = GELF_ST_TYPE(sym.st_info);
 		if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_shndx == SHN_UNDEF ||
 		    !sym.st_size)
@@ -244,14 +278,31 @@ static void sort_unique(struct elf_funcs *fs)
 	fs->n = j + 1;
 }
 
-static int check_header(Elf *elf, struct elf_funcs *fs)
+/* The identification bytes, read before libelf is given the file: not an ELF file at all,
+ * or another machine's, is -ENOEXEC; an ELF file cut short is -EBADMSG. */
+static int check_ident(int fd)
 {
+	unsigned char ident[EI_NIDENT];
+	ssize_t n = pread(fd, ident, sizeof(ident), 0);
+
+	if (n < 0)
+		return -errno;
+	if (n < SELFMAG || memcmp(ident, ELFMAG, SELFMAG))
+		return -ENOEXEC;
+	if (n < EI_NIDENT)
+		return -EBADMSG;
+	if (ident[EI_CLASS] != HOST_CLASS || ident[EI_DATA] != HOST_DATA)
+		return -ENOEXEC;
+	return 0;
+}
+
+static int check_header(struct loader *l)
+{
+	size_t shnum;
 	GElf_Ehdr eh;
 
-	if (elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh))
-		return -ENOEXEC;
-	if (eh.e_ident[EI_CLASS] != HOST_CLASS || eh.e_ident[EI_DATA] != HOST_DATA)
-		return -ENOEXEC;
+	if (elf_kind(l->elf) != ELF_K_ELF || !gelf_getehdr(l->elf, &eh))
+		return -EBADMSG;
 #ifdef HOST_MACHINE
 	if (eh.e_machine != HOST_MACHINE)
 		return -ENOEXEC;
@@ -259,7 +310,15 @@ static int check_header(Elf *elf, struct elf_funcs *fs)
 	/* Relocatable objects and core files have no segments to attach a uprobe in. */
 	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
 		return -ENOEXEC;
-	fs->is_pie_or_dyn = eh.e_type == ET_DYN;
+	/* A file cut short loses its section headers first (they come last), and libelf then
+	 * shows none: without this check it would read as one with no symbols at all. */
+	if (elf_getshdrnum(l->elf, &shnum) || (eh.e_shnum && shnum != eh.e_shnum))
+		return -EBADMSG;
+	if (eh.e_shoff && (eh.e_shoff > l->file_size ||
+			   (shnum ? shnum : 1) > (l->file_size - eh.e_shoff) /
+						 gelf_fsize(l->elf, ELF_T_SHDR, 1, EV_CURRENT)))
+		return -EBADMSG;
+	l->fs->is_pie_or_dyn = eh.e_type == ET_DYN;
 	return 0;
 }
 
@@ -270,7 +329,7 @@ static int load_funcs(struct loader *l)
 	Elf_Data *vdata = NULL;
 	int err;
 
-	err = check_header(l->elf, l->fs);
+	err = check_header(l);
 	if (err)
 		return err;
 	err = load_segments(l);
@@ -278,7 +337,7 @@ static int load_funcs(struct loader *l)
 		return err;
 	while ((scn = elf_nextscn(l->elf, scn))) {
 		if (!gelf_getshdr(scn, &sh))
-			return -ENOEXEC;
+			return -EBADMSG;
 		switch (sh.sh_type) {
 		case SHT_SYMTAB:
 			symtab = scn;
@@ -307,8 +366,11 @@ static int load_funcs(struct loader *l)
 			return err;
 	}
 	if (dynsym) {
-		if (versym && versym_sh.sh_link == elf_ndxscn(dynsym))
-			vdata = elf_getdata(versym, NULL);
+		if (versym && versym_sh.sh_link == elf_ndxscn(dynsym)) {
+			vdata = section_data(l, versym, &versym_sh);
+			if (!vdata)
+				return -EBADMSG;
+		}
 		err = read_syms(l, dynsym, &dynsym_sh, vdata);
 		if (err)
 			return err;
@@ -317,35 +379,44 @@ static int load_funcs(struct loader *l)
 	return 0;
 }
 
-int elf_funcs_load(const char *path, struct elf_funcs *out)
+int elf_funcs_load_fd(int fd, struct elf_funcs *out)
 {
 	struct loader l = { .fs = out };
 	struct stat st;
-	int fd, err;
+	int err;
 
 	memset(out, 0, sizeof(*out));
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -ENOEXEC;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fstat(fd, &st))
 		return -errno;
-	/* libelf reports a directory or a FIFO only as a generic read error. */
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -ENOEXEC;
-	}
-	l.elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!l.elf) {
-		close(fd);
-		return -ENOEXEC;
-	}
+	l.file_size = st.st_size;
+	err = check_ident(fd);
+	if (err)
+		return err;
+	/* Read, not mapped: a file its owner truncates meanwhile must not SIGBUS tailtrace. */
+	l.elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!l.elf)
+		return -EBADMSG;
 	err = load_funcs(&l);
 	elf_end(l.elf);
-	close(fd);
 	free(l.loads);
 	free(l.vers);
 	if (err)
 		elf_funcs_free(out);
+	return err;
+}
+
+int elf_funcs_load(const char *path, struct elf_funcs *out)
+{
+	int fd, err;
+
+	memset(out, 0, sizeof(*out));
+	fd = safe_open(path, SAFE_ELF_MAX, NULL);
+	if (fd < 0)
+		return fd;
+	err = elf_funcs_load_fd(fd, out);
+	close(fd);
 	return err;
 }
 

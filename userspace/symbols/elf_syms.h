@@ -29,10 +29,16 @@ struct elf_funcs {
 /*
  * Defined STT_FUNC and STT_GNU_IFUNC symbols of nonzero size from .symtab and .dynsym; one entry
  * per (name, address), so aliases are all there. An IFUNC's address is its resolver's.
- * 0, or -ENOENT/-EACCES (cannot open; other open(2) errors as -errno), -ENOEXEC (not an ELF
- * file, or not for this machine's class/arch), -ENOMEM. On error *out is left empty.
+ * path is opened with safe_open (core/safe_open.h), so it may be anyone's.
+ * 0, or -ENOENT/-EACCES (cannot open; other open(2) errors as -errno), safe_open's errors for
+ * what is not a regular file (safe_open_kind names it) or is larger than SAFE_ELF_MAX,
+ * -ENOEXEC (not an ELF file, or not for this machine's class/arch), -EBADMSG (an ELF file
+ * truncated or corrupt), -EFBIG (more symbols than tailtrace keeps of one file), -ENOMEM.
+ * On error *out is left empty.
  */
 int elf_funcs_load(const char *path, struct elf_funcs *out);
+/* The same from fd, a regular file opened for reading (by safe_open or safe_open_mapping). */
+int elf_funcs_load_fd(int fd, struct elf_funcs *out);
 void elf_funcs_free(struct elf_funcs *fs);
 
 /*

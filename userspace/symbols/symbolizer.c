@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 #include "core/array.h"
+#include "core/safe_open.h"
 #include "symbols/elf_syms.h"
 #include "symbols/symbolizer.h"
 
@@ -15,6 +18,7 @@ struct ksym {
 
 struct mapping {
 	uint64_t start, end, pgoff;
+	uint64_t dev, ino;	/* the mapped file, as /proc/PID/maps shows it */
 	char *path;
 };
 
@@ -24,9 +28,10 @@ struct proc_maps {
 	size_t n, cap;
 };
 
-/* One ELF file's functions, sorted by file offset for lookups. */
+/* One ELF file's functions, sorted by file offset for lookups. Files are known by device and
+ * inode: one path may name different files in two mount namespaces, or after a replace. */
 struct elf_file {
-	char *path;
+	uint64_t dev, ino;
 	struct elf_funcs fs;
 	const struct elf_func **by_offset;
 };
@@ -74,7 +79,6 @@ void symbolizer_free(struct symbolizer *s)
 		free(s->procs[i].v);
 	}
 	for (size_t i = 0; i < s->nfiles; i++) {
-		free(s->files[i].path);
 		elf_funcs_free(&s->files[i].fs);
 		free(s->files[i].by_offset);
 	}
@@ -154,12 +158,13 @@ bool symbolizer_has_pid(struct symbolizer *s, int pid)
 
 int symbolizer_cache_pid(struct symbolizer *s, int pid)
 {
-	char path[64], line[4608], file[4096];
+	char path[64], *line = NULL;
 	struct proc_maps *p;
+	size_t cap = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "r");
+	f = safe_fopen(path, SAFE_TEXT_MAX);
 	if (!f)
 		return -errno;	/* gone: what was read while it lived stays */
 	p = find_proc(s, pid);
@@ -174,23 +179,29 @@ int symbolizer_cache_pid(struct symbolizer *s, int pid)
 	}
 	/* Libraries come and go (ld.so maps them after exec, dlopen later): re-read. */
 	maps_clear(p);
-	while (fgets(line, sizeof(line), f)) {
-		uint64_t start, end, pgoff;
+	/* getline, not a fixed buffer: the rest of a cut line would be read as a line of its
+	 * own, and a process chooses its file names. */
+	while (getline(&line, &cap, f) > 0) {
+		uint64_t start, end, pgoff, ino;
+		unsigned int major, minor;
 		char perms[8];
+		int name = 0;
 
-		file[0] = 0;
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %*s %4095[^\n]",
-			   &start, &end, perms, &pgoff, file) < 4)
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 " %n",
+			   &start, &end, perms, &pgoff, &major, &minor, &ino, &name) < 7 || !name)
 			continue;
+		line[strcspn(line, "\n")] = 0;
 		/* executable mappings of files are where code addresses fall */
-		if (perms[2] != 'x' || file[0] != '/')
+		if (perms[2] != 'x' || line[name] != '/')
 			continue;
 		if (array_grow((void **)&p->v, p->n, &p->cap, sizeof(*p->v)))
 			break;
-		p->v[p->n] = (struct mapping){ start, end, pgoff, strdup(file) };
+		p->v[p->n] = (struct mapping){ start, end, pgoff, makedev(major, minor), ino,
+					       strdup(line + name) };
 		if (p->v[p->n].path)
 			p->n++;
 	}
+	free(line);
 	fclose(f);
 	return 0;
 }
@@ -209,22 +220,25 @@ static int cmp_by_offset(const void *a, const void *b)
 	return strlen(x->name) > strlen(y->name) ? -1 : strlen(x->name) < strlen(y->name);
 }
 
-static struct elf_file *elf_file(struct symbolizer *s, const char *path)
+/* The functions of the file that m maps in pid, read once. */
+static struct elf_file *elf_file(struct symbolizer *s, int pid, const struct mapping *m)
 {
 	struct elf_file *e;
+	int fd;
 
 	for (size_t i = 0; i < s->nfiles; i++)
-		if (!strcmp(s->files[i].path, path))
+		if (s->files[i].dev == m->dev && s->files[i].ino == m->ino)
 			return &s->files[i];
 	if (array_grow((void **)&s->files, s->nfiles, &s->files_cap, sizeof(*s->files)))
 		return NULL;
 	e = &s->files[s->nfiles];
 	memset(e, 0, sizeof(*e));
-	e->path = strdup(path);
-	if (!e->path)
-		return NULL;
-	/* An unreadable file is remembered as one without symbols. */
-	if (!elf_funcs_load(path, &e->fs) && e->fs.n) {
+	e->dev = m->dev;
+	e->ino = m->ino;
+	/* The file the process maps, not whatever its path names now (a FIFO, another file);
+	 * an unreadable file is remembered as one without symbols. */
+	fd = safe_open_mapping(pid, m->start, m->end, m->path, m->ino, SAFE_ELF_MAX, NULL);
+	if (fd >= 0 && !elf_funcs_load_fd(fd, &e->fs) && e->fs.n) {
 		e->by_offset = malloc(e->fs.n * sizeof(*e->by_offset));
 		if (e->by_offset) {
 			for (size_t i = 0; i < e->fs.n; i++)
@@ -232,6 +246,8 @@ static struct elf_file *elf_file(struct symbolizer *s, const char *path)
 			qsort(e->by_offset, e->fs.n, sizeof(*e->by_offset), cmp_by_offset);
 		}
 	}
+	if (fd >= 0)
+		close(fd);
 	s->nfiles++;
 	return e;
 }
@@ -254,7 +270,7 @@ const char *symbolizer_user(struct symbolizer *s, int pid, uint64_t addr, char *
 		return buf;
 	}
 	off = addr - m->start + m->pgoff;
-	e = elf_file(s, m->path);
+	e = elf_file(s, pid, m);
 	hi = e && e->by_offset ? e->fs.n : 0;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;

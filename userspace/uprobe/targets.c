@@ -10,6 +10,7 @@
 #include "core/array.h"
 #include "core/msg.h"
 #include "core/options.h"
+#include "core/safe_open.h"
 #include "symbols/binary_resolve.h"
 #include "symbols/elf_syms.h"
 #include "uprobe/insn.h"
@@ -101,6 +102,14 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 			  "program itself, not a script or wrapper", path);
 		goto out;
 	}
+	if (err == -EBADMSG) {
+		msg_error("'%s' is truncated or corrupt: its ELF tables do not fit in it", path);
+		goto out;
+	}
+	if (safe_open_kind(err)) {
+		msg_error("'%s' is %s, not a program", path, safe_open_kind(err));
+		goto out;
+	}
 	if (err) {
 		msg_error("cannot read symbols of '%s': %s", path, strerror(-err));
 		goto out;
@@ -108,7 +117,7 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 	binary = intern_binary(t, path);
 	if (!binary)
 		goto out;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = safe_open(path, SAFE_ELF_MAX, NULL);
 	for (size_t i = 0; i < fs.n; i++) {
 		struct uprobe_target *ut;
 		uint64_t offset;

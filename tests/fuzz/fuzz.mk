@@ -1,0 +1,24 @@
+# `make fuzz`: the ELF reader (userspace/symbols/elf_syms.c) under libFuzzer with ASan and
+# UBSan for FUZZ_SECONDS, from a seed corpus of the unit fixtures (tests/unit/fixtures.mk).
+# clang's libFuzzer runtime comes from Debian's libclang-rt-14-dev (scripts/deps.sh).
+# A crash fails the run and leaves the input in $(FUZZ_DIR)/crash-*; replay one with
+# `$(FUZZ_DIR)/fuzz_elf_syms FILE`.
+
+FUZZ_SECONDS ?= 30
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-fno-omit-frame-pointer
+FUZZ_SRCS    := tests/fuzz/fuzz_elf_syms.c userspace/symbols/elf_syms.c userspace/core/safe_open.c
+
+$(FUZZ_DIR)/fuzz_elf_syms: $(FUZZ_SRCS) userspace/symbols/elf_syms.h userspace/core/safe_open.h
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(TT_CFLAGS) $(FUZZ_SRCS) \
+		$(shell pkg-config --libs libelf 2>/dev/null || echo -lelf) -o $@
+
+# The corpus grows run after run in $(FUZZ_DIR)/corpus; the seeds are copied in each time.
+fuzz: deps $(FUZZ_DIR)/fuzz_elf_syms $(UNIT_FIXTURES)
+	$(Q)mkdir -p $(FUZZ_DIR)/corpus
+	$(Q)cp $(UNIT_FIXTURES) $(FUZZ_DIR)/corpus/
+	$(FUZZ_DIR)/fuzz_elf_syms -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		-artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Opening for reading what a traced process or another user controls (their binaries, the
+ * files they map, /proc/PID/maps): regular files only, never blocking, never running a device
+ * driver's open, and no bigger than the caller's stated maximum. Every such read goes through
+ * here; see "Trust" in ARCHITECTURE.md.
+ */
+#ifndef TAILTRACE_SAFE_OPEN_H
+#define TAILTRACE_SAFE_OPEN_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+/* Largest ELF file read (its symbol tables are read and walked whole): far above any real
+ * program or library, low enough that a sparse file cannot keep tailtrace busy for long. */
+#define SAFE_ELF_MAX	(4ULL << 30)
+/* Most bytes read from a /proc text file (maps): a process with the kernel's default
+ * 65530 mappings of long paths stays far below. */
+#define SAFE_TEXT_MAX	(64ULL << 20)
+
+/*
+ * A read-only, close-on-exec fd of the regular file at path, following symlinks, of at most
+ * max_size bytes (st_size; 0 for /proc files), with *st its fstat when st is given.
+ * Returns the fd, or -errno: of open(2) (-ENOENT, -EACCES, -ELOOP, ...), -EISDIR (a
+ * directory), -ESPIPE (a FIFO), -ENODEV (a character or block device), -ENXIO (a socket),
+ * -EFBIG (larger than max_size). safe_open_kind() names the kinds.
+ */
+int safe_open(const char *path, uint64_t max_size, struct stat *st);
+
+/*
+ * The file pid maps at [start, end) (a line of /proc/PID/maps), through
+ * /proc/PID/map_files: the very file mapped, even deleted or replaced at its path since.
+ * When that is not there (the process has exited) or not allowed, path as this process sees
+ * it, only if it is still the inode ino that /proc/PID/maps showed (-ESTALE if not).
+ * Otherwise as safe_open.
+ */
+int safe_open_mapping(int pid, uint64_t start, uint64_t end, const char *path, uint64_t ino,
+		      uint64_t max_size, struct stat *st);
+
+/* safe_open's path as a stdio stream that ends (EOF) after max_bytes: for text that /proc
+ * makes up from what a process controls. NULL with errno set. */
+FILE *safe_fopen(const char *path, uint64_t max_bytes);
+
+/* "a directory", "a FIFO", "a device", "a socket" for safe_open's errors of a file that is not
+ * a regular one; NULL for any other err. */
+const char *safe_open_kind(int err);
+
+#endif /* TAILTRACE_SAFE_OPEN_H */
