@@ -7,9 +7,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <net/if.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -762,6 +760,7 @@ const struct collector net_collector = {
 	"                            for accepted connections), lport, rport, pid or comm\n"
 	"                            (of the process that opened the connection, or reads\n"
 	"                            the data), dev (packets by device; implies --packets)\n"
+	"\n"
 	"With -p, the connections that process has open, opens or accepts are traced (those\n"
 	"it has and the ports it listens on are read from /proc); with a command, those of\n"
 	"it and its children.\n"

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "report/emitter.h"

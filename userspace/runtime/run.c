@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -510,6 +509,13 @@ static int new_instances(struct run *r, const struct collector *const *all, size
 	return 0;
 }
 
+/* The exit code that parsing the options ends with (--help: 0, a usage error: 2), or -1 to
+ * go on. */
+static int parse_exit(enum opts_result res)
+{
+	return res == OPTS_HELP ? 0 : res == OPTS_USAGE ? 2 : -1;
+}
+
 static int one_option(int key, const char *arg, void *data)
 {
 	struct instance *in = data;
@@ -529,17 +535,10 @@ int run_command(const struct collector *c, int argc, char **argv)
 	if (new_instances(&r, &c, 1))
 		goto out;
 	r.inst[0].on = true;
-	switch (common_opts_parse(argc, argv, c->options, "", one_option, &r.inst[0], &usage,
-				  &r.o)) {
-	case OPTS_HELP:
-		ret = 0;
+	ret = parse_exit(common_opts_parse(argc, argv, c->options, "", one_option, &r.inst[0],
+					   &usage, &r.o));
+	if (ret >= 0)
 		goto out;
-	case OPTS_USAGE:
-		ret = 2;
-		goto out;
-	case OPTS_OK:
-		break;
-	}
 	/* the positional arguments are the collector's */
 	r.inst[0].args = calloc((size_t)r.o.nargs + 1, sizeof(char *));
 	if (!r.inst[0].args) {
@@ -607,8 +606,10 @@ static void record_doc_of(const struct collector *c, char *out, size_t len)
 		if (dash && dash < eol && strspn(p, " ") == (size_t)(dash - p))
 			n += (size_t)snprintf(out + n, len - n, "%.*s--%s-%.*s\n", (int)(dash - p), p,
 					      c->name, (int)(eol - dash - 2), dash + 2);
-		else
-			n += (size_t)snprintf(out + n, len - n, "%.*s\n", (int)(eol - p), p);
+		else	/* a description's next line: as far right as the names moved */
+			n += (size_t)snprintf(out + n, len - n, "%*s%.*s\n",
+					      *p == ' ' ? (int)strlen(c->name) + 1 : 0, "",
+					      (int)(eol - p), p);
 		p = *eol ? eol + 1 : eol;
 	}
 }
@@ -657,16 +658,10 @@ int run_record(const struct collector *const *all, size_t n, int argc, char **ar
 		 "  tailtrace record --func libc:malloc --sched --sched-by tid -p 1234 -d 10s\n"
 		 "  tailtrace record --sched --net -i 1s --format ndjson -o run.json -d 1m\n");
 	memset(&longopts[nl], 0, sizeof(longopts[nl]));
-	switch (common_opts_parse(argc, argv, longopts, "", record_option, &rp, &usage, &r.o)) {
-	case OPTS_HELP:
-		ret = 0;
+	ret = parse_exit(common_opts_parse(argc, argv, longopts, "", record_option, &rp, &usage,
+					   &r.o));
+	if (ret >= 0)
 		goto out;
-	case OPTS_USAGE:
-		ret = 2;
-		goto out;
-	case OPTS_OK:
-		break;
-	}
 	for (size_t i = 0; i < n; i++)
 		any |= r.inst[i].on;
 	if (r.o.nargs) {

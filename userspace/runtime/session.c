@@ -6,16 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include "model/duration.h"
 #include "core/msg.h"
-#include "core/clock.h"
 #include "runtime/session.h"
 #include "symbols/binary_resolve.h"
 
