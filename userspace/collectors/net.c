@@ -4,7 +4,6 @@
  * the kernel's smoothed RTT, connection lifetimes and bytes, transmit queueing per device,
  * retransmits, resets, and drops with the kernel's reasons.
  */
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <net/if.h>
@@ -26,6 +25,9 @@
 #include "core/map_read.h"
 #include "core/msg.h"
 #include "core/slots.h"
+#include "labels/btf_enum.h"
+#include "labels/ifname.h"
+#include "labels/inet.h"
 #include "net.skel.h"
 
 /* Histograms and counters by key: 4,096 x 8,224 bytes = 32 MiB of map memory. */
@@ -80,39 +82,22 @@ static const struct option net_options[] = {
 
 static int parse_remote(struct net_ctx *ctx, const char *arg)
 {
-	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
-	unsigned long prefix;
+	const char *slash = strchr(arg, '/');
+	int err = inet_prefix_parse(arg, &ctx->family, ctx->addr, &ctx->prefix);
 
-	if (strlen(arg) >= sizeof(buf))
-		goto bad;
-	strcpy(buf, arg);
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash++ = 0;
-	if (inet_pton(AF_INET, buf, ctx->addr) == 1)
-		ctx->family = AF_INET;
-	else if (inet_pton(AF_INET6, buf, ctx->addr) == 1)
-		ctx->family = AF_INET6;
-	else
-		goto bad;
-	ctx->prefix = ctx->family == AF_INET ? 32 : 128;
-	if (slash) {
-		errno = 0;
-		prefix = strtoul(slash, &end, 10);
-		if (!*slash || *end || errno || prefix > ctx->prefix) {
-			usage_error("invalid prefix length '/%s' in --remote: use 0 to %u for an %s "
-				    "address", slash, ctx->prefix,
-				    ctx->family == AF_INET ? "IPv4" : "IPv6");
-			return -EINVAL;
-		}
-		ctx->prefix = (uint32_t)prefix;
+	if (err == -ERANGE) {
+		usage_error("invalid prefix length '%s' in --remote: use 0 to %u for an %s "
+			    "address", slash, ctx->family == AF_INET ? 32 : 128,
+			    ctx->family == AF_INET ? "IPv4" : "IPv6");
+		return -EINVAL;
+	}
+	if (err) {
+		usage_error("invalid --remote '%s': give an IPv4 or IPv6 address, optionally with "
+			    "a prefix length, e.g. 192.0.2.0/24 or 2001:db8::/32", arg);
+		return -EINVAL;
 	}
 	ctx->remote_arg = arg;
 	return 0;
-bad:
-	usage_error("invalid --remote '%s': give an IPv4 or IPv6 address, optionally with a "
-		    "prefix length, e.g. 192.0.2.0/24 or 2001:db8::/32", arg);
-	return -EINVAL;
 }
 
 static int net_opt(void *data, int key, const char *arg)
@@ -152,14 +137,11 @@ static int net_opt(void *data, int key, const char *arg)
 /* tailtrace's own network namespace: devices are named there. */
 static int read_own_netns(struct net_ctx *ctx)
 {
-	struct stat st;
+	int err = netns_self(&ctx->own_netns);
 
-	if (stat("/proc/self/ns/net", &st)) {
-		msg_error("cannot read this network namespace: %s", strerror(errno));
-		return 1;
-	}
-	ctx->own_netns = (uint32_t)st.st_ino;
-	return 0;
+	if (err)
+		msg_error("cannot read this network namespace: %s", strerror(-err));
+	return err ? 1 : 0;
 }
 
 /* --dev names a device of tailtrace's own network namespace. */
@@ -217,38 +199,6 @@ static int timestamps_on(struct net_ctx *ctx)
 		msg_error("cannot turn on receive timestamps (SO_TIMESTAMPNS): %s",
 			  strerror(errno));
 		return 1;
-	}
-	return 0;
-}
-
-/* A remote address of /proc/net/tcp{,6} ("0100007F", 32 digits for IPv6: each 32-bit word
- * as the host prints it) into family and network-order bytes, an IPv4-mapped IPv6 address as
- * IPv4 (as the BPF side keys it). */
-static int proc_addr(const char *hex, uint32_t *family, uint8_t addr[16])
-{
-	size_t n = strlen(hex);
-
-	memset(addr, 0, 16);
-	if (n != 8 && n != 32)
-		return -1;
-	for (size_t w = 0; w < n / 8; w++) {
-		char word[9];
-		uint32_t v;
-
-		memcpy(word, hex + w * 8, 8);
-		word[8] = 0;
-		char *end;
-
-		v = (uint32_t)strtoul(word, &end, 16);
-		if (*end)
-			return -1;
-		memcpy(addr + w * 4, &v, 4);
-	}
-	*family = n == 8 ? AF_INET : AF_INET6;
-	if (n == 32 && !memcmp(addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12)) {
-		memmove(addr, addr + 12, 4);
-		memset(addr + 4, 0, 12);
-		*family = AF_INET;
 	}
 	return 0;
 }
@@ -322,7 +272,7 @@ static void seed_from_proc(struct net_ctx *ctx)
 					bpf_map_update_elem(fd, &k, &o, BPF_ANY);
 					msg_verbose("pid %d listens on port %u: its accepted "
 						    "connections are traced", pid, port);
-				} else if (!proc_addr(raddr, &ck.family, ck.addr)) {
+				} else if (!inet_proc_addr(raddr, &ck.family, ck.addr)) {
 					ck.lport = (uint16_t)port;
 					ck.rport = (uint16_t)rport;
 					nconns += !bpf_map_update_elem(cfd, &ck, &o, BPF_ANY);
@@ -480,21 +430,6 @@ static const struct {
 	[NET_BYTES_RECEIVED] = { "net.tcp_bytes", "direction", "received" },
 };
 
-/* "192.0.2.1:80", "[2001:db8::1]:443"; the address alone for connections accepted here
- * (port 0: the client's ephemeral port is not kept). */
-static const char *remote_name(const struct net_key *k, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (!inet_ntop(k->family == AF_INET6 ? AF_INET6 : AF_INET, k->addr, a, sizeof(a)))
-		snprintf(a, sizeof(a), "?");
-	if (!k->port)
-		snprintf(buf, len, "%s", a);
-	else
-		snprintf(buf, len, k->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, k->port);
-	return buf;
-}
-
 static int add_labels(struct net_ctx *ctx, struct series *se, const struct net_key *k)
 {
 	char buf[64], comm[NET_COMM_LEN + 1];
@@ -504,9 +439,8 @@ static int add_labels(struct net_ctx *ctx, struct series *se, const struct net_k
 	comm[NET_COMM_LEN] = 0;
 	if (k->kind == NET_TX_QUEUE || (k->kind == NET_RX_TO_USER && ctx->by == NET_BY_DEV)) {
 		/* names are known for the devices of tailtrace's own namespace */
-		if (k->netns != ctx->own_netns || !if_indextoname(k->ifindex, buf))
-			snprintf(buf, sizeof(buf), "ifindex %u", k->ifindex);
-		err = series_add_label(se, "dev", buf);
+		err = series_add_label(se, "dev", ifname_in(k->ifindex, k->netns, ctx->own_netns,
+							    buf, sizeof(buf)));
 		if (!err && k->netns != ctx->own_netns) {
 			snprintf(buf, sizeof(buf), "%u", k->netns);
 			err = series_add_label(se, "netns", buf);
@@ -523,7 +457,8 @@ static int add_labels(struct net_ctx *ctx, struct series *se, const struct net_k
 		snprintf(buf, sizeof(buf), "%u", k->port);
 		err = series_add_label(se, by_names[ctx->by], buf);
 	} else {
-		err = series_add_label(se, "remote", remote_name(k, buf, sizeof(buf)));
+		err = series_add_label(se, "remote", inet_endpoint(k->family, k->addr, k->port, buf,
+							     sizeof(buf)));
 	}
 	if (!err && kinds[k->kind].label)
 		err = series_add_label(se, kinds[k->kind].label, kinds[k->kind].value);
@@ -565,38 +500,6 @@ static int add_slot(void *data, const void *key, uint32_t slot)
 	return err ? -ENOMEM : 0;
 }
 
-/* "SKB_DROP_REASON_NO_SOCKET" -> "no_socket", from the kernel's own BTF. */
-static const char *drop_reason_name(struct net_ctx *ctx, uint32_t reason, char *buf, size_t len)
-{
-	const struct btf_type *t;
-	int id;
-
-	snprintf(buf, len, "%u", reason);
-	if (!ctx->vmlinux_btf)
-		ctx->vmlinux_btf = btf__load_vmlinux_btf();
-	if (!ctx->vmlinux_btf)
-		return buf;
-	id = btf__find_by_name_kind(ctx->vmlinux_btf, "skb_drop_reason", BTF_KIND_ENUM);
-	if (id < 0)
-		return buf;
-	t = btf__type_by_id(ctx->vmlinux_btf, id);
-	for (int i = 0; i < btf_vlen(t); i++) {
-		const struct btf_enum *e = btf_enum(t) + i;
-		const char *name = btf__name_by_offset(ctx->vmlinux_btf, e->name_off);
-		size_t k = 0;
-
-		if ((uint32_t)e->val != reason || !name)
-			continue;
-		if (!strncmp(name, "SKB_DROP_REASON_", 16))
-			name += 16;
-		for (; name[k] && k < len - 1; k++)
-			buf[k] = (char)(name[k] >= 'A' && name[k] <= 'Z' ? name[k] + 32 : name[k]);
-		buf[k] = 0;
-		break;
-	}
-	return buf;
-}
-
 /* Drops by reason, for the whole run. */
 static int add_drop_reasons(struct net_ctx *ctx, struct snapshot *s)
 {
@@ -615,7 +518,8 @@ static int add_drop_reasons(struct net_ctx *ctx, struct snapshot *s)
 			continue;
 		if (snapshot_add_counter(s, "net.drops", "count", v, &se) ||
 		    (se->sparse = true, false) ||
-		    series_add_label(se, "reason", drop_reason_name(ctx, key, name, sizeof(name))))
+		    series_add_label(se, "reason", btf_enum_name(&ctx->vmlinux_btf, "skb_drop_reason", "SKB_DROP_REASON_", key,
+						   name, sizeof(name))))
 			return -ENOMEM;
 	}
 	return 0;

@@ -5,14 +5,10 @@
  * filters (-p, --comm, --cgroup) applied in the kernel.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/magic.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "abi/sched.h"
@@ -21,6 +17,7 @@
 #include "core/map_read.h"
 #include "core/msg.h"
 #include "core/slots.h"
+#include "labels/cgroup.h"
 #include "model/duration.h"
 #include "sched.skel.h"
 #include "symbols/symbolizer.h"
@@ -103,55 +100,23 @@ static int sched_opt(void *data, int key, const char *arg)
 	return -EINVAL;
 }
 
-/* Where cgroup v2 is mounted, or NULL. */
-static const char *cgroup2_mount(char *buf, size_t len)
-{
-	FILE *f = fopen("/proc/self/mounts", "r");
-	char dev[256], dir[PATH_MAX], type[64];
-	const char *found = NULL;
-
-	if (!f)
-		return NULL;
-	while (fscanf(f, "%255s %4095s %63s %*[^\n]", dev, dir, type) == 3) {
-		if (!strcmp(type, "cgroup2")) {
-			snprintf(buf, len, "%s", dir);
-			found = buf;
-			break;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
-/* Resolves --cgroup to a path and its id (the inode number of its directory, which is what
- * the kernel's kernfs id is for cgroup v2). 0, or 1 after printing the problem. */
+/* Resolves --cgroup to its id. 0, or 1 after printing the problem. */
 static int resolve_cgroup(struct sched_ctx *ctx)
 {
 	char mnt[PATH_MAX];
 	const char *root = cgroup2_mount(mnt, sizeof(mnt));
-	struct statfs sfs;
-	struct stat st;
+	int err = cgroup_resolve(ctx->cgroup_arg, ctx->cgroup_path, sizeof(ctx->cgroup_path),
+				 &ctx->cgroup_id);
 
-	if (ctx->cgroup_arg[0] == '/' || !root)
-		snprintf(ctx->cgroup_path, sizeof(ctx->cgroup_path), "%s", ctx->cgroup_arg);
-	else
-		snprintf(ctx->cgroup_path, sizeof(ctx->cgroup_path), "%s/%s", root,
-			 ctx->cgroup_arg);
-	if (stat(ctx->cgroup_path, &st)) {
-		msg_error("cgroup '%s' does not exist (%s)%s%s", ctx->cgroup_arg, strerror(errno),
-			  root ? ": cgroup v2 is mounted at " : ": no cgroup v2 is mounted",
-			  root ? root : "");
-		return 1;
-	}
-	if (!S_ISDIR(st.st_mode) || statfs(ctx->cgroup_path, &sfs) ||
-	    sfs.f_type != CGROUP2_SUPER_MAGIC) {
+	if (err == -ENOTDIR)
 		msg_error("'%s' is not a cgroup v2 directory%s%s", ctx->cgroup_path,
 			  root ? ": cgroup v2 is mounted at " : ": no cgroup v2 is mounted",
 			  root ? root : "");
-		return 1;
-	}
-	ctx->cgroup_id = st.st_ino;
-	return 0;
+	else if (err)
+		msg_error("cgroup '%s' does not exist (%s)%s%s", ctx->cgroup_arg, strerror(-err),
+			  root ? ": cgroup v2 is mounted at " : ": no cgroup v2 is mounted",
+			  root ? root : "");
+	return err ? 1 : 0;
 }
 
 static const char *const prog_names[][2] = {
@@ -267,37 +232,6 @@ static int load_and_attach(struct sched_ctx *ctx)
 	if (!ctx->scratch)
 		return 1;
 	return 0;
-}
-
-/* The cgroup path of an id, found by walking the cgroup v2 tree (once per id). */
-static uint64_t walk_id;
-static char walk_path[PATH_MAX];
-
-static int walk_visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)ftw;
-	if (type == FTW_D && st->st_ino == walk_id) {
-		snprintf(walk_path, sizeof(walk_path), "%s", path);
-		return 1;
-	}
-	return 0;
-}
-
-static const char *cgroup_name(uint64_t id, char *buf, size_t len)
-{
-	char mnt[PATH_MAX];
-	const char *root = cgroup2_mount(mnt, sizeof(mnt));
-
-	walk_id = id;
-	walk_path[0] = 0;
-	if (root && nftw(root, walk_visit, 16, FTW_PHYS) == 1) {
-		const char *rel = walk_path + strlen(root);
-
-		snprintf(buf, len, "%s", *rel ? rel : "/");
-	} else {
-		snprintf(buf, len, "%llu", (unsigned long long)id);
-	}
-	return buf;
 }
 
 static const struct {
