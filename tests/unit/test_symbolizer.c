@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include "symbols/symbolizer.h"
 
@@ -59,5 +60,37 @@ Test(symbolizer, user_functions_of_a_live_process)
 	cr_assert_str_eq(symbolizer_kernel(s, 0xffffffff81000000, buf, sizeof(buf)), "[unknown]",
 			 "no kallsyms, no kernel names");
 	cr_assert_eq(symbolizer_cache_pid(s, 4194000), -ENOENT, "a pid that is gone");
+	symbolizer_free(s);
+}
+
+/* A frame's whole story: the function, the offset into it, the module and its build id. */
+Test(symbolizer, frames_name_their_module_and_build_id)
+{
+	struct symbolizer *s = symbolizer_new("/nonexistent");
+	uintptr_t fn = (uintptr_t)&symbolizer_probe_target;
+	char exe[4096], cmd[4200], id[64] = "";
+	struct sym_frame f;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	FILE *p;
+
+	cr_assert(s && n > 0);
+	exe[n] = 0;
+	snprintf(cmd, sizeof(cmd), "readelf -n '%s' | sed -n 's/.*Build ID: //p'", exe);
+	p = popen(cmd, "r");
+	cr_assert(p && fgets(id, sizeof(id), p));
+	pclose(p);
+	id[strcspn(id, "\n")] = 0;
+	symbolizer_user_frame(s, getpid(), fn + 4, &f);
+	cr_assert_str_eq(f.symbol, "symbolizer_probe_target");
+	cr_assert_eq(f.offset, 4);
+	cr_assert_str_eq(f.module, exe);
+	cr_assert(f.build_id, "the test binary has a build id (%s)", id);
+	cr_assert_str_eq(f.build_id, id, "as readelf reads it");
+	symbolizer_user_frame(s, getpid(), 0x10, &f);
+	cr_assert_null(f.symbol);
+	cr_assert_null(f.module, "an address mapped by nothing");
+	symbolizer_kernel_frame(s, 0xffffffff81000000, &f);
+	cr_assert_null(f.symbol);
+	cr_assert_str_eq(f.module, "[kernel]");
 	symbolizer_free(s);
 }

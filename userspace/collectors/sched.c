@@ -313,7 +313,7 @@ static int add_slot_of_kind(void *data, const void *key, uint32_t slot)
 static int add_frames(struct sched_ctx *ctx, struct stack *st, int id, bool kernel, int pid)
 {
 	__u64 ips[SCHED_STACK_DEPTH] = {};
-	char name[256], module[256];
+	char name[256];
 	int n = 0, leaf = 0;
 
 	if (id < 0 || bpf_map_lookup_elem(bpf_map__fd(ctx->skel->maps.stackmap), &id, ips))
@@ -328,21 +328,15 @@ static int add_frames(struct sched_ctx *ctx, struct stack *st, int id, bool kern
 		leaf++;
 	}
 	for (int i = leaf; i < n; i++) {
-		const char *sym = kernel ? symbolizer_kernel(ctx->sym, ips[i], name, sizeof(name)) :
-				  symbolizer_user(ctx->sym, pid, ips[i], name, sizeof(name));
-		const char *mod = NULL;
+		struct sym_frame f;
 
-		if (!kernel && !strcmp(sym, "[unknown]"))
+		if (kernel)
+			symbolizer_kernel_frame(ctx->sym, ips[i], &f);
+		else
+			symbolizer_user_frame(ctx->sym, pid, ips[i], &f);
+		if (!kernel && !f.module)
 			break;
-		/* "[path+0x1234]": a mapped file without the symbol */
-		if (sym[0] == '[') {
-			size_t len = strcspn(sym + 1, "+]");
-
-			snprintf(module, sizeof(module), "%.*s", (int)len, sym + 1);
-			mod = module;
-			sym = NULL;
-		}
-		if (stack_add_frame(st, ips[i], sym, 0, kernel ? "[kernel]" : mod, NULL,
+		if (stack_add_frame(st, ips[i], f.symbol, f.offset, f.module, f.build_id,
 				    kernel ? FRAME_KERNEL : FRAME_USER))
 			return -ENOMEM;
 	}

@@ -50,4 +50,8 @@ void elf_funcs_free(struct elf_funcs *fs);
 size_t elf_funcs_suggest(const struct elf_funcs *fs, const char *name, const char **out,
 			 size_t max);
 
+/* The GNU build id of the ELF file open on fd, as hex in hex[len] (len >= 41 for SHA-1).
+ * 0, -ENOENT (none), or -errno. */
+int elf_build_id(int fd, char *hex, size_t len);
+
 #endif /* TAILTRACE_ELF_SYMS_H */

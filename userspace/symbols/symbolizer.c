@@ -32,6 +32,7 @@ struct proc_maps {
  * inode: one path may name different files in two mount namespaces, or after a replace. */
 struct elf_file {
 	uint64_t dev, ino;
+	char build_id[65];	/* hex, "" when it has none */
 	struct elf_funcs fs;
 	const struct elf_func **by_offset;
 };
@@ -123,7 +124,7 @@ static void load_kallsyms(struct symbolizer *s)
 	qsort(s->ksyms, s->nksyms, sizeof(*s->ksyms), cmp_ksym);
 }
 
-const char *symbolizer_kernel(struct symbolizer *s, uint64_t addr, char *buf, size_t len)
+void symbolizer_kernel_frame(struct symbolizer *s, uint64_t addr, struct sym_frame *f)
 {
 	size_t lo = 0, hi;
 
@@ -139,7 +140,19 @@ const char *symbolizer_kernel(struct symbolizer *s, uint64_t addr, char *buf, si
 		else
 			hi = mid;
 	}
-	snprintf(buf, len, "%s", lo ? s->ksyms[lo - 1].name : "[unknown]");
+	*f = (struct sym_frame){ .module = "[kernel]" };
+	if (lo) {
+		f->symbol = s->ksyms[lo - 1].name;
+		f->offset = addr - s->ksyms[lo - 1].addr;
+	}
+}
+
+const char *symbolizer_kernel(struct symbolizer *s, uint64_t addr, char *buf, size_t len)
+{
+	struct sym_frame f;
+
+	symbolizer_kernel_frame(s, addr, &f);
+	snprintf(buf, len, "%s", f.symbol ? f.symbol : "[unknown]");
 	return buf;
 }
 
@@ -238,6 +251,9 @@ static struct elf_file *elf_file(struct symbolizer *s, int pid, const struct map
 	/* The file the process maps, not whatever its path names now (a FIFO, another file);
 	 * an unreadable file is remembered as one without symbols. */
 	fd = safe_open_mapping(pid, m->start, m->end, m->path, m->ino, SAFE_ELF_MAX, NULL);
+	if (fd >= 0 && (elf_build_id(fd, e->build_id, sizeof(e->build_id)) ||
+			lseek(fd, 0, SEEK_SET)))
+		e->build_id[0] = 0;
 	if (fd >= 0 && !elf_funcs_load_fd(fd, &e->fs) && e->fs.n) {
 		e->by_offset = malloc(e->fs.n * sizeof(*e->by_offset));
 		if (e->by_offset) {
@@ -252,7 +268,7 @@ static struct elf_file *elf_file(struct symbolizer *s, int pid, const struct map
 	return e;
 }
 
-const char *symbolizer_user(struct symbolizer *s, int pid, uint64_t addr, char *buf, size_t len)
+void symbolizer_user_frame(struct symbolizer *s, int pid, uint64_t addr, struct sym_frame *f)
 {
 	struct proc_maps *p = find_proc(s, pid);
 	const struct mapping *m = NULL;
@@ -260,17 +276,20 @@ const char *symbolizer_user(struct symbolizer *s, int pid, uint64_t addr, char *
 	uint64_t off;
 	size_t lo = 0, hi;
 
+	*f = (struct sym_frame){ 0 };
 	if (!p && !symbolizer_cache_pid(s, pid))
 		p = find_proc(s, pid);
 	for (size_t i = 0; p && i < p->n; i++)
 		if (addr >= p->v[i].start && addr < p->v[i].end)
 			m = &p->v[i];
-	if (!m) {
-		snprintf(buf, len, "[unknown]");
-		return buf;
-	}
+	if (!m)
+		return;
 	off = addr - m->start + m->pgoff;
+	f->module = m->path;
+	f->file_offset = off;
 	e = elf_file(s, pid, m);
+	if (e && e->build_id[0])
+		f->build_id = e->build_id;
 	hi = e && e->by_offset ? e->fs.n : 0;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
@@ -281,11 +300,24 @@ const char *symbolizer_user(struct symbolizer *s, int pid, uint64_t addr, char *
 			hi = mid;
 	}
 	if (lo && off < e->by_offset[lo - 1]->offset + e->by_offset[lo - 1]->size) {
-		snprintf(buf, len, "%s", e->by_offset[lo - 1]->name);
-	} else {
-		const char *base = strrchr(m->path, '/');
+		f->symbol = e->by_offset[lo - 1]->name;
+		f->offset = off - e->by_offset[lo - 1]->offset;
+	}
+}
 
-		snprintf(buf, len, "[%s+0x%" PRIx64 "]", base ? base + 1 : m->path, off);
+const char *symbolizer_user(struct symbolizer *s, int pid, uint64_t addr, char *buf, size_t len)
+{
+	struct sym_frame f;
+
+	symbolizer_user_frame(s, pid, addr, &f);
+	if (f.symbol) {
+		snprintf(buf, len, "%s", f.symbol);
+	} else if (f.module) {
+		const char *base = strrchr(f.module, '/');
+
+		snprintf(buf, len, "[%s+0x%" PRIx64 "]", base ? base + 1 : f.module, f.file_offset);
+	} else {
+		snprintf(buf, len, "[unknown]");
 	}
 	return buf;
 }

@@ -21,8 +21,21 @@ void symbolizer_free(struct symbolizer *s);
 int symbolizer_cache_pid(struct symbolizer *s, int pid);
 /* Whether the mappings of pid were ever read. */
 bool symbolizer_has_pid(struct symbolizer *s, int pid);
-/* The function holding addr: "name", or "[unknown]" / "[path+0xoff]" when none is known.
- * The result is in buf. */
+/* What is known of an address: the function holding it (NULL: none), addr's offset into it,
+ * the module (a binary's path, "[kernel]"; NULL: not mapped) and its build id (NULL: none).
+ * The strings belong to the symbolizer. */
+struct sym_frame {
+	const char *symbol;
+	uint64_t offset;
+	const char *module;
+	const char *build_id;
+	uint64_t file_offset;	/* user: the offset in the module's file */
+};
+
+void symbolizer_kernel_frame(struct symbolizer *s, uint64_t addr, struct sym_frame *f);
+void symbolizer_user_frame(struct symbolizer *s, int pid, uint64_t addr, struct sym_frame *f);
+/* The same as one string: "name", or "[unknown]" / "[path+0xoff]" when no function is
+ * known. The result is in buf. */
 const char *symbolizer_kernel(struct symbolizer *s, uint64_t addr, char *buf, size_t len);
 const char *symbolizer_user(struct symbolizer *s, int pid, uint64_t addr, char *buf, size_t len);
 
