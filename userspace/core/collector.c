@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include "core/collector.h"
 
 int collector_no_args(char **args, int nargs)
@@ -9,3 +12,66 @@ int collector_no_args(char **args, int nargs)
 	usage_error("unexpected argument '%s' (a command to run goes after '--')", args[0]);
 	return SETUP_USAGE;
 }
+
+size_t record_options(const struct collector *const *all, size_t n, struct option *out,
+		      size_t max, char (*names)[RECORD_NAME_MAX])
+{
+	size_t nl = 0;
+
+	for (size_t i = 0; i < n && nl < max; i++) {
+		const struct collector *c = all[i];
+
+		out[nl++] = (struct option){ c->name, c->args_name ? required_argument :
+						       no_argument, NULL, RECORD_ENABLE + (int)i };
+		for (size_t k = 0; c->options && c->options[k].name && nl < max; k++) {
+			snprintf(names[nl], RECORD_NAME_MAX, "%s-%s", c->name, c->options[k].name);
+			out[nl] = c->options[k];
+			out[nl].name = names[nl];
+			out[nl].val = (int)((i + 1) << 16) | c->options[k].val;
+			nl++;
+		}
+	}
+	memset(&out[nl], 0, sizeof(out[nl]));
+	return nl;
+}
+
+int record_option_decode(int key, size_t n, size_t *index, int *own)
+{
+	if (key >= RECORD_ENABLE && key < RECORD_ENABLE + (int)n) {
+		*index = (size_t)(key - RECORD_ENABLE);
+		*own = 0;
+		return 0;
+	}
+	if ((key >> 16) < 1 || (size_t)(key >> 16) > n)
+		return -EINVAL;
+	*index = (size_t)(key >> 16) - 1;
+	*own = key & 0xffff;
+	return 0;
+}
+
+void record_doc(const struct collector *c, char *out, size_t len)
+{
+	const char *p = strstr(c->doc, "Options:\n");
+	size_t n = 0;
+
+	n += (size_t)snprintf(out + n, len - n, "  --%s%s%s\n      %s\n", c->name,
+			      c->args_name ? " " : "", c->args_name ? c->args_name : "",
+			      c->summary);
+	if (!p)
+		return;
+	for (p += strlen("Options:\n"); *p && *p != '\n' && n < len; ) {
+		const char *eol = strchr(p, '\n'), *dash = strstr(p, "--");
+
+		if (!eol)
+			eol = p + strlen(p);
+		if (dash && dash < eol && strspn(p, " ") == (size_t)(dash - p))
+			n += (size_t)snprintf(out + n, len - n, "%.*s--%s-%.*s\n", (int)(dash - p), p,
+					      c->name, (int)(eol - dash - 2), dash + 2);
+		else	/* a description's next line: as far right as the names moved */
+			n += (size_t)snprintf(out + n, len - n, "%*s%.*s\n",
+					      *p == ' ' ? (int)strlen(c->name) + 1 : 0, "",
+					      (int)(eol - p), p);
+		p = *eol ? eol + 1 : eol;
+	}
+}
+

@@ -79,4 +79,21 @@ struct collector {
  * 0 or SETUP_USAGE. */
 int collector_no_args(char **args, int nargs);
 
+/*
+ * `tailtrace record`'s options, made from the collectors': --NAME enables collector NAME (with
+ * its positional argument when it takes one, repeatable), --NAME-OPT is its option OPT.
+ */
+#define RECORD_ENABLE 0x7000	/* key of --NAME: RECORD_ENABLE + the collector's index */
+#define RECORD_NAME_MAX 48
+
+/* Fills out[0..max) (and a zero entry after: out has max + 1 places) with the options of
+ * all[0..n); names holds the option names made. Returns how many. */
+size_t record_options(const struct collector *const *all, size_t n, struct option *out,
+		      size_t max, char (*names)[RECORD_NAME_MAX]);
+/* Which collector a key of those options is for (*index), and its own key (*own; 0 for
+ * --NAME). 0, or -EINVAL for a key that is none of them. */
+int record_option_decode(int key, size_t n, size_t *index, int *own);
+/* c's help for record: its line, then its options renamed ("--by" as "--sched-by"). */
+void record_doc(const struct collector *c, char *out, size_t len);
+
 #endif

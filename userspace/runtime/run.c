@@ -553,10 +553,6 @@ out:
 	return ret;
 }
 
-/* record's options: --NAME enables a collector (with its positional argument, repeatable),
- * --NAME-OPT is its option OPT. Keys: ENABLE + index, or (index + 1) << 16 | its own key. */
-#define ENABLE 0x7000
-
 struct record_parse {
 	struct run *r;
 };
@@ -565,53 +561,25 @@ static int record_option(int key, const char *arg, void *data)
 {
 	struct run *r = ((struct record_parse *)data)->r;
 	struct instance *in;
+	size_t i;
+	int own;
 
-	if (key >= ENABLE && key < ENABLE + (int)r->ninst) {
-		in = &r->inst[key - ENABLE];
-		in->on = true;
-		if (arg) {
-			char **v = realloc(in->args, ((size_t)in->nargs + 2) * sizeof(*v));
-
-			if (!v)
-				return -ENOMEM;
-			in->args = v;
-			in->args[in->nargs++] = (char *)arg;
-			in->args[in->nargs] = NULL;
-		}
-		return 0;
-	}
-	if ((key >> 16) < 1 || (size_t)(key >> 16) > r->ninst)
+	if (record_option_decode(key, r->ninst, &i, &own))
 		return -EINVAL;
-	in = &r->inst[(key >> 16) - 1];
+	in = &r->inst[i];
 	in->on = true;	/* an option of a collector asks for it */
-	return in->c->option(in->st, key & 0xffff, arg);
-}
+	if (own)
+		return in->c->option(in->st, own, arg);
+	if (arg) {
+		char **v = realloc(in->args, ((size_t)in->nargs + 2) * sizeof(*v));
 
-/* A collector's help with its options renamed for record: "--by" -> "--sched-by". */
-static void record_doc_of(const struct collector *c, char *out, size_t len)
-{
-	const char *p = strstr(c->doc, "Options:\n");
-	size_t n = 0;
-
-	n += (size_t)snprintf(out + n, len - n, "  --%s%s%s\n      %s\n", c->name,
-			      c->args_name ? " " : "", c->args_name ? c->args_name : "",
-			      c->summary);
-	if (!p)
-		return;
-	for (p += strlen("Options:\n"); *p && *p != '\n' && n < len; ) {
-		const char *eol = strchr(p, '\n'), *dash = strstr(p, "--");
-
-		if (!eol)
-			eol = p + strlen(p);
-		if (dash && dash < eol && strspn(p, " ") == (size_t)(dash - p))
-			n += (size_t)snprintf(out + n, len - n, "%.*s--%s-%.*s\n", (int)(dash - p), p,
-					      c->name, (int)(eol - dash - 2), dash + 2);
-		else	/* a description's next line: as far right as the names moved */
-			n += (size_t)snprintf(out + n, len - n, "%*s%.*s\n",
-					      *p == ' ' ? (int)strlen(c->name) + 1 : 0, "",
-					      (int)(eol - p), p);
-		p = *eol ? eol + 1 : eol;
+		if (!v)
+			return -ENOMEM;
+		in->args = v;
+		in->args[in->nargs++] = (char *)arg;
+		in->args[in->nargs] = NULL;
 	}
+	return 0;
 }
 
 int run_record(const struct collector *const *all, size_t n, int argc, char **argv)
@@ -619,9 +587,9 @@ int run_record(const struct collector *const *all, size_t n, int argc, char **ar
 	struct run r = { .name = "record" };
 	struct record_parse rp = { &r };
 	struct option longopts[48];
-	char names[48][48], doc[8192], synopsis[160];
+	char names[48][RECORD_NAME_MAX], doc[8192], synopsis[160];
 	struct cmd_usage usage = { synopsis, doc };
-	size_t nl = 0, dn = 0, sn = 0;
+	size_t dn = 0, sn = 0;
 	bool any = false;
 	int ret = 1;
 
@@ -633,22 +601,14 @@ int run_record(const struct collector *const *all, size_t n, int argc, char **ar
 			       "document with every collector's series, one exit status. Each\n"
 			       "collector's own options are written with its name in front.\n\n"
 			       "Collectors and their options:\n");
-	for (size_t i = 0; i < n && nl < 47; i++) {
+	record_options(all, n, longopts, 47, names);
+	for (size_t i = 0; i < n; i++) {
 		const struct collector *c = all[i];
 
-		longopts[nl++] = (struct option){ c->name, c->args_name ? required_argument :
-							    no_argument, NULL, ENABLE + (int)i };
 		sn += (size_t)snprintf(synopsis + sn, sizeof(synopsis) - sn, " [--%s%s%s]%s",
 				       c->name, c->args_name ? " " : "",
 				       c->args_name ? c->args_name : "", c->args_name ? "..." : "");
-		for (size_t k = 0; c->options && c->options[k].name && nl < 47; k++) {
-			snprintf(names[nl], sizeof(names[nl]), "%s-%s", c->name, c->options[k].name);
-			longopts[nl] = c->options[k];
-			longopts[nl].name = names[nl];
-			longopts[nl].val = (int)((i + 1) << 16) | c->options[k].val;
-			nl++;
-		}
-		record_doc_of(c, doc + dn, sizeof(doc) - dn);
+		record_doc(c, doc + dn, sizeof(doc) - dn);
 		dn = strlen(doc);
 	}
 	snprintf(synopsis + sn, sizeof(synopsis) - sn, " [options] [-- COMMAND [ARGS...]]");
@@ -657,7 +617,6 @@ int run_record(const struct collector *const *all, size_t n, int argc, char **ar
 		 "  tailtrace record --func 'handle_*' --sched --net -- ./server\n"
 		 "  tailtrace record --func libc:malloc --sched --sched-by tid -p 1234 -d 10s\n"
 		 "  tailtrace record --sched --net -i 1s --format ndjson -o run.json -d 1m\n");
-	memset(&longopts[nl], 0, sizeof(longopts[nl]));
 	ret = parse_exit(common_opts_parse(argc, argv, longopts, "", record_option, &rp, &usage,
 					   &r.o));
 	if (ret >= 0)
