@@ -343,6 +343,14 @@ def report(tmp):
             rs[0]["funcs"], rs[0]["links"], rs[0]["mode"], f("attached_at_ms"),
             f("tracing_at_ms"), f("attach_ms"), f("detach_ms"), f("wall_ms")))
     w("")
+    a1, a1000 = (med(r["attached_at_ms"] for r in su[k]) for k in ("1", "1000"))
+    w("| goal | value | target | result |")
+    w("|---|---:|---:|---|")
+    w("| launch -> attached, 1 function | %.1f ms | <= 40 ms | %s |"
+      % (a1, "met" if a1 <= 40 else "**not met**"))
+    w("| launch -> attached, 1,000 functions | %.1f ms | <= 2,000 ms | %s |"
+      % (a1000, "met" if a1000 <= 2000 else "**not met**"))
+    w("")
     for k in ("1", "1000"):
         w("- %s function%s: `%s`" % (k, "" if k == "1" else "s", cmd("startup_" + k)))
     w("")
@@ -356,6 +364,10 @@ def report(tmp):
     w("|---:|---:|")
     for k in ("1", "1000"):
         w("| {:,} | {:,.0f} KiB |".format(int(k), med(col("rss_" + k))))
+    w("")
+    r1 = med(col("rss_1"))
+    w("Goal: a traced trivial run (1 function) peaks under 8 MiB: %.1f MiB, %s." %
+      (r1 / 1024, "met" if r1 < 8 * 1024 else "**not met**"))
     w("")
     for k in ("1", "1000"):
         w("- %s: `%s`" % (k, cmd("rss_" + k)))
