@@ -26,8 +26,6 @@
 /* Map memory for histograms: 1,000 functions on a 128-CPU host stay under 64 MiB. */
 #define HIST_BUDGET	(48ull << 20)
 #define MAX_FUNCS	100000
-#define DRAIN_NS	20000000ull
-
 struct func_state {
 	uint64_t slower_ns;
 	uint64_t sample;
@@ -227,7 +225,7 @@ static int func_attach(void *data, const struct run_target *target, struct loop 
 		    multi ? "uprobe_multi" : "uprobe", (mono_now_ns() - t0) / 1e6);
 	if (fs->slower_ns) {
 		fs->rb = ring_buffer__new(bpf_map__fd(fs->skel->maps.events), on_event, fs, NULL);
-		if (!fs->rb || loop_add_periodic(loop, DRAIN_NS, drain, fs)) {
+		if (!fs->rb || loop_add_periodic(loop, LOOP_PERIOD_NS, drain, fs)) {
 			msg_error("cannot set up the ring buffer: %s", strerror(errno));
 			goto fail;
 		}

@@ -36,8 +36,6 @@
 /* Drop reasons are the kernel's enum skb_drop_reason: a few hundred at most. */
 #define NET_DROP_REASONS	1024
 
-#define PERIODIC_NS 20000000ull
-
 struct net_ctx {
 	pid_t pid;			/* the target (-p or the command), 0: the host */
 	pid_t seed_pid;			/* -p: its sockets are read from /proc */
@@ -623,7 +621,7 @@ static int net_attach(void *data, const struct run_target *t, struct loop *loop,
 	(void)sink;
 	ctx->pid = t->pid;
 	ctx->command = t->command;
-	if (load_and_attach(ctx) || loop_add_periodic(loop, PERIODIC_NS, net_periodic, ctx))
+	if (load_and_attach(ctx) || loop_add_periodic(loop, LOOP_PERIOD_NS, net_periodic, ctx))
 		return 1;
 	return 0;
 }

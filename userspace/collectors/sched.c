@@ -28,8 +28,6 @@
 #define MAX_STACKS 16384
 #define MAX_OFFCPU 10240
 
-#define PERIODIC_NS 20000000ull
-
 struct sched_ctx {
 	pid_t pid;			/* the target, 0: the host */
 	bool command;			/* a command: its children are followed */
@@ -550,7 +548,7 @@ static int sched_attach(void *data, const struct run_target *t, struct loop *loo
 		return 1;
 	if (ctx->stacks) {
 		ctx->sym = symbolizer_new(NULL);
-		if (!ctx->sym || loop_add_periodic(loop, PERIODIC_NS, sched_periodic, ctx))
+		if (!ctx->sym || loop_add_periodic(loop, LOOP_PERIOD_NS, sched_periodic, ctx))
 			return 1;
 	}
 	return 0;

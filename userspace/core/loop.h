@@ -12,6 +12,10 @@
 
 struct loop;
 
+/* The period of the collectors' periodic work: ring buffers drained (they never wake the
+ * loop: BPF_RB_NO_WAKEUP), processes looked at while they live. */
+#define LOOP_PERIOD_NS 20000000ull
+
 struct loop *loop_new(void);
 void loop_free(struct loop *l);
 /* Calls fn(ctx, fd) whenever fd is readable. 0 or -errno. */

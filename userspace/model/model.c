@@ -395,6 +395,13 @@ uint64_t snapshot_drop(const struct snapshot *s, const char *name)
 	return 0;
 }
 
+void snapshot_clear_events(struct snapshot *s)
+{
+	for (size_t i = 0; i < s->nevents; i++)
+		event_free(&s->events[i]);
+	s->nevents = 0;
+}
+
 int snapshot_take_events(struct snapshot *dst, struct snapshot *src, size_t limit,
 			 uint64_t *discarded)
 {

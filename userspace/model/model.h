@@ -223,6 +223,8 @@ void event_free(struct event *e);
 /* Adds count to the drop called name, creating it at zero first. */
 int snapshot_add_drop(struct snapshot *s, const char *name, uint64_t count);
 uint64_t snapshot_drop(const struct snapshot *s, const char *name);
+/* Frees every event of s. */
+void snapshot_clear_events(struct snapshot *s);
 /* Moves the events of src to the end of dst while dst holds fewer than limit, and frees the
  * rest (counted in *discarded when given); src is left with none. 0 or -ENOMEM. */
 int snapshot_take_events(struct snapshot *dst, struct snapshot *src, size_t limit,

@@ -25,8 +25,6 @@
 /* Events kept for a report that carries them (a saved run, JSON): more are counted as
  * dropped ("event_limit"), so a flood never grows memory without bound. */
 #define MAX_KEPT_EVENTS 100000
-/* Ring buffers are drained, and periodic work done, every 20 ms. */
-#define DRAIN_NS 20000000ull
 
 struct instance {
 	const struct collector *c;
@@ -44,6 +42,7 @@ struct run {
 	struct session sess;
 	struct loop *loop;
 	uint64_t start_mono, start_unix;
+	char host[256], kernel[256];	/* for every snapshot's header */
 
 	const struct emitter *out;	/* standard output */
 	const struct emitter *file_fmt;	/* -o */
@@ -186,25 +185,21 @@ static int sink_commit(struct event_sink *sink)
 		err = keep_event(&r->interval_events, e, &r->interval_over);
 	if (!err && keeps_run_events(r))
 		err = keep_event(&r->run_events, e, &r->run_over);
-	snapshot_take_events(&r->staging, &r->staging, 0, NULL);	/* frees it */
+	snapshot_clear_events(&r->staging);
 	return err;
 }
 
 /* The cumulative snapshot of every collector, now. */
 static int read_all(struct run *r, struct snapshot *s, bool stacks)
 {
-	struct utsname u;
-	char host[256] = "";
 	int err;
 
 	if (snapshot_init(s, r->name))
 		return -ENOMEM;
 	free(s->kernel);
 	free(s->host);
-	s->kernel = strdup(uname(&u) ? "" : u.release);
-	if (gethostname(host, sizeof(host) - 1))
-		host[0] = 0;
-	s->host = strdup(host);
+	s->kernel = strdup(r->kernel);
+	s->host = strdup(r->host);
 	if (!s->kernel || !s->host) {
 		snapshot_free(s);
 		return -ENOMEM;
@@ -448,6 +443,13 @@ static int run_main(struct run *r)
 	say_tracing(r);
 	r->start_mono = mono_now_ns();
 	r->start_unix = unix_now_ns();
+	{
+		struct utsname u;
+
+		snprintf(r->kernel, sizeof(r->kernel), "%s", uname(&u) ? "" : u.release);
+		if (gethostname(r->host, sizeof(r->host) - 1))
+			r->host[0] = 0;
+	}
 	if ((r->o.interval_ns &&
 	     loop_add_timer(r->loop, r->o.interval_ns, r->o.interval_ns, on_interval, r) < 0) ||
 	    (r->o.duration_ns && loop_add_timer(r->loop, r->o.duration_ns, 0, on_deadline, r) < 0) ||
