@@ -15,6 +15,7 @@ const volatile __u32 filter_tgid = 0;
 const volatile bool filter_by_comm = false;
 const volatile char filter_comm[FILTER_COMM_LEN] = {};
 const volatile __u64 filter_cgroup = 0;
+const volatile __u32 self_tgid = 0;	/* tailtrace's own: never part of what it reports */
 
 static __always_inline __u64 task_cgroup(struct task_struct *t)
 {
@@ -27,9 +28,11 @@ static __always_inline bool tgid_selected(__u32 tgid)
 	return tgid_traced(tgid, filter_tgid);
 }
 
-/* Whether task t passes -p, --comm and --cgroup. */
+/* Whether task t passes -p, --comm and --cgroup, and is not tailtrace itself. */
 static __always_inline bool task_selected(struct task_struct *t)
 {
+	if (self_tgid && BPF_CORE_READ(t, tgid) == self_tgid)
+		return false;
 	if (filter_tgid && !tgid_selected(BPF_CORE_READ(t, tgid)))
 		return false;
 	if (filter_by_comm) {

@@ -150,8 +150,26 @@ Test(run, errors_are_json_under_a_json_format)
 	cr_assert_eq(r.status, 2);
 	j = json_parse(r.err, strlen(r.err), err, sizeof(err));
 	cr_assert(j, "a usage error too: %s (%s)", r.err, err);
-	cr_assert(json_get(j, "usage_error") && json_get(j, "hint"), "%s", r.err);
+	cr_assert(json_get(j, "error") && json_get(j, "hint"), "one key for every error: %s",
+		  r.err);
 	json_free(j);
+	run_free(&r);
+}
+
+/* -o - is the saved run in place of the report: standard output holds one document. */
+Test(run, the_saved_run_on_stdout_is_the_only_document)
+{
+	struct run r;
+	struct json_value *j;
+
+	j = run_json_ok(&r, (char *[]){ TT, "func", "work", "-o", "-", "--", TG("count"), "5",
+					"1000", NULL });
+	cr_assert_eq(count_of_work(j), 5);
+	json_free(j);
+	run_free(&r);
+	run_cmd(&r, 30, (char *[]){ TT, "sched", "-i", "100ms", "-o", "-", "-d", "1", NULL });
+	cr_assert_eq(r.status, 2, "-i and -o - both on stdout: %s", r.err);
+	cr_assert(strstr(r.err, "-o -"), "%s", r.err);
 	run_free(&r);
 }
 
@@ -163,6 +181,8 @@ Test(run, record_options)
 		{ { NULL, "record", "--sched-by", "nothing", NULL }, 2, "unknown --by key" },
 		{ { NULL, "record", "--net", "--format", "folded", NULL }, 2, "no stacks to fold" },
 		{ { NULL, "record", "--func", NULL }, 2, "needs a value" },
+		{ { NULL, "sched", "-o", "/tmp/tt-nostacks.folded", NULL }, 2,
+		  "add --offcpu-stacks" },
 	};
 	struct run r;
 

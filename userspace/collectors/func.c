@@ -264,6 +264,7 @@ static int func_read(void *data, struct snapshot *s, bool stacks)
 	struct func_state *fs = data;
 	uint64_t st[FUNC_STAT_MAX];
 	struct hist *cur = malloc(sizeof(*cur)), *shard = malloc(sizeof(*shard));
+	struct series *se;
 	int fd = bpf_map__fd(fs->skel->maps.hists), err = -ENOMEM;
 
 	(void)stacks;
@@ -274,8 +275,6 @@ static int func_read(void *data, struct snapshot *s, bool stacks)
 	if (snapshot_describe_metric(s, "func.latency", "CALLS", 10, 0))
 		goto out;
 	for (size_t i = 0; i < fs->t.n; i++) {
-		struct series *se;
-
 		memset(cur, 0, sizeof(*cur));
 		for (uint32_t k = 0; k < fs->nshards; k++) {
 			err = map_read_hist(fd, (uint32_t)(i * fs->nshards + k), shard);
@@ -291,8 +290,9 @@ static int func_read(void *data, struct snapshot *s, bool stacks)
 		    (fs->t.v[i].single_step && series_add_label(se, "probe", "single-step")))
 			goto out;
 	}
-	if (snapshot_add_counter(s, "func.traced", "count", fs->t.n, NULL))
+	if (snapshot_add_counter(s, "func.traced", "count", fs->t.n, &se))
 		goto out;
+	se->gauge = true;
 	map_percpu_sums(bpf_map__fd(fs->skel->maps.counts), FUNC_STAT_MAX, st);
 	for (int k = 0; k < FUNC_STAT_MAX; k++) {
 		/* with sampling, returns of calls not sampled are expected */
@@ -334,6 +334,9 @@ const struct collector func_collector = {
 	"PROBE is [BINARY_OR_LIBRARY:]FUNCTION_GLOB. A library may be given by short name\n"
 	"(libc, libsqlite3), found in the traced process's mappings or the ld.so cache.\n"
 	"Without BINARY, the executable of the COMMAND or of -p PID is meant.\n"
+	"With a COMMAND or -p, that one process is traced, not the processes it forks: for\n"
+	"a server with worker processes, give BINARY:FUNCTION and neither, which traces it\n"
+	"in every process.\n"
 	"\n"
 	"Options:\n"
 	"      --slower-than DUR    also print every call slower than DUR as it happens\n"

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "abi/sched.h"
@@ -152,6 +153,7 @@ static int load_set(struct sched_ctx *ctx, bool btf)
 	ctx->skel->rodata->ncpus = ctx->ncpus;
 	ctx->skel->rodata->max_slots = ctx->max_slots;
 	ctx->skel->rodata->filter_tgid = ctx->pid;
+	ctx->skel->rodata->self_tgid = (__u32)getpid();
 	ctx->skel->rodata->follow_children = ctx->command;
 	if (ctx->comm) {
 		ctx->skel->rodata->filter_by_comm = true;
@@ -517,8 +519,9 @@ static int sched_setup(void *data, const struct common_opts *o, char **args, int
 	}
 	if (collector_no_args(args, nargs))
 		return SETUP_USAGE;
-	if (!strcmp(o->format, "folded") && !ctx->stacks) {
-		usage_error("--format folded writes stacks: add --offcpu-stacks");
+	if (o->stacks_wanted && !ctx->stacks) {
+		usage_error("folded output (--format folded, -o FILE.folded) writes stacks: add "
+			    "--offcpu-stacks");
 		return SETUP_USAGE;
 	}
 	if (ctx->cgroup_arg && resolve_cgroup(ctx))

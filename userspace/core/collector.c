@@ -49,6 +49,38 @@ int record_option_decode(int key, size_t n, size_t *index, int *own)
 	return 0;
 }
 
+/* Whether text starts with the name of one of c's options, as a whole word. */
+static size_t own_option_at(const struct collector *c, const char *text)
+{
+	for (size_t k = 0; c->options && c->options[k].name; k++) {
+		size_t l = strlen(c->options[k].name);
+		char next = text[l];
+
+		if (!strncmp(text, c->options[k].name, l) && next != '-' &&
+		    !(next >= 'a' && next <= 'z'))
+			return l;
+	}
+	return 0;
+}
+
+/* Appends text[0..len) to out at *n, with each of c's own options renamed: "--by" as
+ * "--sched-by" (common options such as --format stay). */
+static void put_renamed(const struct collector *c, const char *text, size_t len, char *out,
+			size_t cap, size_t *n)
+{
+	for (size_t i = 0; i < len && *n + 1 < cap; i++) {
+		if (text[i] == '-' && i + 2 < len && text[i + 1] == '-' && (i == 0 || text[i - 1] != '-') &&
+		    own_option_at(c, text + i + 2)) {
+			*n += (size_t)snprintf(out + *n, cap - *n, "--%s-", c->name);
+			i++;
+			continue;
+		}
+		out[(*n)++] = text[i];
+	}
+	if (*n < cap)
+		out[*n] = 0;
+}
+
 void record_doc(const struct collector *c, char *out, size_t len)
 {
 	const char *p = strstr(c->doc, "Options:\n");
@@ -59,19 +91,18 @@ void record_doc(const struct collector *c, char *out, size_t len)
 			      c->summary);
 	if (!p)
 		return;
-	for (p += strlen("Options:\n"); *p && *p != '\n' && n < len; ) {
-		const char *eol = strchr(p, '\n'), *dash = strstr(p, "--");
+	for (p += strlen("Options:\n"); *p && *p != '\n' && n + 1 < len; ) {
+		const char *eol = strchr(p, '\n');
 
 		if (!eol)
 			eol = p + strlen(p);
-		if (dash && dash < eol && strspn(p, " ") == (size_t)(dash - p))
-			n += (size_t)snprintf(out + n, len - n, "%.*s--%s-%.*s\n", (int)(dash - p), p,
-					      c->name, (int)(eol - dash - 2), dash + 2);
-		else	/* a description's next line: as far right as the names moved */
-			n += (size_t)snprintf(out + n, len - n, "%*s%.*s\n",
-					      *p == ' ' ? (int)strlen(c->name) + 1 : 0, "",
-					      (int)(eol - p), p);
+		/* a description's next line: as far right as the names moved */
+		if (strncmp(p + strspn(p, " "), "--", 2) && *p == ' ')
+			n += (size_t)snprintf(out + n, len - n, "%*s", (int)strlen(c->name) + 1, "");
+		put_renamed(c, p, (size_t)(eol - p), out, len, &n);
+		if (n + 1 < len)
+			out[n++] = '\n';
+		out[n < len ? n : len - 1] = 0;
 		p = *eol ? eol + 1 : eol;
 	}
 }
-

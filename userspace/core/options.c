@@ -33,7 +33,7 @@ void usage_error(const char *fmt, ...)
 		snprintf(hint, sizeof(hint), "Try 'tailtrace %s--help' for more information.",
 			 usage_cmd);
 		va_start(ap, fmt);
-		msg_json_error("usage_error", hint, fmt, ap);
+		msg_json_error("error", hint, fmt, ap);
 		va_end(ap);
 		return;
 	}

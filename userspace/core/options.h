@@ -15,6 +15,7 @@ struct common_opts {
 	const char *format;		/* --format: the emitter of standard output ("text") */
 	const char *output;		/* -o FILE: the whole run, written atomically */
 	uint32_t top;			/* --top N: rows per metric in text; 0 = the default */
+	bool stacks_wanted;		/* set by the run: an output writes only stacks */
 	char **command;			/* after --: NULL-terminated, or NULL */
 	char **args;			/* positional arguments */
 	int nargs;

@@ -99,7 +99,8 @@ static int add_difference(struct snapshot *out, const struct series *cur,
 		break;
 	}
 	case SERIES_COUNTER: {
-		uint64_t v = cur->value - (base && base->value <= cur->value ? base->value : 0);
+		uint64_t v = cur->gauge ? cur->value :
+			     cur->value - (base && base->value <= cur->value ? base->value : 0);
 
 		if (v || keep)
 			err = snapshot_add_counter(out, cur->metric, cur->unit, v, &se);
@@ -126,6 +127,7 @@ static int add_difference(struct snapshot *out, const struct series *cur,
 	if (!se)
 		return 0;
 	se->sparse = cur->sparse;
+	se->gauge = cur->gauge;
 	return copy_labels(&cur->labels, add_series_label, se);
 }
 

@@ -71,6 +71,9 @@ struct series {
 	/* A keyed series (one per comm, remote, ...) that a report leaves out while it is
 	 * empty; the others (a traced function, a host counter) are shown at zero too. */
 	bool sparse;
+	/* A counter that is a level (functions traced), not a count of events: a delta keeps
+	 * its current value. */
+	bool gauge;
 };
 
 /*

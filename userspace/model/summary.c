@@ -39,7 +39,7 @@ static bool matches(const struct series *se, const struct summary_col *c, const 
 	return true;
 }
 
-/* Column c of the row key=value: counts summed, histograms merged. */
+/* Column c of the row key=value: counts summed (0 with no series), histograms merged. */
 static bool column_value(const struct snapshot *s, const struct summary_col *c, const char *key,
 			 const char *value, struct hist *merged, double *out)
 {
@@ -61,7 +61,7 @@ static bool column_value(const struct snapshot *s, const struct summary_col *c, 
 			count += se->value;
 		}
 	}
-	if (!any)
+	if (!any && c->stat != STAT_COUNT && c->stat != STAT_RATE)
 		return false;
 	switch (c->stat) {
 	case STAT_COUNT:
@@ -190,8 +190,9 @@ int summary_rows(const struct snapshot *s, const struct summary *sm, struct summ
 	if (!sm->key) {
 		bool any = false;
 
-		for (size_t c = 0; c < sm->ncols; c++)
-			any |= r[0].row.have[c];
+		for (size_t c = 0; c < sm->ncols && !any; c++)
+			for (size_t i = 0; i < s->nseries && !any; i++)
+				any = matches(&s->series[i], &sm->cols[c], NULL, NULL);
 		if (!any) {
 			free(r[0].row.v);
 			free(r[0].row.have);

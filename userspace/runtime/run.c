@@ -226,10 +226,10 @@ static int write_stdout(struct run *r, const struct snapshot *s, bool interval, 
 	if (r->stdout_closed)
 		return 0;
 	err = r->out->write(stdout, s, &eo);
-	if (!err && fflush(stdout))
-		err = -errno;
-	if (err == -EIO && errno == EPIPE)
-		err = -EPIPE;
+	/* the stream knows the cause (ENOSPC, EPIPE) once it is flushed */
+	errno = 0;
+	if (fflush(stdout) || ferror(stdout) || err)
+		err = errno ? -errno : err ? err : -EIO;
 	if (err)
 		output_failed(r, err);
 	return err;
@@ -363,7 +363,21 @@ static int check_formats(struct run *r)
 	}
 	if (r->o.output)
 		r->file_fmt = emitter_for_path(r->o.output);
-	if ((r->out->stacks_only || (r->file_fmt && r->file_fmt->stacks_only)) && !stacks) {
+	/* -o - is the saved run on standard output, in place of the report there: one
+	 * document, not two */
+	if (r->o.output && (!strcmp(r->o.output, "-") || !strcmp(r->o.output, "/dev/stdout"))) {
+		if (r->o.interval_ns) {
+			usage_error("-o %s writes the whole run to standard output, where -i writes "
+				    "its intervals: save it to a file, or drop -i", r->o.output);
+			return 2;
+		}
+		r->out = r->file_fmt;
+		r->o.format = r->out->name;
+		r->o.output = NULL;
+		r->file_fmt = NULL;
+	}
+	r->o.stacks_wanted = r->out->stacks_only || (r->file_fmt && r->file_fmt->stacks_only);
+	if (r->o.stacks_wanted && !stacks) {
 		usage_error("%s has no stacks to fold: use text, json or ndjson", r->name);
 		return 2;
 	}
@@ -601,7 +615,11 @@ int run_record(const struct collector *const *all, size_t n, int argc, char **ar
 	dn += (size_t)snprintf(doc, sizeof(doc),
 			       "Several collectors over one target, in one run: one report, one JSON\n"
 			       "document with every collector's series, one exit status. Each\n"
-			       "collector's own options are written with its name in front.\n\n"
+			       "collector's own options are written with its name in front, and\n"
+			       "turn it on (--sched-by tid is --sched --sched-by tid). sched and net\n"
+			       "follow a command into its children; func times the command's own\n"
+			       "process only: for a server that forks workers, name the binary\n"
+			       "(--func /usr/sbin/nginx:'ngx_*') and leave out -p and the command.\n\n"
 			       "Collectors and their options:\n");
 	record_options(all, n, longopts, 47, names);
 	for (size_t i = 0; i < n; i++) {
