@@ -618,6 +618,31 @@ void assert_no_leftovers(const char *after)
 		     after, what);
 }
 
+void assert_one_clear_line(const struct run *r, const char *message)
+{
+	const char *line = r->err, *end = strchr(line, '\n');
+
+	cr_assert(end, "an error line, ended by a newline: '%s'", r->err);
+	if (line[0] == '{') {	/* under a JSON format: one object, its hint inside */
+		cr_assert(!end[1] && memmem(line, end - line, message, strlen(message)),
+			  "one JSON line that says '%s': %s", message, r->err);
+		return;
+	}
+	cr_assert(!strncmp(line, "tailtrace", 9) && memmem(line, end - line, ": error: ", 9),
+		  "the first line is the error: %s", r->err);
+	cr_assert(memmem(line, end - line, message, strlen(message)),
+		  "the first line says '%s': %s", message, r->err);
+	for (line = end + 1; *line; line = end + 1) {
+		end = strchr(line, '\n');
+		cr_assert(end, "every line ends: '%s'", r->err);
+		/* a usage error's pointer to --help, or a hint of msg_error_hint below it */
+		cr_assert(!strncmp(line, "Try 'tailtrace ", 15) ||
+				  (line[0] == ' ' && line[1] == ' ' && line[2] > ' '),
+			  "one clear line (and hints indented by two spaces, or 'Try ...--help'), "
+			  "not '%.*s': %s", (int)(end - line), line, r->err);
+	}
+}
+
 void expect_each(struct bad_case *cases, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -627,8 +652,7 @@ void expect_each(struct bad_case *cases, size_t n)
 		run_cmd(&r, 30, cases[i].argv);
 		cr_assert_eq(r.status, cases[i].status, "%s %s: exit %d: %s", cases[i].argv[1],
 			     cases[i].argv[2], r.status, r.err);
-		cr_assert(strstr(r.err, cases[i].message), "expected '%s' in: %s",
-			  cases[i].message, r.err);
+		assert_one_clear_line(&r, cases[i].message);
 		run_free(&r);
 	}
 	assert_no_leftovers(cases[0].argv[1]);

@@ -65,6 +65,10 @@ int bpf_leftovers(void);
 /* Fails the test, naming them, when such objects stay for a second. */
 void assert_no_leftovers(const char *after);
 
+/* r's stderr is one error line (tailtrace ...: error: ...) that says message, and below it
+ * nothing but a usage error's "Try 'tailtrace ...--help'" or hints indented by two spaces;
+ * or, under a JSON format, one JSON object on one line. */
+void assert_one_clear_line(const struct run *r, const char *message);
 /* A usage or runtime error: tailtrace with argv[1..] (argv[0] is filled in) must exit with
  * status and say message on stderr, and leave nothing attached. */
 struct bad_case {

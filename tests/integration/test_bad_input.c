@@ -37,10 +37,7 @@ static void expect(char *const argv[], int status, const char *message)
 	run_cmd(&r, 30, argv);
 	cr_assert_eq(r.status, status, "'%s %s ...' exited %d, expected %d; stderr: %s", argv[1],
 		     argv[2] ? argv[2] : "", r.status, status, r.err);
-	cr_assert(strstr(r.err, message), "message should contain '%s', got: %s", message, r.err);
-	cr_assert(!strchr(strchr(r.err, '\n') ? strchr(r.err, '\n') + 1 : "", ':') ||
-			  strstr(r.err, "did you mean") || strstr(r.err, "Try '"),
-		  "one clear line: %s", r.err);
+	assert_one_clear_line(&r, message);
 	cr_assert_eq(r.out[0], 0, "no report on error: %s", r.out);
 	run_free(&r);
 	assert_no_leftovers(message);
