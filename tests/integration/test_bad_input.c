@@ -280,6 +280,52 @@ Test(bad_input, usage_errors)
 	       2, "with -i, use --format ndjson");
 }
 
+static bool has_raw_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 && *s != '\n')
+			return true;
+	return false;
+}
+
+/* A name a message echoes (a PROBE, a command, an option, a path) is written escaped: it
+ * cannot clear the screen or forge a line. Under --format json it stays as it was given. */
+Test(bad_input, names_in_messages_are_escaped)
+{
+	struct { char *argv[8]; int status; const char *said; } cases[] = {
+		{ { TT, "func", "\x1b[2Jx", NULL }, 2, "invalid PROBE '\\x1b[2Jx'" },
+		{ { TT, "\x1b[2J\nfake", NULL }, 2, "unknown command '\\x1b[2J\\nfake'" },
+		{ { TT, "func", "work", "--\x1b[2J", "--", TG("count"), NULL }, 2,
+		  "unknown option '--\\x1b[2J'" },
+		{ { TT, "func", "work", "--format", "\x07\x1b]0;x\x07", "--", TG("count"), NULL }, 2,
+		  "unknown format '\\x07\\x1b]0;x\\x07'" },
+		{ { TT, "func", "/tmp/\x1b[2Jno\rsuch:main", NULL }, 1,
+		  "binary '/tmp/\\x1b[2Jno\\x0dsuch' not found" },
+		{ { TT, "func", "work", "-o", "/nonexistent/\x1b[2J/run.json", "--", TG("count"),
+		    NULL }, 1, "cannot write '/nonexistent/\\x1b[2J/run.json'" },
+	};
+	struct json_value *j;
+	struct run r;
+	char err[128];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		run_cmd(&r, 30, cases[i].argv);
+		cr_assert_eq(r.status, cases[i].status, "case %zu: exit %d: %s", i, r.status, r.err);
+		cr_assert(!has_raw_control(r.err), "case %zu: a raw control character in: %s", i,
+			  r.err);
+		assert_one_clear_line(&r, cases[i].said);
+		run_free(&r);
+	}
+	run_cmd(&r, 30, (char *[]){ TT, "func", "\x1b[2Jx", "--format", "json", NULL });
+	cr_assert_eq(r.status, 2, "%s", r.err);
+	j = json_parse(r.err, strlen(r.err), err, sizeof(err));
+	cr_assert(j, "one JSON object: %s (%s)", r.err, err);
+	cr_assert(strstr(json_as_string(json_get(j, "usage_error"), NULL), "'\x1b[2Jx'"),
+		  "the name as given, JSON-escaped: %s", r.err);
+	json_free(j);
+	run_free(&r);
+}
+
 Test(bad_input, help_and_version)
 {
 	struct run r;
