@@ -234,7 +234,7 @@ Test(func, intervals_as_ndjson_add_up)
 	run_free(&r);
 }
 
-Test(func, slow_calls_stream_as_events)
+Test(func, slow_ncallsstream_as_events)
 {
 	struct run r;
 	struct json_value *j;
@@ -352,14 +352,66 @@ Test(func, ctrl_c_prints_the_report_and_detaches)
 	assert_no_leftovers("SIGTERM");
 }
 
-Test(func, sigkill_leaves_nothing_attached)
+/* The one child of pid (tailtrace is one thread), or 0. */
+static pid_t child_of(pid_t pid)
 {
-	struct run r;
+	char path[64];
+	int child = 0;
+	FILE *f;
 
-	run_cmd_signal(&r, 30, (char *[]){ TT, "func", "tick", "-d", "60s", "--", TG("ticker"),
-					   "5", "2", NULL },
-		       "Tracing", SIGKILL);
-	cr_assert_eq(r.status, 128 + SIGKILL);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
+	f = fopen(path, "r");
+	if (f && fscanf(f, "%d", &child) != 1)
+		child = 0;
+	if (f)
+		fclose(f);
+	return child;
+}
+
+/* pid runs, and is still the program named comm (not a zombie, not a pid used again). */
+static bool runs_as(pid_t pid, const char *comm)
+{
+	char path[64], buf[256], name[32];
+	char state = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return sscanf(buf, "%*d (%31[^)]) %c", name, &state) == 2 && !strcmp(name, comm) &&
+	       state != 'Z' && state != 'X';
+}
+
+/* tailtrace killed outright detaches everything (the kernel closes its fds), and the
+ * command it started dies with it (PR_SET_PDEATHSIG) instead of running on untraced. */
+Test(func, sigkill_leaves_nothing_attached_and_takes_the_command)
+{
+	struct bg b;
+	struct run r;
+	pid_t cmd;
+	bool gone = false;
+
+	bg_start(&b, (char *[]){ TT, "func", "tick", "-d", "60s", "--", TG("ticker"), "5", "60",
+				 NULL });
+	bg_wait_for(&b, "Tracing", 30);
+	usleep(300000);
+	cmd = child_of(b.pid);
+	cr_assert(cmd > 0 && runs_as(cmd, "ticker"), "the traced command (pid %d) runs", cmd);
+	kill(b.pid, SIGKILL);
+	for (int i = 0; i < 100 && !gone; i++) {
+		gone = !runs_as(cmd, "ticker");
+		if (!gone)
+			usleep(20000);
+	}
+	if (!gone)
+		kill(cmd, SIGKILL);	/* so that it does not outlive the test */
+	bg_finish(&b, 0, 30, &r);
+	cr_assert_eq(r.status, 128 + SIGKILL, "%s", r.err);
+	cr_assert(gone, "the traced command %d still ran 2 s after tailtrace was killed", cmd);
 	run_free(&r);
 	assert_no_leftovers("SIGKILL");
 }
