@@ -284,14 +284,19 @@ const struct json_value *find_series(const struct json_value *root, const char *
 enum obj_kind { OBJ_PROG, OBJ_LINK, OBJ_MAP };
 static const char *const kind_name[] = { "program", "link", "map" };
 
+#define MAX_PROG_MAPS 32
+
 struct obj {
 	enum obj_kind kind;
 	__u32 id;
 	char name[BPF_OBJ_NAME_LEN];
 	pid_t holder;		/* a process of this test that holds it, or 0 */
+	__u32 prog_id;		/* a link's program */
+	__u32 maps[MAX_PROG_MAPS];	/* a program's maps */
+	__u32 nmaps;
 };
 
-#define MAX_OBJS 4096
+#define MAX_OBJS 1024
 
 struct objs {
 	struct obj v[MAX_OBJS];
@@ -332,16 +337,16 @@ static bool is_map_name(const char *name)
 	return false;
 }
 
-static void add_obj(struct objs *o, enum obj_kind kind, __u32 id, const char *name)
+static struct obj *add_obj(struct objs *o, enum obj_kind kind, __u32 id, const char *name)
 {
 	for (size_t i = 0; i < o->n; i++)
 		if (o->v[i].kind == kind && o->v[i].id == id)
-			return;
-	if (o->n < MAX_OBJS) {
-		o->v[o->n] = (struct obj){ .kind = kind, .id = id };
-		snprintf(o->v[o->n].name, BPF_OBJ_NAME_LEN, "%s", name);
-		o->n++;
-	}
+			return &o->v[i];
+	if (o->n == MAX_OBJS)
+		return NULL;
+	o->v[o->n] = (struct obj){ .kind = kind, .id = id };
+	snprintf(o->v[o->n].name, BPF_OBJ_NAME_LEN, "%s", name);
+	return &o->v[o->n++];
 }
 
 static void find_ours(struct objs *o)
@@ -352,16 +357,19 @@ static void find_ours(struct objs *o)
 	o->n = 0;
 	while (!bpf_prog_get_next_id(id, &id)) {
 		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info), maps[64];
+		__u32 len = sizeof(info), maps[MAX_PROG_MAPS];
 		int fd = bpf_prog_get_fd_by_id(id);
+		struct obj *p;
 
 		if (fd < 0)
 			continue;
-		info.nr_map_ids = 64;
+		info.nr_map_ids = MAX_PROG_MAPS;
 		info.map_ids = (__u64)(unsigned long)maps;
-		if (!bpf_prog_get_info_by_fd(fd, &info, &len) && !strncmp(info.name, "tt_", 3)) {
-			add_obj(o, OBJ_PROG, id, info.name);
-			for (__u32 i = 0; i < info.nr_map_ids && i < 64; i++)
+		if (!bpf_prog_get_info_by_fd(fd, &info, &len) && !strncmp(info.name, "tt_", 3) &&
+		    (p = add_obj(o, OBJ_PROG, id, info.name))) {
+			p->nmaps = info.nr_map_ids < MAX_PROG_MAPS ? info.nr_map_ids : MAX_PROG_MAPS;
+			memcpy(p->maps, maps, p->nmaps * sizeof(maps[0]));
+			for (__u32 i = 0; i < p->nmaps; i++)
 				add_obj(o, OBJ_MAP, maps[i], "");
 		}
 		close(fd);
@@ -393,10 +401,13 @@ static void find_ours(struct objs *o)
 
 		if (fd < 0)
 			continue;
-		if (!bpf_link_get_info_by_fd(fd, &info, &len))
-			for (size_t i = 0; i < o->n; i++)
-				if (o->v[i].kind == OBJ_PROG && o->v[i].id == info.prog_id)
-					add_obj(o, OBJ_LINK, id, o->v[i].name);
+		for (size_t i = 0; !bpf_link_get_info_by_fd(fd, &info, &len) && i < o->n; i++) {
+			struct obj *l;
+
+			if (o->v[i].kind == OBJ_PROG && o->v[i].id == info.prog_id &&
+			    (l = add_obj(o, OBJ_LINK, id, o->v[i].name)))
+				l->prog_id = info.prog_id;
+		}
 		close(fd);
 	}
 }
@@ -516,38 +527,19 @@ static void spare_what_spared_programs_use(struct objs *o, const struct objs *al
 {
 	for (size_t i = 0; i < all->n; i++) {
 		const struct obj *p = &all->v[i];
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info), maps[64];
 		bool left = false;
-		int fd;
 
 		if (p->kind != OBJ_PROG)
 			continue;
 		for (size_t j = 0; j < o->n && !left; j++)
 			left = o->v[j].kind == OBJ_PROG && o->v[j].id == p->id;
-		fd = left ? -1 : bpf_prog_get_fd_by_id(p->id);
-		if (fd < 0)
+		if (left)
 			continue;
-		info.nr_map_ids = 64;
-		info.map_ids = (__u64)(unsigned long)maps;
-		if (!bpf_prog_get_info_by_fd(fd, &info, &len))
-			for (__u32 m = 0; m < info.nr_map_ids && m < 64; m++)
-				spare(o, OBJ_MAP, maps[m], 0);
-		close(fd);
-		for (size_t j = 0; j < o->n; j++) {
-			struct bpf_link_info li = {};
-			__u32 llen = sizeof(li);
-			int lfd;
-
-			if (o->v[j].kind != OBJ_LINK)
-				continue;
-			lfd = bpf_link_get_fd_by_id(o->v[j].id);
-			if (lfd < 0)
-				continue;
-			if (!bpf_link_get_info_by_fd(lfd, &li, &llen) && li.prog_id == p->id)
-				o->v[j--] = o->v[--o->n];
-			close(lfd);
-		}
+		for (__u32 m = 0; m < p->nmaps; m++)
+			spare(o, OBJ_MAP, p->maps[m], 0);
+		for (size_t j = o->n; j-- > 0;)
+			if (o->v[j].kind == OBJ_LINK && o->v[j].prog_id == p->id)
+				o->v[j] = o->v[--o->n];
 	}
 }
 
@@ -597,13 +589,13 @@ void assert_no_leftovers(const char *after)
 	for (int i = 0; i < 50 && left.n; i++) {
 		usleep(20000);
 		find_leftovers(&now);
-		for (size_t j = 0; j < left.n; j++) {
+		for (size_t j = left.n; j-- > 0;) {
 			bool still = false;
 
 			for (size_t k = 0; k < now.n && !still; k++)
 				still = now.v[k].kind == left.v[j].kind && now.v[k].id == left.v[j].id;
 			if (!still)
-				left.v[j--] = left.v[--left.n];
+				left.v[j] = left.v[--left.n];
 		}
 	}
 	for (size_t i = 0; i < left.n && w < sizeof(what) - 1; i++) {
