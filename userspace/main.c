@@ -99,7 +99,7 @@ int main(int argc, char **argv)
 		msg_prog = prog;
 		return run_command(collectors[i], argc - 1, argv + 1);
 	}
-	fprintf(stderr, "tailtrace: error: unknown command '%s'\n"
-		"Try 'tailtrace --help' for the list of commands.\n", argv[1]);
+	msg_print(stderr, "tailtrace: error: unknown command '%s'", argv[1]);
+	fputs("\nTry 'tailtrace --help' for the list of commands.\n", stderr);
 	return 2;
 }

@@ -2,6 +2,7 @@
 #ifndef TT_HARNESS_H
 #define TT_HARNESS_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -11,10 +12,15 @@ struct run {
 	int status;		/* exit code, or 128 + signal */
 	char *out, *err;	/* everything printed */
 	double seconds;
+	long maxrss_kb;		/* peak RSS of the command and of what it waited for */
 };
 
-/* Nonzero: the uid the next run_cmd drops to (for the not-root case). */
+/* Nonzero: the uid the next run_cmd drops to, with no supplementary group (the not-root
+ * case). */
 extern uid_t run_as_uid;
+/* What a command is started with: every disposition default but the ignored ones, and the
+ * blocked mask (both empty unless a test sets them, as a shell would give). */
+extern sigset_t run_sig_ignored, run_sig_blocked;
 /* Runs argv (NULL-terminated) with a time limit, capturing stdout and stderr. */
 void run_cmd(struct run *r, int timeout_s, char *const argv[]);
 /* Like run_cmd, but sends sig to the command 0.3 s after its stderr shows `ready`. */
@@ -50,12 +56,19 @@ const struct json_value *find_series(const struct json_value *root, const char *
 uint64_t json_u64_at(const struct json_value *obj, const char *key);
 double quantile(const struct json_value *series, const char *q);
 
-/* Programs named tt_* (ours) loaded in the kernel, and links to them, that no running
- * tailtrace holds: what a run that ended left behind (pinned, or held by a child). */
+/* Our BPF objects in the kernel (programs named tt_*, links to them, their maps and maps
+ * named as our skeletons' are) that are held by no process, or only by processes this test
+ * started that are not meant to run any more (bg_start until bg_finish is): what a run
+ * that ended left behind (pinned, held by the traced command or a tailtrace that lingers).
+ * Other runs of tailtrace on the machine are not this test's to judge. */
 int bpf_leftovers(void);
-/* Fails the test when the kernel still holds any of ours. */
+/* Fails the test, naming them, when such objects stay for a second. */
 void assert_no_leftovers(const char *after);
 
+/* r's stderr is one error line (tailtrace ...: error: ...) that says message, and below it
+ * nothing but a usage error's "Try 'tailtrace ...--help'" or hints indented by two spaces;
+ * or, under a JSON format, one JSON object on one line. */
+void assert_one_clear_line(const struct run *r, const char *message);
 /* A usage or runtime error: tailtrace with argv[1..] (argv[0] is filled in) must exit with
  * status and say message on stderr, and leave nothing attached. */
 struct bad_case {
@@ -65,7 +78,7 @@ struct bad_case {
 };
 void expect_each(struct bad_case *cases, size_t n);
 
-/* Starts a command in the background; returns its pid. */
+/* Starts a command in the background (not meant to hold any BPF object); returns its pid. */
 pid_t spawn_bg(char *const argv[]);
 void kill_bg(pid_t pid);
 

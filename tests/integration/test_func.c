@@ -234,7 +234,7 @@ Test(func, intervals_as_ndjson_add_up)
 	run_free(&r);
 }
 
-Test(func, slow_calls_stream_as_events)
+Test(func, slow_ncallsstream_as_events)
 {
 	struct run r;
 	struct json_value *j;
@@ -352,16 +352,118 @@ Test(func, ctrl_c_prints_the_report_and_detaches)
 	assert_no_leftovers("SIGTERM");
 }
 
-Test(func, sigkill_leaves_nothing_attached)
+/* The one child of pid (tailtrace is one thread), or 0. */
+static pid_t child_of(pid_t pid)
 {
-	struct run r;
+	char path[64];
+	int child = 0;
+	FILE *f;
 
-	run_cmd_signal(&r, 30, (char *[]){ TT, "func", "tick", "-d", "60s", "--", TG("ticker"),
-					   "5", "2", NULL },
-		       "Tracing", SIGKILL);
-	cr_assert_eq(r.status, 128 + SIGKILL);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
+	f = fopen(path, "r");
+	if (f && fscanf(f, "%d", &child) != 1)
+		child = 0;
+	if (f)
+		fclose(f);
+	return child;
+}
+
+/* pid runs, and is still the program named comm (not a zombie, not a pid used again). */
+static bool runs_as(pid_t pid, const char *comm)
+{
+	char path[64], buf[256], name[32];
+	char state = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return sscanf(buf, "%*d (%31[^)]) %c", name, &state) == 2 && !strcmp(name, comm) &&
+	       state != 'Z' && state != 'X';
+}
+
+/* tailtrace killed outright detaches everything (the kernel closes its fds), and the
+ * command it started dies with it (PR_SET_PDEATHSIG) instead of running on untraced. */
+Test(func, sigkill_leaves_nothing_attached_and_takes_the_command)
+{
+	struct bg b;
+	struct run r;
+	pid_t cmd;
+	bool gone = false;
+
+	bg_start(&b, (char *[]){ TT, "func", "tick", "-d", "60s", "--", TG("ticker"), "5", "60",
+				 NULL });
+	bg_wait_for(&b, "Tracing", 30);
+	usleep(300000);
+	cmd = child_of(b.pid);
+	cr_assert(cmd > 0 && runs_as(cmd, "ticker"), "the traced command (pid %d) runs", cmd);
+	kill(b.pid, SIGKILL);
+	for (int i = 0; i < 100 && !gone; i++) {
+		gone = !runs_as(cmd, "ticker");
+		if (!gone)
+			usleep(20000);
+	}
+	if (!gone)
+		kill(cmd, SIGKILL);	/* so that it does not outlive the test */
+	bg_finish(&b, 0, 30, &r);
+	cr_assert_eq(r.status, 128 + SIGKILL, "%s", r.err);
+	cr_assert(gone, "the traced command %d still ran 2 s after tailtrace was killed", cmd);
 	run_free(&r);
 	assert_no_leftovers("SIGKILL");
+}
+
+/* A flood of events for 10 s without -i: every call of a hot function is "slow" (~100k a
+ * second here). The whole-run report keeps a bounded number of them and counts the rest as
+ * dropped ("event_limit"), so tailtrace's memory stays bounded (it grew to ~300 MiB when
+ * every event waited in memory for the end). Standard output is /dev/null; the saved run
+ * says what was kept. The peak RSS is tailtrace's (wait4: its own, or its command's, which
+ * is small). Not under ASan, whose shadow memory has a size of its own. */
+Test(func, an_event_flood_keeps_memory_bounded_and_counts_what_it_drops)
+{
+	char dir[] = "/tmp/tt-flood-XXXXXX", path[64], cmd[8192], *text = NULL;
+	const struct json_value *s;
+	struct json_value *j;
+	struct run r;
+	uint64_t ncalls, kept, over;
+	size_t len = 0;
+	char err[128];
+	FILE *f;
+
+	cr_assert(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/run.json", dir);
+	snprintf(cmd, sizeof(cmd), "exec %s func work --slower-than 1ns -d 10s --format json -o %s "
+		 "-- %s 1 1000000000 0 >/dev/null", TT, path, TG("threads"));
+	run_cmd(&r, 60, (char *[]){ "/bin/sh", "-c", cmd, NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_lt(r.maxrss_kb, 60 * 1024, "peak RSS %ld KiB in a flood of events", r.maxrss_kb);
+	f = fopen(path, "r");
+	cr_assert(f, "%s", path);
+	cr_assert_gt(getdelim(&text, &len, 0, f), 0);
+	fclose(f);
+	j = json_parse(text, strlen(text), err, sizeof(err));
+	cr_assert(j, "%s", err);
+	s = find_series(j, "func.latency", "func", "work");
+	cr_assert(s);
+	ncalls = json_u64_at(s, "count");
+	kept = json_array_len(json_get(j, "events"));
+	over = drop(j, "event_limit");
+	cr_assert_gt(over, 0, "a flood past the bound of kept events (%llu calls, %llu kept)",
+		     (unsigned long long)ncalls, (unsigned long long)kept);
+	/* every call is an event: kept, or counted as not kept (calls that end after the last
+	 * drain are in the histogram only) */
+	cr_assert_geq(kept + over + drop(j, "ringbuf"), ncalls * 95 / 100,
+		      "%llu calls, %llu events kept, %llu over the limit", (unsigned long long)ncalls,
+		      (unsigned long long)kept, (unsigned long long)over);
+	cr_assert_leq(kept + over + drop(j, "ringbuf"), ncalls);
+	json_free(j);
+	free(text);
+	run_free(&r);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
 }
 
 Test(func, single_uprobes_where_uprobe_multi_is_missing)

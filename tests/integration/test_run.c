@@ -194,3 +194,53 @@ Test(run, record_options)
 		  "each collector's options, prefixed:\n%s", r.out);
 	run_free(&r);
 }
+
+/* The SigBlk and SigIgn lines of a command that prints its /proc/self/status. */
+static void sig_state(const char *out, char *state, size_t len)
+{
+	const char *blk = strstr(out, "SigBlk:"), *ign = strstr(out, "SigIgn:");
+
+	cr_assert(blk && ign, "no signal state in:\n%s", out);
+	snprintf(state, len, "%.*s %.*s", (int)strcspn(blk, "\n"), blk, (int)strcspn(ign, "\n"),
+		 ign);
+}
+
+/* The command starts with the signal state tailtrace was given, as if it had been started
+ * without tailtrace, not with tailtrace's own (SIGPIPE ignored; SIGINT, SIGTERM and SIGHUP
+ * blocked for the signalfd): first as a shell starts a command, then as nohup does with a
+ * signal blocked too. */
+Test(run, the_command_gets_the_signal_state_tailtrace_was_given)
+{
+	char *status[] = { "/bin/grep", "-E", "^Sig(Blk|Ign):", "/proc/self/status", NULL };
+	char direct[128], traced[128];
+	struct run r;
+
+	for (int given = 0; given < 2; given++) {
+		if (given) {
+			sigaddset(&run_sig_ignored, SIGHUP);
+			sigaddset(&run_sig_blocked, SIGUSR1);
+		}
+		run_cmd(&r, 30, status);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		sig_state(r.out, direct, sizeof(direct));
+		run_free(&r);
+		run_cmd(&r, 60, (char *[]){ TT, "func", "libc:free", "--", status[0], status[1],
+					    status[2], status[3], NULL });
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		sig_state(r.out, traced, sizeof(traced));
+		run_free(&r);
+		cr_assert_str_eq(traced, direct, "%s: traced '%s', started directly '%s'",
+				 given ? "SIGHUP ignored, SIGUSR1 blocked" : "a shell's start",
+				 traced, direct);
+	}
+	sigemptyset(&run_sig_ignored);
+	sigemptyset(&run_sig_blocked);
+
+	/* SIGPIPE as a shell leaves it: yes ends quietly when head has read its line */
+	run_cmd(&r, 60, (char *[]){ TT, "func", "libc:free", "--", "/bin/sh", "-c",
+				    "yes | head -1", NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(!strncmp(r.out, "y\n", 2), "head's line first:\n%s", r.out);
+	cr_assert_null(strstr(r.err, "Broken pipe"), "yes was not killed by SIGPIPE: %s", r.err);
+	run_free(&r);
+}

@@ -312,6 +312,32 @@ Test(sched, a_command_is_followed_into_its_children)
 	run_free(&r);
 }
 
+/* Any process may name itself with terminal escapes: the text report prints the comm
+ * escaped (\x1b, \n), never raw; JSON keeps it as it is, JSON-escaped. */
+Test(sched, a_comm_with_terminal_escapes_is_printed_escaped)
+{
+	static const char evil[] = "\x1b[2Jevil\n";
+	struct run r;
+	struct json_value *j;
+
+	run_cmd(&r, 60, (char *[]){ TT, "sched", "--by", "comm", "--", TG("evilname"), "20",
+				    NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "\\x1b[2Jevil\\n"), "the comm, escaped:\n%s", r.out);
+	cr_assert_null(memchr(r.out, 0x1b, strlen(r.out)), "no raw ESC in the report");
+	cr_assert_null(memchr(r.err, 0x1b, strlen(r.err)), "no raw ESC in the messages");
+	cr_assert_null(strstr(r.out, "evil\n"), "no line broken by the comm");
+	run_free(&r);
+
+	j = run_json_ok(&r, (char *[]){ TT, "sched", "--by", "comm", "--format", "json", "--",
+					TG("evilname"), "20", NULL });
+	cr_assert_null(memchr(r.out, 0x1b, strlen(r.out)), "JSON escapes ESC too");
+	cr_assert(series_where(j, "sched.offcpu", (const char *[]){ "comm", evil, NULL }),
+		  "the comm as the process set it, in JSON:\n%s", r.out);
+	json_free(j);
+	run_free(&r);
+}
+
 Test(sched, bad_input)
 {
 	struct bad_case cases[] = {

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "symbols/elf_syms.h"
@@ -369,18 +371,47 @@ Test(elf_syms, fifo_is_refused_without_waiting, .init = make_tmpdir, .fini = rem
 	expect_error("/dev/null", -ENODEV, "device");
 }
 
-Test(elf_syms, unreadable_file, .fini = remove_tmpdir)
+/* The file's own mode is what stops the reader. Root reads anything, so as root the load
+ * runs in a child that is nobody (uid and gid 65534, no supplementary group), in a directory
+ * it may enter; its exit status says what it got (0: -EACCES and nothing returned). */
+Test(elf_syms, unreadable_file, .init = make_tmpdir, .fini = remove_tmpdir)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], readable[PATH_MAX];
+	int st = 0;
+	pid_t pid;
 
-	/* Before the directory exists: a skipped test's .fini does not run. */
-	if (geteuid() == 0)
-		cr_skip_test("running as root: file permissions do not stop root from reading");
-	make_tmpdir();
 	snprintf(path, sizeof(path), "%s/secret", tmpdir);
+	snprintf(readable, sizeof(readable), "%s/open", tmpdir);
 	write_file(path, "x", 1, 0644);
+	write_file(readable, "x", 1, 0644);
 	cr_assert_eq(chmod(path, 0), 0, "chmod");
-	expect_error(path, -EACCES, "unreadable file");
+	if (geteuid() != 0) {
+		expect_error(path, -EACCES, "unreadable file");
+		return;
+	}
+	cr_assert_eq(chmod(tmpdir, 0755), 0, "chmod %s", tmpdir);
+	pid = fork();
+	cr_assert_geq(pid, 0, "fork");
+	if (pid == 0) {
+		struct elf_funcs fs;
+		int err;
+
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(100);
+		if (access(readable, R_OK))
+			_exit(101);
+		err = elf_funcs_load(path, &fs);
+		if (fs.n || fs.v)
+			_exit(102);
+		_exit(err == -EACCES ? 0 : err < 0 && -err < 100 ? -err : 103);
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st), "the child as nobody was killed by signal %d", WTERMSIG(st));
+	cr_assert_neq(WEXITSTATUS(st), 100, "cannot become nobody (uid 65534)");
+	cr_assert_neq(WEXITSTATUS(st), 101, "nobody cannot read a 0644 file in %s", tmpdir);
+	cr_assert_neq(WEXITSTATUS(st), 102, "something returned on error");
+	cr_assert_eq(WEXITSTATUS(st), 0, "unreadable file, as nobody: got %s, want -EACCES",
+		     WEXITSTATUS(st) < 100 ? strerror(WEXITSTATUS(st)) : "success");
 }
 
 Test(elf_syms, free_is_idempotent)

@@ -73,11 +73,16 @@ static void print_dry_run(const struct func_state *fs)
 
 		for (size_t i = 0; i < fs->t.n; i++)
 			n += fs->t.v[i].binary == fs->t.binaries[b];
-		printf("%s: %zu function%s\n", fs->t.binaries[b], n, n == 1 ? "" : "s");
-		for (size_t i = 0; i < fs->t.n; i++)
-			if (fs->t.v[i].binary == fs->t.binaries[b])
-				printf("  %-40s 0x%llx\n", fs->t.v[i].name,
-				       (unsigned long long)fs->t.v[i].offset);
+		/* paths and symbol names are the binary's: escaped, as in every report */
+		msg_print(stdout, "%s: %zu function%s", fs->t.binaries[b], n, n == 1 ? "" : "s");
+		putchar('\n');
+		for (size_t i = 0; i < fs->t.n; i++) {
+			if (fs->t.v[i].binary != fs->t.binaries[b])
+				continue;
+			msg_print(stdout, "  %-40s 0x%llx", fs->t.v[i].name,
+				  (unsigned long long)fs->t.v[i].offset);
+			putchar('\n');
+		}
 	}
 }
 

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "core/msg.h"
 #include "json/json_writer.h"
+#include "model/text_escape.h"
 
 int msg_verbosity;
 const char *msg_prog = "tailtrace";
@@ -35,6 +37,43 @@ void msg_json_error(const char *kind, const char *hint, const char *fmt, va_list
 	json_msg(kind, text, hint);
 }
 
+/* text on f with every control character escaped; with lines, a newline stays one. */
+static void put_escaped(FILE *f, const char *text, bool lines)
+{
+	char piece[257], esc[TEXT_ESCAPE_SIZE(256)];
+
+	while (*text) {
+		size_t n = lines ? strcspn(text, "\n") : strlen(text);
+		size_t k = n < 256 ? n : 256;
+
+		memcpy(piece, text, k);
+		piece[k] = 0;
+		fputs(text_escape(piece, esc, sizeof(esc)), f);
+		text += k;
+		if (k == n && *text == '\n') {
+			fputc('\n', f);
+			text++;
+		}
+	}
+}
+
+void msg_vprint(FILE *f, const char *fmt, va_list ap)
+{
+	char text[8192];
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	put_escaped(f, text, false);
+}
+
+void msg_print(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg_vprint(f, fmt, ap);
+	va_end(ap);
+}
+
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
 	if (msg_json && (kind[0] == 'e' || kind[0] == 'w')) {
@@ -42,7 +81,7 @@ static void vmsg(const char *kind, const char *fmt, va_list ap)
 		return;
 	}
 	fprintf(stderr, "%s: %s", msg_prog, kind);
-	vfprintf(stderr, fmt, ap);
+	msg_vprint(stderr, fmt, ap);
 	fputc('\n', stderr);
 }
 
@@ -67,7 +106,8 @@ void msg_error_hint(const char *hint, const char *fmt, ...)
 		for (const char *p = hint; *p;) {
 			size_t n = strcspn(p, "\n");
 
-			fprintf(stderr, "  %.*s\n", (int)n, p);
+			msg_print(stderr, "  %.*s", (int)n, p);
+			fputc('\n', stderr);
 			p += n + (p[n] == '\n');
 		}
 	}
@@ -88,7 +128,7 @@ void msg_info(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	msg_vprint(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
 }
@@ -106,11 +146,19 @@ void msg_verbose(const char *fmt, ...)
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	char *text;
+
 	if (level == LIBBPF_DEBUG && msg_verbosity < 2)
 		return 0;
 	if (level == LIBBPF_INFO && msg_verbosity < 1)
 		return 0;
-	return vfprintf(stderr, fmt, ap);	/* libbpf's messages say "libbpf:" themselves */
+	/* libbpf's messages say "libbpf:" themselves; they name paths and symbols of the
+	 * traced binaries, escaped here as everywhere, their own lines kept. */
+	if (vasprintf(&text, fmt, ap) < 0)
+		return 0;
+	put_escaped(stderr, text, true);
+	free(text);
+	return 0;
 }
 
 void msg_setup_libbpf(void)

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 extern int msg_verbosity;	/* -v count */
 extern const char *msg_prog;	/* "tailtrace func" */
@@ -17,6 +18,11 @@ void msg_error_hint(const char *hint, const char *fmt, ...) __attribute__((forma
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* What fmt makes, on f, with every control character escaped (\x1b, \n): every message
+ * goes through here, so that no name it echoes (a PROBE, a path, a comm, a symbol) reaches
+ * a terminal raw. No newline is added. */
+void msg_print(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void msg_vprint(FILE *f, const char *fmt, va_list ap);
 /* Routes libbpf's own messages: warnings always, debug with -vv. */
 void msg_setup_libbpf(void);
 /* {"prog": ..., kind: message, "hint": hint} on stderr (hint may be NULL). */

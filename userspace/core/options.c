@@ -39,7 +39,7 @@ void usage_error(const char *fmt, ...)
 	}
 	fprintf(stderr, "%s: error: ", msg_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	msg_vprint(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry 'tailtrace %s--help' for more information.\n", usage_cmd);
 }

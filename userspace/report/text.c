@@ -5,6 +5,7 @@
 #include <time.h>
 #include "model/duration.h"
 #include "model/histogram.h"
+#include "model/text_escape.h"
 #include "report/emitter.h"
 #include "report/text.h"
 
@@ -13,33 +14,6 @@
 static const char *dur(uint64_t ns, char *buf)
 {
 	return duration_format(ns, buf, 32);
-}
-
-/* A name from a traced process (comm, symbol, path) made safe for a terminal: control
- * characters and backslashes are written as escapes (\x1b, \n, \\). */
-const char *text_escape(const char *in, char *buf, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t n = 0;
-
-	for (const unsigned char *p = (const unsigned char *)in; *p && n + 5 < len; p++) {
-		if (*p == '\\') {
-			buf[n++] = '\\';
-			buf[n++] = '\\';
-		} else if (*p == '\n') {
-			buf[n++] = '\\';
-			buf[n++] = 'n';
-		} else if (*p < 0x20 || *p == 0x7f) {
-			buf[n++] = '\\';
-			buf[n++] = 'x';
-			buf[n++] = hex[*p >> 4];
-			buf[n++] = hex[*p & 15];
-		} else {
-			buf[n++] = (char)*p;
-		}
-	}
-	buf[n] = 0;
-	return buf;
 }
 
 #define ESC(s, buf) text_escape((s), (buf), sizeof(buf))

@@ -14,9 +14,6 @@ struct emit_opts;
 int report_text_write(FILE *f, const struct snapshot *s, const struct emit_opts *o);
 /* One line per event as it is seen; a header before the first. */
 void report_text_event(FILE *f, const struct event *e, bool first);
-/* A name from a traced process made safe for a terminal: control characters written as
- * escapes (\x1b, \n). Returns buf. */
-const char *text_escape(const char *in, char *buf, size_t len);
 /* Rows of a histogram drawn with bars: bucket groups chosen so that at most max_rows rows
  * span its nonempty range. */
 void report_text_hist(FILE *f, const struct hist *h, uint32_t scale, int max_rows);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -127,7 +128,7 @@ int session_check_env(void)
 static int spawn_paused(struct session *s, char **argv)
 {
 	int go[2], err[2];
-	pid_t pid;
+	pid_t pid, tracer = getpid();
 
 	if (pipe2(go, O_CLOEXEC))
 		return -errno;
@@ -152,6 +153,11 @@ static int spawn_paused(struct session *s, char **argv)
 		char c;
 		int e;
 
+		/* The command lives no longer than its tracer, killed outright too (SIGKILL,
+		 * the OOM killer): it never runs on untraced, with nobody to report or end it.
+		 * A tracer gone before the prctl is seen in getppid. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != tracer)
+			_exit(127);
 		/* The command starts as it would have without tailtrace: the dispositions and
 		 * the mask tailtrace was given (SIGPIPE not ignored, SIGHUP as it was). */
 		for (size_t i = 0; i < sizeof(run_signals) / sizeof(run_signals[0]); i++)

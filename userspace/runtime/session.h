@@ -2,7 +2,7 @@
 /*
  * The traced process and the signals of a run: checking the environment, starting the traced
  * command paused (so probes are attached before its first instruction) with the signal state
- * tailtrace itself was started with, watching a pid, and turning SIGINT, SIGTERM and SIGHUP
+ * tailtrace itself was started with, killed by the kernel if tailtrace dies, watching a pid, and turning SIGINT, SIGTERM and SIGHUP
  * into an fd the loop reads.
  */
 #ifndef TAILTRACE_SESSION_H
