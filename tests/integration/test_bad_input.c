@@ -164,6 +164,19 @@ Test(bad_input, glob_matching_nothing)
 	       "no function in");
 }
 
+/* Each function traced holds a histogram of kernel memory: a glob matching more than the
+ * cap is refused with how many it matched and what to do, before anything is loaded. */
+Test(bad_input, more_functions_than_the_cap)
+{
+	expect((char *[]){ TT, "func", "f*", "--max-functions", "100", "--", TG("many"), NULL },
+	       2, "'f*' matches 1000 functions, more than --max-functions allows (100;");
+	expect((char *[]){ TT, "func", "f0*", "f1*", "--max-functions", "199", "--", TG("many"),
+			   NULL },
+	       2, "the PROBEs match 200 functions");
+	expect((char *[]){ TT, "func", "f*", "--max-functions", "0", "--", TG("many"), NULL }, 2,
+	       "--max-functions needs a whole number from 1");
+}
+
 Test(bad_input, invalid_glob)
 {
 	expect((char *[]){ TT, "func", "wo[rk", "--", TG("count"), NULL }, 2, "not closed");

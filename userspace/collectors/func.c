@@ -25,12 +25,16 @@
 
 /* Map memory for histograms: 1,000 functions on a 128-CPU host stay under 64 MiB. */
 #define HIST_BUDGET	(48ull << 20)
-#define MAX_FUNCS	100000
+/* Functions traced at most unless --max-functions says otherwise: each holds at least one
+ * histogram (8,224 bytes) of kernel memory, so 8,000 hold 63 MiB; libLLVM alone has 35,000. */
+#define MAX_FUNCS_DEFAULT	8000
+#define MAX_FUNCS_LIMIT		1000000
 #define DRAIN_NS	20000000ull
 
 struct func_state {
 	uint64_t slower_ns;
 	uint64_t sample;
+	uint64_t max_funcs;
 	bool dry_run;
 	pid_t pid;
 
@@ -43,12 +47,13 @@ struct func_state {
 	char pid_label[16];
 };
 
-enum { OPT_SLOWER = 2000, OPT_SAMPLE, OPT_DRY_RUN };
+enum { OPT_SLOWER = 2000, OPT_SAMPLE, OPT_DRY_RUN, OPT_MAX_FUNCS };
 
 static const struct option func_options[] = {
 	{ "slower-than", required_argument, NULL, OPT_SLOWER },
 	{ "sample", required_argument, NULL, OPT_SAMPLE },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "max-functions", required_argument, NULL, OPT_MAX_FUNCS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -64,6 +69,8 @@ static int func_option(void *data, int key, const char *arg)
 	case OPT_DRY_RUN:
 		fs->dry_run = true;
 		return 0;
+	case OPT_MAX_FUNCS:
+		return opt_uint("--max-functions", arg, 1, MAX_FUNCS_LIMIT, &fs->max_funcs);
 	}
 	return -EINVAL;
 }
@@ -104,11 +111,35 @@ static int func_setup(void *data, const struct common_opts *o, char **args, int 
 	}
 	if ((o->command || o->pid) && !def_err)
 		def = path;
-	fs->t.max = MAX_FUNCS;
+	if (!fs->max_funcs)
+		fs->max_funcs = MAX_FUNCS_DEFAULT;
+	/* A dry run lists every function matched, and says whether a run would refuse. */
+	fs->t.max = fs->dry_run ? MAX_FUNCS_LIMIT : fs->max_funcs;
 	for (int i = 0; i < nargs; i++) {
 		ret = uprobe_targets_add(&fs->t, args[i], o->pid, def, def_err, def_name);
 		if (ret)
 			return ret;
+	}
+	if (fs->t.over || fs->t.n > fs->max_funcs) {
+		size_t n = fs->t.n + fs->t.over;
+
+		if (fs->dry_run && !fs->t.over) {
+			print_dry_run(fs);
+			msg_warn("%zu functions: a run would refuse more than --max-functions (%llu)",
+				 n, (unsigned long long)fs->max_funcs);
+			return SETUP_DONE;
+		}
+		/* Each function holds a histogram of kernel memory: a glob over a large library
+		 * must not take hundreds of MiB without a word. */
+		usage_error("%s%s%s match%s %zu functions, more than --max-functions allows (%llu; "
+			    "each holds %zu bytes of kernel memory, %llu MiB for %llu): narrow the "
+			    "glob%s, or raise --max-functions", nargs == 1 ? "'" : "",
+			    nargs == 1 ? args[0] : "the PROBEs", nargs == 1 ? "'" : "",
+			    nargs == 1 ? "es" : "", n, (unsigned long long)fs->max_funcs,
+			    sizeof(struct hist),
+			    (unsigned long long)((fs->max_funcs * sizeof(struct hist) + (1 << 19)) >> 20),
+			    (unsigned long long)fs->max_funcs, nargs == 1 ? "" : "s");
+		return SETUP_USAGE;
 	}
 	if (!fs->t.n) {
 		msg_error("none of the functions matched can be probed: see the warnings above");
@@ -341,6 +372,8 @@ const struct collector func_collector = {
 	"      --slower-than DUR    also print every call slower than DUR as it happens\n"
 	"      --sample N           time 1 call in N (in the kernel); counts are scaled\n"
 	"      --dry-run            list the functions the PROBEs match, attach nothing\n"
+	"      --max-functions N    trace at most N functions (default 8000): each holds a\n"
+	"                           histogram of 8 KiB of kernel memory; more is refused\n"
 	"\n"
 	"Examples:\n"
 	"  tailtrace func 'handle_*' -- ./server --port 8080\n"

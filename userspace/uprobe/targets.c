@@ -17,19 +17,20 @@
 #include "uprobe/probe_spec.h"
 #include "uprobe/targets.h"
 
-static const char *intern_binary(struct uprobe_targets *t, const char *path)
+/* The index of path in t->binaries, added if new; -1 without memory. */
+static long intern_binary(struct uprobe_targets *t, const char *path)
 {
 	char **v;
 
 	for (size_t i = 0; i < t->nbinaries; i++)
 		if (!strcmp(t->binaries[i], path))
-			return t->binaries[i];
+			return (long)i;
 	v = realloc(t->binaries, (t->nbinaries + 1) * sizeof(*v));
 	if (!v)
-		return NULL;
+		return -1;
 	t->binaries = v;
 	v[t->nbinaries] = strdup(path);
-	return v[t->nbinaries] ? v[t->nbinaries++] : NULL;
+	return v[t->nbinaries] ? (long)t->nbinaries++ : -1;
 }
 
 /* Entry points: jumped to with the arguments on the stack, never returning. */
@@ -43,12 +44,48 @@ static bool entry_point(const char *name)
 	return false;
 }
 
-static bool known(const struct uprobe_targets *t, const char *binary, uint64_t offset)
+/* An open-addressed set of (binary, offset): a glob over a large library (libLLVM has 35,000
+ * functions) must find aliases without comparing every pair. */
+struct uprobe_seen {
+	uint64_t offset;
+	uint32_t binary;	/* index + 1; 0: empty */
+};
+
+static size_t seen_slot(const struct uprobe_seen *v, size_t cap, uint32_t binary,
+			uint64_t offset)
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (t->v[i].binary == binary && t->v[i].offset == offset)
-			return true;
-	return false;
+	size_t i = (size_t)((offset * 0x9e3779b97f4a7c15ull) ^ binary) & (cap - 1);
+
+	while (v[i].binary && (v[i].binary != binary || v[i].offset != offset))
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+/* 1 when (binary, offset) is new (and now added), 0 when seen before, -ENOMEM. */
+static int seen_add(struct uprobe_targets *t, size_t binary, uint64_t offset)
+{
+	uint32_t b = (uint32_t)binary + 1;
+	size_t i;
+
+	if (2 * (t->nseen + 1) > t->seen_cap) {
+		size_t cap = t->seen_cap ? 2 * t->seen_cap : 1024;
+		struct uprobe_seen *v = calloc(cap, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		for (size_t k = 0; k < t->seen_cap; k++)
+			if (t->seen[k].binary)
+				v[seen_slot(v, cap, t->seen[k].binary, t->seen[k].offset)] = t->seen[k];
+		free(t->seen);
+		t->seen = v;
+		t->seen_cap = cap;
+	}
+	i = seen_slot(t->seen, t->seen_cap, b, offset);
+	if (t->seen[i].binary)
+		return 0;
+	t->seen[i] = (struct uprobe_seen){ offset, b };
+	t->nseen++;
+	return 1;
 }
 
 /* Resolves one PROBE into functions. 0, or 1 after printing why not. */
@@ -59,6 +96,7 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 	struct elf_funcs fs = { 0 };
 	char why[128], path[PATH_MAX];
 	const char *binary;
+	long bi;
 	size_t matched = 0, skipped = 0, ifuncs = 0, nstepped = 0, first_func = t->n;
 	bool stepped, past;
 	const char *first_ifunc = NULL;
@@ -114,9 +152,10 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 		msg_error("cannot read symbols of '%s': %s", path, strerror(-err));
 		goto out;
 	}
-	binary = intern_binary(t, path);
-	if (!binary)
+	bi = intern_binary(t, path);
+	if (bi < 0)
 		goto out;
+	binary = t->binaries[bi];
 	fd = safe_open(path, SAFE_ELF_MAX, NULL);
 	for (size_t i = 0; i < fs.n; i++) {
 		struct uprobe_target *ut;
@@ -146,11 +185,15 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 			continue;
 		}
 		/* Aliases share an address: trace it once, under the first name. */
-		if (known(t, binary, offset))
-			continue;
-		if (t->max && t->n >= t->max) {
-			msg_error("more than %zu functions match: narrow the globs", t->max);
+		err = seen_add(t, (size_t)bi, offset);
+		if (err < 0)
 			goto out;
+		if (!err)
+			continue;
+		/* Past the limit, functions are only counted: the caller says how many. */
+		if (t->max && t->n >= t->max) {
+			t->over++;
+			continue;
 		}
 		if (array_grow((void **)&t->v, t->n, &t->cap, sizeof(*ut)))
 			goto out;
@@ -166,6 +209,10 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 		if (fs.v[i].ifunc && !ifuncs++)
 			first_ifunc = ut->name;
 	}
+	/* Past the limit the run is refused: warnings about functions it will not trace would
+	 * bury the one line that matters. */
+	if (t->over)
+		nstepped = ifuncs = 0;
 	if (nstepped) {
 		char names[200] = "";
 		size_t len = 0, shown = 0;
@@ -239,5 +286,6 @@ void uprobe_targets_free(struct uprobe_targets *t)
 	for (size_t i = 0; i < t->nbinaries; i++)
 		free(t->binaries[i]);
 	free(t->binaries);
+	free(t->seen);
 	memset(t, 0, sizeof(*t));
 }

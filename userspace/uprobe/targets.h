@@ -20,12 +20,18 @@ struct uprobe_target {
 	bool single_step;	/* its probed instruction is single-stepped */
 };
 
+struct uprobe_seen;
+
 struct uprobe_targets {
 	char **binaries;
 	size_t nbinaries;
 	struct uprobe_target *v;
 	size_t n, cap;
-	size_t max;		/* functions at most; more is an error */
+	size_t max;		/* functions kept at most (0: no limit) ... */
+	size_t over;		/* ... and how many more matched, counted but not kept */
+	/* (binary, offset) of every function matched, kept or not: aliases count once */
+	struct uprobe_seen *seen;
+	size_t nseen, seen_cap;
 };
 
 /* Adds the functions that probe names. default_binary: the executable meant when the probe
