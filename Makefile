@@ -105,6 +105,12 @@ $(BUILD)/targets/libttdemo.so: tests/targets/lib/ttdemo.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TARGET_CFLAGS) -shared -fPIC $< -o $@
+$(BUILD)/targets/libttdemo-v2.so: tests/targets/lib/ttdemo.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TARGET_CFLAGS) -DTTDEMO_V2 -shared -fPIC $< -o $@
+# libwait's test puts the second version in place of the first under the running program.
+$(BUILD)/targets/libwait: $(BUILD)/targets/libttdemo-v2.so
 $(BUILD)/targets/cet: TARGET_CFLAGS += -fcf-protection=full
 $(BUILD)/targets/%: tests/targets/%.c tests/targets/busy.h tests/targets/netaddr.h $(BUILD)/targets/libttdemo.so
 	$(call msg,CC,$@)

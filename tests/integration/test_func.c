@@ -142,6 +142,75 @@ Test(func, shared_library_function)
 	run_free(&r);
 }
 
+/* The offset of the one function a dry run lists ("  NAME   0x1151"), 0 if none. */
+static unsigned long dry_run_offset(const char *out)
+{
+	const char *p = strstr(out, " 0x");
+
+	return p ? strtoul(p + 1, NULL, 16) : 0;
+}
+
+/* A package upgrade renames a new library over the one a running process maps: probes must
+ * go on the file the process runs (reached through /proc/PID/map_files), not on the new one
+ * at the path, where they would count nothing. The new version has its functions at other
+ * offsets, so the symbols must be read from the file run too. */
+Test(func, library_replaced_on_disk_is_traced_where_the_process_runs_it)
+{
+	char dir[] = "/tmp/tt-upgrade-XXXXXX", cmd[8192], lib[64], probe[96], pidstr[16];
+	const struct json_value *s;
+	struct json_value *j;
+	struct bg prog, tt;
+	struct run r, pr, orig, dry;
+
+	cr_assert(mkdtemp(dir));
+	snprintf(lib, sizeof(lib), "%s/libttdemo.so", dir);
+	snprintf(cmd, sizeof(cmd), "cp -p %s %s %s/", target("libwait"), target("libttdemo.so"),
+		 dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	snprintf(probe, sizeof(probe), "%s:ttlib_work", lib);
+	run_cmd(&orig, 30, (char *[]){ TT, "func", "--dry-run", probe, NULL });
+	snprintf(cmd, sizeof(cmd), "%s/libwait", dir);
+	bg_start(&prog, (char *[]){ cmd, "200", "100000", NULL });
+	bg_wait_for(&prog, "ready", 10);
+	/* as dpkg does: the new file written beside, then renamed over the old one */
+	snprintf(cmd, sizeof(cmd), "cp %s %s/.new && mv %s/.new %s", target("libttdemo-v2.so"),
+		 dir, dir, lib);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+
+	snprintf(pidstr, sizeof(pidstr), "%d", prog.pid);
+	/* by short name too: found in the process's mappings, though replaced */
+	run_cmd(&dry, 30, (char *[]){ TT, "func", "libttdemo:ttlib_work", "-p", pidstr,
+				      "--dry-run", NULL });
+	bg_start(&tt, (char *[]){ TT, "func", probe, "-p", pidstr, "--format", "json", NULL });
+	bg_wait_for(&tt, "Tracing", 30);
+	kill(prog.pid, SIGUSR1);
+	bg_finish(&tt, 0, 30, &r);
+	bg_finish(&prog, 0, 10, &pr);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(pr.status, 0, "libwait: %s", pr.err);
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	j = run_json(&r);
+	s = find_series(j, "func.latency", "func", "ttlib_work");
+	cr_assert(s, "%s", r.out);
+	cr_assert_eq(json_u64_at(s, "count"), 200, "every call counted:\n%s\n%s", r.out, r.err);
+	within(quantile(s, "p50"), 100000, 0.05, "p50");
+	cr_assert_str_eq(json_as_string(json_get(json_get(s, "labels"), "binary"), NULL), lib,
+			 "labelled with the path, not /proc/self/fd");
+	cr_assert(strstr(r.err, "replaced"), "says the file was replaced: %s", r.err);
+	cr_assert_eq(dry.status, 0, "dry run by short name: %s", dry.err);
+	cr_assert(!strncmp(dry.out, lib, strlen(lib)), "found %s: %s", lib, dry.out);
+	cr_assert(dry_run_offset(orig.out), "%s", orig.out);
+	cr_assert_eq(dry_run_offset(dry.out), dry_run_offset(orig.out),
+		     "the offset in the file run, not in the new one: %s / %s", dry.out, orig.out);
+	json_free(j);
+	run_free(&r);
+	run_free(&pr);
+	run_free(&orig);
+	run_free(&dry);
+	assert_no_leftovers("a replaced library");
+}
+
 Test(func, longjmp_frames_are_dropped_not_mismatched)
 {
 	struct run r;

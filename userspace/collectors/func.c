@@ -81,10 +81,10 @@ static void print_dry_run(const struct func_state *fs)
 		size_t n = 0;
 
 		for (size_t i = 0; i < fs->t.n; i++)
-			n += fs->t.v[i].binary == fs->t.binaries[b];
-		printf("%s: %zu function%s\n", fs->t.binaries[b], n, n == 1 ? "" : "s");
+			n += fs->t.v[i].binary == fs->t.binaries[b].path;
+		printf("%s: %zu function%s\n", fs->t.binaries[b].path, n, n == 1 ? "" : "s");
 		for (size_t i = 0; i < fs->t.n; i++)
-			if (fs->t.v[i].binary == fs->t.binaries[b])
+			if (fs->t.v[i].binary == fs->t.binaries[b].path)
 				printf("  %-40s 0x%llx\n", fs->t.v[i].name,
 				       (unsigned long long)fs->t.v[i].offset);
 	}
@@ -223,7 +223,9 @@ static int func_attach(void *data, const struct run_target *target, struct loop 
 	fs->pid = target->pid;
 	snprintf(fs->pid_label, sizeof(fs->pid_label), "%d", target->pid);
 	for (size_t i = 0; i < fs->t.n; i++)
-		fns[i] = (struct uprobe_fn){ fs->t.v[i].name, fs->t.v[i].binary, fs->t.v[i].offset };
+		fns[i] = (struct uprobe_fn){ .name = fs->t.v[i].name, .binary = fs->t.v[i].binary,
+					     .probe_path = fs->t.v[i].probe_path,
+					     .offset = fs->t.v[i].offset };
 	fs->nshards = hist_shards(ncpus > 0 ? ncpus : 1, fs->t.n, HIST_BUDGET);
 	if (open_and_load(fs, multi))
 		goto fail;

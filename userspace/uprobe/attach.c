@@ -14,6 +14,11 @@ static const char *probe_error(int err)
 	return err == -524 ? "the kernel cannot probe its first instruction" : strerror(-err);
 }
 
+static const char *probe_path(const struct uprobe_fn *f)
+{
+	return f->probe_path ? f->probe_path : f->binary;
+}
+
 static int add_link(struct uprobe_set *u, struct bpf_link *link)
 {
 	if (array_grow((void **)&u->links, u->nlinks, &u->cap, sizeof(*u->links))) {
@@ -50,7 +55,7 @@ static int attach_multi(struct uprobe_set *u, const struct uprobe_progs *p, pid_
 	opts.cookies = cookies;
 	opts.cnt = n;
 	link = bpf_program__attach_uprobe_multi(retprobe ? p->ret : p->entry, pid,
-						fns[idx[0]].binary, NULL, &opts);
+						probe_path(&fns[idx[0]]), NULL, &opts);
 	err = link ? add_link(u, link) : -errno;
 out:
 	free(offsets);
@@ -96,7 +101,7 @@ static int attach_one(struct uprobe_set *u, const struct uprobe_progs *p, pid_t 
 	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe, .bpf_cookie = i);
 	struct bpf_link *link;
 
-	link = bpf_program__attach_uprobe_opts(retprobe ? p->ret : p->entry, pid, f->binary,
+	link = bpf_program__attach_uprobe_opts(retprobe ? p->ret : p->entry, pid, probe_path(f),
 					       f->offset, &opts);
 	return link ? add_link(u, link) : -errno;
 }

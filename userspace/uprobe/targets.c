@@ -17,20 +17,39 @@
 #include "uprobe/probe_spec.h"
 #include "uprobe/targets.h"
 
-/* The index of path in t->binaries, added if new; -1 without memory. */
-static long intern_binary(struct uprobe_targets *t, const char *path)
+/* The index of path in t->binaries, added if new with *fd (binary_open_mapped's, taken
+ * over: closed if path is known already); -1 without memory. */
+static long intern_binary(struct uprobe_targets *t, const char *path, int *fd, bool *added)
 {
-	char **v;
+	struct uprobe_binary *v, *b;
+	char fdpath[32];
 
-	for (size_t i = 0; i < t->nbinaries; i++)
-		if (!strcmp(t->binaries[i], path))
+	*added = false;
+	for (size_t i = 0; i < t->nbinaries; i++) {
+		if (!strcmp(t->binaries[i].path, path)) {
+			if (*fd >= 0)
+				close(*fd);
+			*fd = -1;
 			return (long)i;
+		}
+	}
 	v = realloc(t->binaries, (t->nbinaries + 1) * sizeof(*v));
 	if (!v)
 		return -1;
 	t->binaries = v;
-	v[t->nbinaries] = strdup(path);
-	return v[t->nbinaries] ? (long)t->nbinaries++ : -1;
+	b = &v[t->nbinaries];
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", *fd);
+	b->path = strdup(path);
+	b->probe_path = strdup(*fd >= 0 ? fdpath : path);
+	if (!b->path || !b->probe_path) {
+		free(b->path);
+		free(b->probe_path);
+		return -1;
+	}
+	b->fd = *fd;
+	*fd = -1;
+	*added = true;
+	return (long)t->nbinaries++;
 }
 
 /* Entry points: jumped to with the arguments on the stack, never returning. */
@@ -95,13 +114,14 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 	struct probe_spec spec;
 	struct elf_funcs fs = { 0 };
 	char why[128], path[PATH_MAX];
-	const char *binary;
+	const char *binary, *probe_path;
 	long bi;
+	bool added;
 	size_t matched = 0, skipped = 0, ifuncs = 0, nstepped = 0, first_func = t->n;
 	bool stepped, past;
 	const char *first_ifunc = NULL;
 	bool keep_endbr = getenv("TAILTRACE_KEEP_ENDBR") != NULL;
-	int err, ret = 1, fd = -1;
+	int err, ret = 1, fd = -1, mapped = -1;
 
 	if (probe_spec_parse(arg, &spec, why, sizeof(why))) {
 		usage_error("invalid PROBE '%s': %s", arg, why);
@@ -134,7 +154,26 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 			msg_error("binary '%s' not found: %s", name, strerror(-err));
 		goto out;
 	}
-	err = elf_funcs_load(path, &fs);
+	if (pid > 0) {
+		err = binary_open_mapped(pid, path, &mapped);
+		if (err) {
+			msg_error("process %d runs %s as it was before the file was replaced or "
+				  "deleted, and that copy cannot be opened through /proc/%d/map_files "
+				  "(%s): probes on the file now at that path would see none of its calls%s",
+				  pid, path, pid, strerror(-err),
+				  err == -EPERM || err == -EACCES ? "; run as root (CAP_SYS_ADMIN)" : "");
+			goto out;
+		}
+	}
+	bi = intern_binary(t, path, &mapped, &added);
+	if (bi < 0)
+		goto out;
+	binary = t->binaries[bi].path;
+	probe_path = t->binaries[bi].probe_path;
+	if (added && t->binaries[bi].fd >= 0)
+		msg_warn("process %d runs %s as it was before the file was replaced or deleted: "
+			 "tracing the copy it runs, not the file now at that path", pid, binary);
+	err = elf_funcs_load(probe_path, &fs);
 	if (err == -ENOEXEC) {
 		msg_error("'%s' is not an ELF executable or library for this machine: give the "
 			  "program itself, not a script or wrapper", path);
@@ -152,11 +191,7 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 		msg_error("cannot read symbols of '%s': %s", path, strerror(-err));
 		goto out;
 	}
-	bi = intern_binary(t, path);
-	if (bi < 0)
-		goto out;
-	binary = t->binaries[bi];
-	fd = safe_open(path, SAFE_ELF_MAX, NULL);
+	fd = safe_open(probe_path, SAFE_ELF_MAX, NULL);
 	for (size_t i = 0; i < fs.n; i++) {
 		struct uprobe_target *ut;
 		uint64_t offset;
@@ -202,6 +237,7 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 		if (!ut->name)
 			goto out;
 		ut->binary = binary;
+		ut->probe_path = probe_path;
 		ut->offset = offset;
 		ut->single_step = stepped;
 		nstepped += stepped;
@@ -273,6 +309,8 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 out:
 	if (fd >= 0)
 		close(fd);
+	if (mapped >= 0)
+		close(mapped);
 	elf_funcs_free(&fs);
 	probe_spec_free(&spec);
 	return ret;
@@ -283,8 +321,12 @@ void uprobe_targets_free(struct uprobe_targets *t)
 	for (size_t i = 0; i < t->n; i++)
 		free(t->v[i].name);
 	free(t->v);
-	for (size_t i = 0; i < t->nbinaries; i++)
-		free(t->binaries[i]);
+	for (size_t i = 0; i < t->nbinaries; i++) {
+		free(t->binaries[i].path);
+		free(t->binaries[i].probe_path);
+		if (t->binaries[i].fd >= 0)
+			close(t->binaries[i].fd);
+	}
 	free(t->binaries);
 	free(t->seen);
 	memset(t, 0, sizeof(*t));
