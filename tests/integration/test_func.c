@@ -182,6 +182,19 @@ Test(func, library_replaced_on_disk_is_traced_where_the_process_runs_it)
 	/* by short name too: found in the process's mappings, though replaced */
 	run_cmd(&dry, 30, (char *[]){ TT, "func", "libttdemo:ttlib_work", "-p", pidstr,
 				      "--dry-run", NULL });
+	/* Without the capability /proc/PID/map_files needs: a clear error, never a silent 0 */
+	if (!access("/usr/bin/setpriv", X_OK)) {
+		struct run np;
+
+		run_cmd(&np, 30, (char *[]){ "/usr/bin/setpriv",
+					     "--inh-caps=-sys_admin,-checkpoint_restore",
+					     "--bounding-set=-sys_admin,-checkpoint_restore", TT,
+					     "func", probe, "-p", pidstr, "--dry-run", NULL });
+		cr_assert_eq(np.status, 1, "exit %d: %s", np.status, np.err);
+		cr_assert(strstr(np.err, "no longer names") && strstr(np.err, "map_files"),
+			  "%s", np.err);
+		run_free(&np);
+	}
 	bg_start(&tt, (char *[]){ TT, "func", probe, "-p", pidstr, "--format", "json", NULL });
 	bg_wait_for(&tt, "Tracing", 30);
 	kill(prog.pid, SIGUSR1);

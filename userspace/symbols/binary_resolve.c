@@ -342,9 +342,10 @@ int binary_open_mapped(int pid, char *path, int *fd)
 	strip_deleted(path);
 	have_now = !stat(path, &now);
 	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
+	/* Unreadable (gone, or not ours to read): nothing to tell, path it is. */
 	f = safe_fopen(maps, SAFE_TEXT_MAX);
 	if (!f)
-		return -errno;
+		return 0;
 	while (getline(&line, &cap, f) > 0) {
 		uint64_t s, e, off, i;
 		unsigned int major, minor;

@@ -38,7 +38,8 @@ static long intern_binary(struct uprobe_targets *t, const char *path, int *fd, b
 		return -1;
 	t->binaries = v;
 	b = &v[t->nbinaries];
-	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", *fd);
+	if (*fd >= 0)
+		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", *fd);
 	b->path = strdup(path);
 	b->probe_path = strdup(*fd >= 0 ? fdpath : path);
 	if (!b->path || !b->probe_path) {
@@ -157,11 +158,11 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 	if (pid > 0) {
 		err = binary_open_mapped(pid, path, &mapped);
 		if (err) {
-			msg_error("process %d runs %s as it was before the file was replaced or "
-				  "deleted, and that copy cannot be opened through /proc/%d/map_files "
-				  "(%s): probes on the file now at that path would see none of its calls%s",
-				  pid, path, pid, strerror(-err),
-				  err == -EPERM || err == -EACCES ? "; run as root (CAP_SYS_ADMIN)" : "");
+			msg_error("process %d runs a file that %s no longer names (replaced or "
+				  "deleted since it was loaded), and it cannot be opened through "
+				  "/proc/%d/map_files (%s): probes on the file now there would see none "
+				  "of its calls%s", pid, path, pid, strerror(-err),
+				  err == -EPERM || err == -EACCES ? "; run as root (it needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE)" : "");
 			goto out;
 		}
 	}
@@ -171,8 +172,8 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 	binary = t->binaries[bi].path;
 	probe_path = t->binaries[bi].probe_path;
 	if (added && t->binaries[bi].fd >= 0)
-		msg_warn("process %d runs %s as it was before the file was replaced or deleted: "
-			 "tracing the copy it runs, not the file now at that path", pid, binary);
+		msg_warn("process %d runs a file that %s no longer names (replaced or deleted "
+			 "since it was loaded): tracing the file it runs", pid, binary);
 	err = elf_funcs_load(probe_path, &fs);
 	if (err == -ENOEXEC) {
 		msg_error("'%s' is not an ELF executable or library for this machine: give the "
