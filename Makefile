@@ -30,8 +30,8 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall \
 CFLAGS   ?= -g -O2
 TT_CFLAGS := -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -DTAILTRACE_VERSION='"$(VERSION)"' \
 	    -I$(BUILD) -Ibpf -Iuserspace
-LIBS     := $(shell pkg-config --libs libbpf libelf 2>/dev/null || echo -lbpf -lelf) -lz -lm
-STATIC_LIBS := $(shell pkg-config --static --libs libbpf libelf 2>/dev/null) -lz -lzstd -lm
+LIBS     := $(shell pkg-config --libs libbpf libelf 2>/dev/null || echo -lbpf -lelf) -lz -lm -pthread
+STATIC_LIBS := $(shell pkg-config --static --libs libbpf libelf 2>/dev/null) -lz -lzstd -lm -pthread
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -105,6 +105,12 @@ $(BUILD)/targets/libttdemo.so: tests/targets/lib/ttdemo.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TARGET_CFLAGS) -shared -fPIC $< -o $@
+$(BUILD)/targets/libttdemo-v2.so: tests/targets/lib/ttdemo.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TARGET_CFLAGS) -DTTDEMO_V2 -shared -fPIC $< -o $@
+# libwait's test puts the second version in place of the first under the running program.
+$(BUILD)/targets/libwait: $(BUILD)/targets/libttdemo-v2.so
 $(BUILD)/targets/cet: TARGET_CFLAGS += -fcf-protection=full
 $(BUILD)/targets/%: tests/targets/%.c tests/targets/busy.h tests/targets/netaddr.h $(BUILD)/targets/libttdemo.so
 	$(call msg,CC,$@)
@@ -147,7 +153,7 @@ test: layers unit integration
 SAN_BUILD := build-san
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_ENV   := ASAN_OPTIONS=exitcode=86 UBSAN_OPTIONS=exitcode=86:print_stacktrace=1
-SAN_INTEGRATION := '@(bad_input/*|sched/offcpu_stacks*|func/exact_count*|func/shared_library*|run/*)'
+SAN_INTEGRATION := '@(bad_input/*|sched/offcpu_stacks*|func/exact_count*|func/shared_library*|func/library_replaced*|run/*)'
 
 sanitize: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) CFLAGS='-g -O1 $(SAN_FLAGS)' \

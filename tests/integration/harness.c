@@ -615,6 +615,12 @@ void assert_one_clear_line(const struct run *r, const char *message)
 	const char *line = r->err, *end = strchr(line, '\n');
 
 	cr_assert(end, "an error line, ended by a newline: '%s'", r->err);
+	/* warnings about what was found may come first: they are messages of their own */
+	while (end && !strncmp(line, "tailtrace", 9) && memmem(line, end - line, ": warning: ", 11)) {
+		line = end + 1;
+		end = strchr(line, '\n');
+	}
+	cr_assert(end, "an error line after the warnings: '%s'", r->err);
 	if (line[0] == '{') {	/* under a JSON format: one object, its hint inside */
 		cr_assert(!end[1] && memmem(line, end - line, message, strlen(message)),
 			  "one JSON line that says '%s': %s", message, r->err);

@@ -1,4 +1,5 @@
-/* many [ROUNDS]: 1,000 functions f000..f999, each called once per round (default 1). */
+/* many [ROUNDS [wait]]: 1,000 functions f000..f999, each called once per round (default 1);
+ * with "wait", then says "done" on stderr and waits to be killed (60 s at most). */
 #define F(n) __attribute__((noinline)) void f##n(void) { __asm__ volatile(""); }
 #define F10(n) F(n##0) F(n##1) F(n##2) F(n##3) F(n##4) F(n##5) F(n##6) F(n##7) F(n##8) F(n##9)
 #define F100(n) F10(n##0) F10(n##1) F10(n##2) F10(n##3) F10(n##4) \
@@ -13,7 +14,9 @@ static void (*const all[])(void) = {
 	P100(0) P100(1) P100(2) P100(3) P100(4) P100(5) P100(6) P100(7) P100(8) P100(9)
 };
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 int main(int argc, char **argv)
 {
@@ -22,5 +25,9 @@ int main(int argc, char **argv)
 	for (long r = 0; r < rounds; r++)
 		for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 			all[i]();
+	if (argc > 2) {
+		fprintf(stderr, "done\n");
+		sleep(60);
+	}
 	return 0;
 }

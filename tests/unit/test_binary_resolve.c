@@ -330,6 +330,49 @@ Test(binary_resolve, mappings_shortest_name_not_deleted, .init = make_tmpdir,
 	expect_error("libttdel", getpid(), PATH_MAX, -ENOENT);
 }
 
+/* A library renamed over (a package upgrade) while mapped: still found by name, at its path,
+ * and binary_open_mapped reaches the copy mapped, not the new file there. */
+Test(binary_resolve, replaced_mapping, .init = make_tmpdir, .fini = remove_tmpdir)
+{
+	char lib[PATH_MAX], path[PATH_MAX + 16], other[PATH_MAX];
+	struct stat old, now, got;
+	int fd, err;
+
+	isolate();
+	load_copy("libttrepl.so", lib);
+	cr_assert_eq(stat(lib, &old), 0);
+	/* nothing replaced yet: the path itself is probed */
+	strcpy(path, lib);
+	cr_assert_eq(binary_open_mapped(getpid(), path, &fd), 0);
+	cr_assert_eq(fd, -1, "the file at the path is the one mapped");
+
+	snprintf(other, sizeof(other), "%s/.new", tmpdir);
+	write_file(other, "not the library", 15, 0755);
+	cr_assert_eq(rename(other, lib), 0, "rename over %s", lib);
+	cr_assert_eq(stat(lib, &now), 0);
+	expect_path("libttrepl", getpid(), lib);
+
+	/* as /proc/PID/exe shows a replaced executable: the suffix goes */
+	snprintf(path, sizeof(path), "%s (deleted)", lib);
+	err = binary_open_mapped(getpid(), path, &fd);
+	cr_assert_str_eq(path, lib);
+	if (err == -EPERM)
+		cr_skip_test("/proc/PID/map_files needs CAP_SYS_ADMIN");
+	cr_assert_eq(err, 0, "binary_open_mapped: %s", strerror(-err));
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(fstat(fd, &got), 0);
+	cr_assert(got.st_ino == old.st_ino && got.st_dev == old.st_dev && got.st_ino != now.st_ino,
+		  "the file mapped (inode %llu), not the one at the path now (%llu): got %llu",
+		  (unsigned long long)old.st_ino, (unsigned long long)now.st_ino,
+		  (unsigned long long)got.st_ino);
+	close(fd);
+
+	/* a file this process does not run from */
+	strcpy(path, other);
+	cr_assert_eq(binary_open_mapped(getpid(), path, &fd), 0);
+	cr_assert_eq(fd, -1);
+}
+
 Test(binary_resolve, path_search, .init = make_tmpdir, .fini = remove_tmpdir)
 {
 	static const char script[] = "#!/bin/sh\nexit 0\n";

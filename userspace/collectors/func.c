@@ -25,10 +25,15 @@
 
 /* Map memory for histograms: 1,000 functions on a 128-CPU host stay under 64 MiB. */
 #define HIST_BUDGET	(48ull << 20)
-#define MAX_FUNCS	100000
+/* Functions traced at most unless --max-functions says otherwise: each holds at least one
+ * histogram (8,224 bytes) of kernel memory, so 8,000 hold 63 MiB; libLLVM alone has 35,000. */
+#define MAX_FUNCS_DEFAULT	8000
+#define MAX_FUNCS_LIMIT		1000000
+
 struct func_state {
 	uint64_t slower_ns;
 	uint64_t sample;
+	uint64_t max_funcs;
 	bool dry_run;
 	pid_t pid;
 
@@ -41,12 +46,13 @@ struct func_state {
 	char pid_label[16];
 };
 
-enum { OPT_SLOWER = 2000, OPT_SAMPLE, OPT_DRY_RUN };
+enum { OPT_SLOWER = 2000, OPT_SAMPLE, OPT_DRY_RUN, OPT_MAX_FUNCS };
 
 static const struct option func_options[] = {
 	{ "slower-than", required_argument, NULL, OPT_SLOWER },
 	{ "sample", required_argument, NULL, OPT_SAMPLE },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "max-functions", required_argument, NULL, OPT_MAX_FUNCS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -62,6 +68,8 @@ static int func_option(void *data, int key, const char *arg)
 	case OPT_DRY_RUN:
 		fs->dry_run = true;
 		return 0;
+	case OPT_MAX_FUNCS:
+		return opt_uint("--max-functions", arg, 1, MAX_FUNCS_LIMIT, &fs->max_funcs);
 	}
 	return -EINVAL;
 }
@@ -72,12 +80,12 @@ static void print_dry_run(const struct func_state *fs)
 		size_t n = 0;
 
 		for (size_t i = 0; i < fs->t.n; i++)
-			n += fs->t.v[i].binary == fs->t.binaries[b];
+			n += fs->t.v[i].binary == fs->t.binaries[b].path;
 		/* paths and symbol names are the binary's: escaped, as in every report */
-		msg_print(stdout, "%s: %zu function%s", fs->t.binaries[b], n, n == 1 ? "" : "s");
+		msg_print(stdout, "%s: %zu function%s", fs->t.binaries[b].path, n, n == 1 ? "" : "s");
 		putchar('\n');
 		for (size_t i = 0; i < fs->t.n; i++) {
-			if (fs->t.v[i].binary != fs->t.binaries[b])
+			if (fs->t.v[i].binary != fs->t.binaries[b].path)
 				continue;
 			msg_print(stdout, "  %-40s 0x%llx", fs->t.v[i].name,
 				  (unsigned long long)fs->t.v[i].offset);
@@ -107,11 +115,35 @@ static int func_setup(void *data, const struct common_opts *o, char **args, int 
 	}
 	if ((o->command || o->pid) && !def_err)
 		def = path;
-	fs->t.max = MAX_FUNCS;
+	if (!fs->max_funcs)
+		fs->max_funcs = MAX_FUNCS_DEFAULT;
+	/* A dry run lists every function matched, and says whether a run would refuse. */
+	fs->t.max = fs->dry_run ? MAX_FUNCS_LIMIT : fs->max_funcs;
 	for (int i = 0; i < nargs; i++) {
 		ret = uprobe_targets_add(&fs->t, args[i], o->pid, def, def_err, def_name);
 		if (ret)
 			return ret;
+	}
+	if (fs->t.over || fs->t.n > fs->max_funcs) {
+		size_t n = fs->t.n + fs->t.over;
+
+		if (fs->dry_run && !fs->t.over) {
+			print_dry_run(fs);
+			msg_warn("%zu functions: a run would refuse more than --max-functions (%llu)",
+				 n, (unsigned long long)fs->max_funcs);
+			return SETUP_DONE;
+		}
+		/* Each function holds a histogram of kernel memory: a glob over a large library
+		 * must not take hundreds of MiB without a word. */
+		usage_error("%s%s%s match%s %zu functions, more than --max-functions allows (%llu; "
+			    "each holds %zu bytes of kernel memory, %llu MiB for %llu): narrow the "
+			    "glob%s, or raise --max-functions", nargs == 1 ? "'" : "",
+			    nargs == 1 ? args[0] : "the PROBEs", nargs == 1 ? "'" : "",
+			    nargs == 1 ? "es" : "", n, (unsigned long long)fs->max_funcs,
+			    sizeof(struct hist),
+			    (unsigned long long)((fs->max_funcs * sizeof(struct hist) + (1 << 19)) >> 20),
+			    (unsigned long long)fs->max_funcs, nargs == 1 ? "" : "s");
+		return SETUP_USAGE;
 	}
 	if (!fs->t.n) {
 		msg_error("none of the functions matched can be probed: see the warnings above");
@@ -195,7 +227,9 @@ static int func_attach(void *data, const struct run_target *target, struct loop 
 	fs->pid = target->pid;
 	snprintf(fs->pid_label, sizeof(fs->pid_label), "%d", target->pid);
 	for (size_t i = 0; i < fs->t.n; i++)
-		fns[i] = (struct uprobe_fn){ fs->t.v[i].name, fs->t.v[i].binary, fs->t.v[i].offset };
+		fns[i] = (struct uprobe_fn){ .name = fs->t.v[i].name, .binary = fs->t.v[i].binary,
+					     .probe_path = fs->t.v[i].probe_path,
+					     .offset = fs->t.v[i].offset };
 	fs->nshards = hist_shards(ncpus > 0 ? ncpus : 1, fs->t.n, HIST_BUDGET);
 	if (open_and_load(fs, multi))
 		goto fail;
@@ -347,6 +381,8 @@ const struct collector func_collector = {
 	"      --slower-than DUR    also print every call slower than DUR as it happens\n"
 	"      --sample N           time 1 call in N (in the kernel); counts are scaled\n"
 	"      --dry-run            list the functions the PROBEs match, attach nothing\n"
+	"      --max-functions N    trace at most N functions (default 8000): each holds a\n"
+	"                           histogram of 8 KiB of kernel memory; more is refused\n"
 	"\n"
 	"Examples:\n"
 	"  tailtrace func 'handle_*' -- ./server --port 8080\n"

@@ -2,12 +2,15 @@
 /* The BINARY part of a probe spec as an absolute path: a path, a mapping of the traced
  * process, an ld.so cache entry or an executable in $PATH. */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "core/safe_open.h"
@@ -90,6 +93,20 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
+#define DELETED_SUFFIX " (deleted)"
+
+/* Removes the " (deleted)" the kernel adds to the path of a file unlinked (or renamed over)
+ * since it was mapped or executed; true if it was there. */
+static bool strip_deleted(char *path)
+{
+	size_t len = strlen(path), slen = strlen(DELETED_SUFFIX);
+
+	if (len <= slen || strcmp(path + len - slen, DELETED_SUFFIX))
+		return false;
+	path[len - slen] = '\0';
+	return true;
+}
+
 static int resolve_in_maps(const char *name, int pid, char *out, size_t outlen)
 {
 	size_t nlen = strlen(name), best_len = SIZE_MAX, cap = 0;
@@ -110,7 +127,12 @@ static int resolve_in_maps(const char *name, int pid, char *out, size_t outlen)
 
 		if (line[len - 1] == '\n')
 			line[--len] = '\0';
-		if (!path || (len > 10 && !strcmp(line + len - 10, " (deleted)")))
+		if (!path)
+			continue;
+		/* A file replaced at its path (a package upgrade) is still the library meant:
+		 * its path is found, and binary_open_mapped() reaches the copy mapped. One
+		 * whose path names nothing any more is not found. */
+		if (strip_deleted(path) && access(path, F_OK))
 			continue;
 		base = base_name(path);
 		if (!name_matches(base, name, nlen) || strlen(base) >= best_len)
@@ -305,4 +327,66 @@ int binary_find_command(const char *cmd, char *out, size_t outlen)
 		return -errno;
 	err = canonical(cmd, buf);
 	return err ? err : copy_out(buf, out, outlen);
+}
+
+int binary_open_mapped(int pid, char *path, int *fd)
+{
+	char maps[64], link[96], *line = NULL;
+	uint64_t start = 0, end = 0, dev = 0, ino = 0;
+	struct stat now, st;
+	bool have_now, other = false;
+	size_t cap = 0;
+	FILE *f;
+
+	*fd = -1;
+	strip_deleted(path);
+	have_now = !stat(path, &now);
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
+	/* Unreadable (gone, or not ours to read): nothing to tell, path it is. */
+	f = safe_fopen(maps, SAFE_TEXT_MAX);
+	if (!f)
+		return 0;
+	while (getline(&line, &cap, f) > 0) {
+		uint64_t s, e, off, i;
+		unsigned int major, minor;
+		char perms[8];
+		int name = 0;
+
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 " %n", &s,
+			   &e, perms, &off, &major, &minor, &i, &name) < 7 || !name)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		/* Probes fire in executable mappings only: those decide which file is run. */
+		if (perms[2] != 'x' || line[name] != '/')
+			continue;
+		strip_deleted(line + name);
+		if (strcmp(line + name, path))
+			continue;
+		if (have_now && makedev(major, minor) == now.st_dev && i == now.st_ino) {
+			other = false;	/* the file at path is the one run */
+			break;
+		}
+		if (!other) {
+			start = s;
+			end = e;
+			dev = makedev(major, minor);
+			ino = i;
+			other = true;
+		}
+	}
+	free(line);
+	fclose(f);
+	if (!other)
+		return 0;
+	snprintf(link, sizeof(link), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, pid, start, end);
+	*fd = safe_open(link, SAFE_ELF_MAX, &st);
+	if (*fd < 0)
+		return *fd;
+	/* The range may have been unmapped and mapped again since maps was read. */
+	if (st.st_dev != dev || st.st_ino != ino) {
+		close(*fd);
+		*fd = -1;
+		return -ESTALE;
+	}
+	return 0;
 }

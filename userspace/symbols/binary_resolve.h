@@ -23,6 +23,18 @@ int binary_resolve(const char *name, int pid, char *out, size_t outlen);
  * -ENAMETOOLONG: out too small). A deleted executable keeps the kernel's " (deleted)" suffix. */
 int binary_of_pid(int pid, char *out, size_t outlen);
 
+/*
+ * The file that process pid runs from path, when path no longer names it: replaced on disk
+ * (a package upgrade renames a new file over the old one) or deleted. Probes placed through
+ * path would sit on the new file, and see none of the calls the process makes. path's
+ * trailing " (deleted)" (as /proc/PID/exe shows a replaced executable) is removed, in place.
+ * 0 and *fd = -1: path names the file pid runs, pid runs nothing from path, or its maps
+ * cannot be read; 0 and *fd an fd of the file pid runs, opened through /proc/PID/map_files
+ * (its symbols are read, and its uprobes attached, through /proc/self/fd/N); or -errno of
+ * map_files (-EPERM: it needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE), -ESTALE when the mapping changed meanwhile.
+ */
+int binary_open_mapped(int pid, char *path, int *fd);
+
 /* What execvp would run for cmd, as an absolute path: a path with a '/' must be an
  * executable regular file; a bare name is looked for in $PATH (an empty element is the
  * working directory). 0, or -ENOENT, -EACCES, -ENAMETOOLONG or another -errno. */

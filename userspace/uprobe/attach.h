@@ -19,7 +19,10 @@ struct bpf_link;
 
 struct uprobe_fn {
 	const char *name;	/* for messages */
-	const char *binary;
+	const char *binary;	/* for messages; one binary's functions share the pointer */
+	/* The file the kernel probes: binary's path, or /proc/self/fd/N of the file a process
+	 * runs when that path names another since (NULL: binary) */
+	const char *probe_path;
 	uint64_t offset;	/* file offset of the probed instruction */
 };
 

@@ -16,19 +16,40 @@
 #include "uprobe/probe_spec.h"
 #include "uprobe/targets.h"
 
-static const char *intern_binary(struct uprobe_targets *t, const char *path)
+/* The index of path in t->binaries, added if new with *fd (binary_open_mapped's, taken
+ * over: closed if path is known already); -1 without memory. */
+static long intern_binary(struct uprobe_targets *t, const char *path, int *fd, bool *added)
 {
-	char **v;
+	struct uprobe_binary *v, *b;
+	char fdpath[32];
 
-	for (size_t i = 0; i < t->nbinaries; i++)
-		if (!strcmp(t->binaries[i], path))
-			return t->binaries[i];
+	*added = false;
+	for (size_t i = 0; i < t->nbinaries; i++) {
+		if (!strcmp(t->binaries[i].path, path)) {
+			if (*fd >= 0)
+				close(*fd);
+			*fd = -1;
+			return (long)i;
+		}
+	}
 	v = realloc(t->binaries, (t->nbinaries + 1) * sizeof(*v));
 	if (!v)
-		return NULL;
+		return -1;
 	t->binaries = v;
-	v[t->nbinaries] = strdup(path);
-	return v[t->nbinaries] ? v[t->nbinaries++] : NULL;
+	b = &v[t->nbinaries];
+	if (*fd >= 0)
+		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", *fd);
+	b->path = strdup(path);
+	b->probe_path = strdup(*fd >= 0 ? fdpath : path);
+	if (!b->path || !b->probe_path) {
+		free(b->path);
+		free(b->probe_path);
+		return -1;
+	}
+	b->fd = *fd;
+	*fd = -1;
+	*added = true;
+	return (long)t->nbinaries++;
 }
 
 /* Entry points: jumped to with the arguments on the stack, never returning. */
@@ -42,12 +63,48 @@ static bool entry_point(const char *name)
 	return false;
 }
 
-static bool known(const struct uprobe_targets *t, const char *binary, uint64_t offset)
+/* An open-addressed set of (binary, offset): a glob over a large library (libLLVM has 35,000
+ * functions) must find aliases without comparing every pair. */
+struct uprobe_seen {
+	uint64_t offset;
+	uint32_t binary;	/* index + 1; 0: empty */
+};
+
+static size_t seen_slot(const struct uprobe_seen *v, size_t cap, uint32_t binary,
+			uint64_t offset)
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (t->v[i].binary == binary && t->v[i].offset == offset)
-			return true;
-	return false;
+	size_t i = (size_t)((offset * 0x9e3779b97f4a7c15ull) ^ binary) & (cap - 1);
+
+	while (v[i].binary && (v[i].binary != binary || v[i].offset != offset))
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+/* 1 when (binary, offset) is new (and now added), 0 when seen before, -ENOMEM. */
+static int seen_add(struct uprobe_targets *t, size_t binary, uint64_t offset)
+{
+	uint32_t b = (uint32_t)binary + 1;
+	size_t i;
+
+	if (2 * (t->nseen + 1) > t->seen_cap) {
+		size_t cap = t->seen_cap ? 2 * t->seen_cap : 1024;
+		struct uprobe_seen *v = calloc(cap, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		for (size_t k = 0; k < t->seen_cap; k++)
+			if (t->seen[k].binary)
+				v[seen_slot(v, cap, t->seen[k].binary, t->seen[k].offset)] = t->seen[k];
+		free(t->seen);
+		t->seen = v;
+		t->seen_cap = cap;
+	}
+	i = seen_slot(t->seen, t->seen_cap, b, offset);
+	if (t->seen[i].binary)
+		return 0;
+	t->seen[i] = (struct uprobe_seen){ offset, b };
+	t->nseen++;
+	return 1;
 }
 
 /* Resolves one PROBE into functions. 0, or 1 after printing why not. */
@@ -57,12 +114,14 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 	struct probe_spec spec;
 	struct elf_funcs fs = { 0 };
 	char why[128], path[PATH_MAX];
-	const char *binary;
+	const char *binary, *probe_path;
+	long bi;
+	bool added;
 	size_t matched = 0, skipped = 0, ifuncs = 0, nstepped = 0, first_func = t->n;
 	bool stepped, past;
 	const char *first_ifunc = NULL;
 	bool keep_endbr = getenv("TAILTRACE_KEEP_ENDBR") != NULL;
-	int err, ret = 1, fd = -1;
+	int err, ret = 1, fd = -1, mapped = -1;
 
 	if (probe_spec_parse(arg, &spec, why, sizeof(why))) {
 		usage_error("invalid PROBE '%s': %s", arg, why);
@@ -95,7 +154,26 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 			msg_error("binary '%s' not found: %s", name, strerror(-err));
 		goto out;
 	}
-	err = elf_funcs_load(path, &fs);
+	if (pid > 0) {
+		err = binary_open_mapped(pid, path, &mapped);
+		if (err) {
+			msg_error("process %d runs a file that %s no longer names (replaced or "
+				  "deleted since it was loaded), and it cannot be opened through "
+				  "/proc/%d/map_files (%s): probes on the file now there would see none "
+				  "of its calls%s", pid, path, pid, strerror(-err),
+				  err == -EPERM || err == -EACCES ? "; run as root (it needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE)" : "");
+			goto out;
+		}
+	}
+	bi = intern_binary(t, path, &mapped, &added);
+	if (bi < 0)
+		goto out;
+	binary = t->binaries[bi].path;
+	probe_path = t->binaries[bi].probe_path;
+	if (added && t->binaries[bi].fd >= 0)
+		msg_warn("process %d runs a file that %s no longer names (replaced or deleted "
+			 "since it was loaded): tracing the file it runs", pid, binary);
+	err = elf_funcs_load(probe_path, &fs);
 	if (err == -ENOEXEC) {
 		msg_error("'%s' is not an ELF executable or library for this machine: give the "
 			  "program itself, not a script or wrapper", path);
@@ -113,10 +191,7 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 		msg_error("cannot read symbols of '%s': %s", path, strerror(-err));
 		goto out;
 	}
-	binary = intern_binary(t, path);
-	if (!binary)
-		goto out;
-	fd = safe_open(path, SAFE_ELF_MAX, NULL);
+	fd = safe_open(probe_path, SAFE_ELF_MAX, NULL);
 	for (size_t i = 0; i < fs.n; i++) {
 		struct uprobe_target *ut;
 		uint64_t offset;
@@ -145,11 +220,15 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 			continue;
 		}
 		/* Aliases share an address: trace it once, under the first name. */
-		if (known(t, binary, offset))
-			continue;
-		if (t->max && t->n >= t->max) {
-			msg_error("more than %zu functions match: narrow the globs", t->max);
+		err = seen_add(t, (size_t)bi, offset);
+		if (err < 0)
 			goto out;
+		if (!err)
+			continue;
+		/* Past the limit, functions are only counted: the caller says how many. */
+		if (t->max && t->n >= t->max) {
+			t->over++;
+			continue;
 		}
 		if (array_grow((void **)&t->v, t->n, &t->cap, sizeof(*ut)))
 			goto out;
@@ -158,6 +237,7 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 		if (!ut->name)
 			goto out;
 		ut->binary = binary;
+		ut->probe_path = probe_path;
 		ut->offset = offset;
 		ut->single_step = stepped;
 		nstepped += stepped;
@@ -165,6 +245,10 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 		if (fs.v[i].ifunc && !ifuncs++)
 			first_ifunc = ut->name;
 	}
+	/* Past the limit the run is refused: warnings about functions it will not trace would
+	 * bury the one line that matters. */
+	if (t->over)
+		nstepped = ifuncs = 0;
 	if (nstepped) {
 		char names[200] = "";
 		size_t len = 0, shown = 0;
@@ -225,6 +309,8 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 out:
 	if (fd >= 0)
 		close(fd);
+	if (mapped >= 0)
+		close(mapped);
 	elf_funcs_free(&fs);
 	probe_spec_free(&spec);
 	return ret;
@@ -235,8 +321,13 @@ void uprobe_targets_free(struct uprobe_targets *t)
 	for (size_t i = 0; i < t->n; i++)
 		free(t->v[i].name);
 	free(t->v);
-	for (size_t i = 0; i < t->nbinaries; i++)
-		free(t->binaries[i]);
+	for (size_t i = 0; i < t->nbinaries; i++) {
+		free(t->binaries[i].path);
+		free(t->binaries[i].probe_path);
+		if (t->binaries[i].fd >= 0)
+			close(t->binaries[i].fd);
+	}
 	free(t->binaries);
+	free(t->seen);
 	memset(t, 0, sizeof(*t));
 }

@@ -3,7 +3,9 @@
  * PROBE arguments ([BINARY:]FUNCTION_GLOB) resolved to the functions to probe: the binary
  * found (a path, a library by short name in the process's mappings or the ld.so cache, or
  * the default executable), its ELF symbols matched against the glob, and each function's
- * probe placed where the kernel handles it best (insn.h). Every problem is said once, here.
+ * probe placed where the kernel handles it best (insn.h). With a pid, the file probed is the
+ * one the process runs, even when its path names a new one since. Every problem is said
+ * once, here.
  */
 #ifndef TAILTRACE_UPROBE_TARGETS_H
 #define TAILTRACE_UPROBE_TARGETS_H
@@ -15,17 +17,32 @@
 
 struct uprobe_target {
 	char *name;
-	const char *binary;	/* points into uprobe_targets.binaries */
+	const char *binary;	/* its binary's path (uprobe_binary.path) */
+	const char *probe_path;	/* and where it is read and probed (uprobe_binary.probe_path) */
 	uint64_t offset;
 	bool single_step;	/* its probed instruction is single-stepped */
 };
 
+struct uprobe_binary {
+	char *path;		/* as the user knows it: for labels and messages */
+	/* What is read and probed: path, or /proc/self/fd/N of fd, the file the traced
+	 * process runs when path names another one since (binary_open_mapped) */
+	char *probe_path;
+	int fd;
+};
+
+struct uprobe_seen;
+
 struct uprobe_targets {
-	char **binaries;
+	struct uprobe_binary *binaries;
 	size_t nbinaries;
 	struct uprobe_target *v;
 	size_t n, cap;
-	size_t max;		/* functions at most; more is an error */
+	size_t max;		/* functions kept at most (0: no limit) ... */
+	size_t over;		/* ... and how many more matched, counted but not kept */
+	/* (binary, offset) of every function matched, kept or not: aliases count once */
+	struct uprobe_seen *seen;
+	size_t nseen, seen_cap;
 };
 
 /* Adds the functions that probe names. default_binary: the executable meant when the probe
