@@ -53,8 +53,6 @@ struct net_ctx {
 
 	struct net_bpf *skel;
 	int tstamp_fd;			/* holds the kernel's receive timestamps on */
-	struct bpf_link **links;
-	size_t nlinks;
 	struct hist *scratch;		/* a histogram read from the map */
 	uint64_t aged_out;
 	uint64_t split;			/* GSO packets swept: split at transmit */
@@ -157,10 +155,7 @@ static int resolve_dev(struct net_ctx *ctx)
 
 static void detach_all(struct net_ctx *ctx)
 {
-	for (size_t i = 0; i < ctx->nlinks; i++)
-		bpf_link__destroy(ctx->links[i]);
-	ctx->nlinks = 0;
-	net_bpf__destroy(ctx->skel);
+	net_bpf__destroy(ctx->skel);	/* its links too */
 	ctx->skel = NULL;
 	if (ctx->tstamp_fd >= 0)
 		close(ctx->tstamp_fd);
@@ -287,7 +282,6 @@ static void seed_from_proc(struct net_ctx *ctx)
 
 static int load_and_attach(struct net_ctx *ctx)
 {
-	struct bpf_program *prog;
 	int err;
 
 	ctx->skel = net_bpf__open();
@@ -345,22 +339,14 @@ static int load_and_attach(struct net_ctx *ctx)
 			return 1;
 		}
 	}
-	ctx->links = calloc(16, sizeof(*ctx->links));
-	if (!ctx->links)
+	/* every program loaded (libbpf names one it cannot attach) */
+	err = net_bpf__attach(ctx->skel);
+	if (err) {
+		msg_error("cannot attach to the network tracepoints: %s", strerror(-err));
 		return 1;
-	bpf_object__for_each_program(prog, ctx->skel->obj) {
-		if (!bpf_program__autoload(prog))
-			continue;
-		ctx->links[ctx->nlinks] = bpf_program__attach(prog);
-		if (!ctx->links[ctx->nlinks]) {
-			msg_error("cannot attach %s: %s", bpf_program__section_name(prog),
-				  strerror(errno));
-			return 1;
-		}
-		ctx->nlinks++;
 	}
-	msg_verbose("attached %zu tp_btf programs; %u slots of %zu bytes", ctx->nlinks,
-		    MAX_SLOTS, sizeof(struct hist));
+	msg_verbose("attached the tp_btf programs; %u slots of %zu bytes", MAX_SLOTS,
+		    sizeof(struct hist));
 	ctx->scratch = malloc(sizeof(*ctx->scratch));
 	if (!ctx->scratch)
 		return 1;
@@ -592,7 +578,6 @@ static void net_free(void *data)
 
 	free(ctx->scratch);
 	detach_all(ctx);
-	free(ctx->links);
 	btf__free(ctx->vmlinux_btf);
 }
 

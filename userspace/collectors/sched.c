@@ -43,8 +43,6 @@ struct sched_ctx {
 	unsigned periodic_calls;
 
 	struct sched_bpf *skel;
-	struct bpf_link **links;
-	size_t nlinks;
 	bool btf;			/* tp_btf programs (else raw_tp) */
 	uint32_t ncpus, max_slots;
 	struct hist *scratch;		/* a histogram read from the map */
@@ -118,24 +116,9 @@ static int resolve_cgroup(struct sched_ctx *ctx)
 	return err ? 1 : 0;
 }
 
-static const char *const prog_names[][2] = {
-	/* tp_btf, raw_tp */
-	{ "tt_sched_wakeup", "tt_sched_wakeup_raw" },
-	{ "tt_sched_wakeup_new", "tt_sched_wakeup_new_raw" },
-	{ "tt_sched_switch", "tt_sched_switch_raw" },
-	{ "tt_sched_exec", "tt_sched_exec_raw" },
-	{ "tt_sched_migrate", "tt_sched_migrate_raw" },
-	{ "tt_sched_rename", "tt_sched_rename_raw" },
-	{ "tt_sched_fork", "tt_sched_fork_raw" },
-	{ "tt_sched_exit", "tt_sched_exit_raw" },
-};
-#define NPROGS (sizeof(prog_names) / sizeof(prog_names[0]))
-
+/* Detaches and frees the programs (the skeleton holds their links). */
 static void detach_all(struct sched_ctx *ctx)
 {
-	for (size_t i = 0; i < ctx->nlinks; i++)
-		bpf_link__destroy(ctx->links[i]);
-	ctx->nlinks = 0;
 	sched_bpf__destroy(ctx->skel);
 	ctx->skel = NULL;
 }
@@ -191,15 +174,10 @@ static int load_set(struct sched_ctx *ctx, bool btf)
 		if (err)
 			return -errno;
 	}
-	for (size_t i = 0; i < NPROGS; i++) {
-		prog = bpf_object__find_program_by_name(ctx->skel->obj, prog_names[i][!btf]);
-		if (!prog)
-			return -ENOENT;
-		ctx->links[ctx->nlinks] = bpf_program__attach(prog);
-		if (!ctx->links[ctx->nlinks])
-			return -errno;
-		ctx->nlinks++;
-	}
+	/* the loaded set: the tp_btf programs or their raw_tp twins */
+	err = sched_bpf__attach(ctx->skel);
+	if (err)
+		return err;
 	ctx->btf = btf;
 	return 0;
 }
@@ -208,9 +186,6 @@ static int load_and_attach(struct sched_ctx *ctx)
 {
 	int err;
 
-	ctx->links = calloc(NPROGS, sizeof(*ctx->links));
-	if (!ctx->links)
-		return 1;
 	/* TAILTRACE_NO_TP_BTF=1 plays a kernel that refuses tp_btf (the tests use it). */
 	err = getenv("TAILTRACE_NO_TP_BTF") ? -EOPNOTSUPP : load_set(ctx, true);
 	if (err) {
@@ -225,8 +200,8 @@ static int load_and_attach(struct sched_ctx *ctx)
 			  "libbpf's log)", strerror(-err));
 		return 1;
 	}
-	msg_verbose("attached %zu %s programs; %u histogram slots of %zu bytes (%zu KiB)",
-		    ctx->nlinks, ctx->btf ? "tp_btf" : "raw_tp", ctx->max_slots,
+	msg_verbose("attached the %s programs; %u histogram slots of %zu bytes (%zu KiB)",
+		    ctx->btf ? "tp_btf" : "raw_tp", ctx->max_slots,
 		    sizeof(struct hist), ctx->max_slots * sizeof(struct hist) / 1024);
 	ctx->scratch = malloc(sizeof(*ctx->scratch));
 	if (!ctx->scratch)
@@ -497,7 +472,6 @@ static void sched_free(void *data)
 
 	free(ctx->scratch);
 	detach_all(ctx);
-	free(ctx->links);
 	symbolizer_free(ctx->sym);
 }
 

@@ -74,12 +74,11 @@ static const struct stack *find_stack(const struct series *se, const struct stac
 	return NULL;
 }
 
-/* Appends cur less base (base NULL: cur itself) to out, unless it is empty and sparse
- * (and keep_empty is false). */
+/* Appends cur less base (base NULL: cur itself) to out, unless it is empty and sparse. */
 static int add_difference(struct snapshot *out, const struct series *cur,
-			  const struct series *base, bool keep_empty)
+			  const struct series *base)
 {
-	bool keep = keep_empty || !cur->sparse;
+	bool keep = !cur->sparse;
 	struct series *se = NULL;
 	int err = 0;
 
@@ -194,26 +193,13 @@ static int append_rest(struct snapshot *dst, const struct snapshot *src,
 	return 0;
 }
 
-int snapshot_append(struct snapshot *dst, const struct snapshot *src)
-{
-	for (size_t i = 0; i < src->nseries; i++)
-		if (add_difference(dst, &src->series[i], NULL, true))
-			return -ENOMEM;
-	return append_rest(dst, src, NULL);
-}
-
 int snapshot_diff(struct snapshot *out, const struct snapshot *cur, const struct snapshot *base)
 {
 	bool failed = false;
 
 	if (snapshot_init(out, cur->command))
 		return -ENOMEM;
-	free(out->host);
-	free(out->kernel);
-	out->host = strdup(cur->host);
-	out->kernel = strdup(cur->kernel);
-	if (!out->host || !out->kernel)
-		failed = true;
+	failed = snapshot_set_origin(out, cur->host, cur->kernel) != 0;
 	out->sampling = cur->sampling;
 	out->start_unix_ns = cur->start_unix_ns;
 	out->duration_ns = cur->duration_ns;
@@ -226,7 +212,7 @@ int snapshot_diff(struct snapshot *out, const struct snapshot *cur, const struct
 	for (size_t i = 0; !failed && i < cur->nseries; i++) {
 		const struct series *b = base ? find_series(base, &cur->series[i], i) : NULL;
 
-		failed = add_difference(out, &cur->series[i], b, false) != 0;
+		failed = add_difference(out, &cur->series[i], b) != 0;
 	}
 	if (failed || append_rest(out, cur, base)) {
 		snapshot_free(out);

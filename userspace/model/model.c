@@ -19,6 +19,22 @@ int snapshot_init(struct snapshot *s, const char *command)
 	return 0;
 }
 
+int snapshot_set_origin(struct snapshot *s, const char *host, const char *kernel)
+{
+	char *h = strdup(host), *k = strdup(kernel);
+
+	if (!h || !k) {
+		free(h);
+		free(k);
+		return -ENOMEM;
+	}
+	free(s->host);
+	free(s->kernel);
+	s->host = h;
+	s->kernel = k;
+	return 0;
+}
+
 static void labels_free(struct labels *l)
 {
 	for (size_t i = 0; i < l->n; i++) {

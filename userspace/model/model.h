@@ -177,6 +177,8 @@ struct snapshot {
 /* All return 0 or -ENOMEM; strings are copied. */
 int snapshot_init(struct snapshot *s, const char *command);
 void snapshot_free(struct snapshot *s);
+/* Sets the host and kernel the snapshot was taken on (copies). 0 or -ENOMEM. */
+int snapshot_set_origin(struct snapshot *s, const char *host, const char *kernel);
 /* Appends a histogram series; *out (optional) points at it until the next append. */
 int snapshot_add_hist(struct snapshot *s, const char *metric, const char *unit,
 		      const struct hist *h, struct series **out);
@@ -232,8 +234,6 @@ void snapshot_clear_events(struct snapshot *s);
  * rest (counted in *discarded when given); src is left with none. 0 or -ENOMEM. */
 int snapshot_take_events(struct snapshot *dst, struct snapshot *src, size_t limit,
 			 uint64_t *discarded);
-/* Appends the series, summaries, metric infos and drops of src (copies) to dst. */
-int snapshot_append(struct snapshot *dst, const struct snapshot *src);
 
 /*
  * What changed from base to cur, two cumulative snapshots of one run: each series of cur

@@ -196,11 +196,7 @@ static int read_all(struct run *r, struct snapshot *s, bool stacks)
 
 	if (snapshot_init(s, r->name))
 		return -ENOMEM;
-	free(s->kernel);
-	free(s->host);
-	s->kernel = strdup(r->kernel);
-	s->host = strdup(r->host);
-	if (!s->kernel || !s->host) {
+	if (snapshot_set_origin(s, r->host, r->kernel)) {
 		snapshot_free(s);
 		return -ENOMEM;
 	}
