@@ -31,10 +31,12 @@ static __always_inline bool tgid_selected(__u32 tgid)
 /* Whether task t passes -p, --comm and --cgroup, and is not tailtrace itself. */
 static __always_inline bool task_selected(struct task_struct *t)
 {
-	if (self_tgid && BPF_CORE_READ(t, tgid) == self_tgid)
-		return false;
-	if (filter_tgid && !tgid_selected(BPF_CORE_READ(t, tgid)))
-		return false;
+	if (self_tgid || filter_tgid) {
+		__u32 tgid = BPF_CORE_READ(t, tgid);
+
+		if (tgid == self_tgid || (filter_tgid && !tgid_selected(tgid)))
+			return false;
+	}
 	if (filter_by_comm) {
 		char comm[FILTER_COMM_LEN];
 
