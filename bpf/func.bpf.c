@@ -30,6 +30,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u32 nshards = 1;	/* power of two; shard = cpu & (nshards - 1) */
 const volatile __u32 sample_every = 1;	/* record 1 call in N */
 const volatile __u64 slow_ns = 0;	/* stream calls at least this slow; 0: none */
+/* Set by userspace at the end: nothing more is recorded, so that the last read of the
+ * histograms and the last slow calls streamed describe the same calls. */
+bool stopped = false;
 
 struct call_stack {
 	__u32 depth;
@@ -138,6 +141,8 @@ static __always_inline int on_return(struct pt_regs *ctx)
 	__u32 d, top = 0, idx;
 	__u64 dur;
 
+	if (stopped)
+		return 0;
 	st = bpf_task_storage_get(&calls, task, 0, 0);
 	if (!st)
 		return 0;

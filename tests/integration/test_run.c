@@ -173,6 +173,47 @@ Test(run, the_saved_run_on_stdout_is_the_only_document)
 	run_free(&r);
 }
 
+/* The end of a run freezes what it records: with -d stopping a command still running, the
+ * slow calls streamed are exactly the calls counted. */
+Test(run, events_and_counts_agree_at_the_end)
+{
+	struct run r;
+	struct json_value *j;
+	uint64_t calls, events, dropped;
+
+	j = run_json_ok(&r, (char *[]){ TT, "func", "work", "--slower-than", "1ns", "-d", "1s",
+					"--format", "json", "--", TG("count"), "200000", "20000",
+					NULL });
+	calls = count_of_work(j);
+	events = json_array_len(json_get(j, "events"));
+	dropped = json_u64_at(json_get(j, "drops"), "ringbuf");
+	if (json_get(json_get(j, "drops"), "event_limit"))
+		dropped += json_u64_at(json_get(j, "drops"), "event_limit");
+	cr_assert_gt(calls, 1000, "the command was still running at -d");
+	cr_assert_eq(events + dropped, calls, "%llu calls, %llu events, %llu dropped",
+		     (unsigned long long)calls, (unsigned long long)events,
+		     (unsigned long long)dropped);
+	json_free(j);
+	run_free(&r);
+}
+
+/* A final write that a stalled reader blocks can still be ended: Ctrl-C works, and the
+ * kernel takes the probes away with the process. */
+Test(run, a_stalled_reader_cannot_keep_tailtrace)
+{
+	char cmd[512];
+	struct run r;
+
+	snprintf(cmd, sizeof(cmd), "%s func 'f*' --format json -- %s 1 2>/dev/null | sleep 30 & "
+		 "sleep 2; pkill -INT -f '^%s func f\\*'; sleep 1; "
+		 "pgrep -f '^%s func f\\*' >/dev/null && echo still || echo gone; kill %%1",
+		 TT, TG("many"), TT, TT);
+	run_cmd(&r, 60, (char *[]){ "/bin/bash", "-c", cmd, NULL });
+	cr_assert(strstr(r.out, "gone"), "SIGINT ended the blocked write: %s %s", r.out, r.err);
+	run_free(&r);
+	assert_no_leftovers("a stalled reader");
+}
+
 Test(run, record_options)
 {
 	struct bad_case cases[] = {

@@ -276,6 +276,13 @@ fail:
 	return 1;
 }
 
+static void func_stop(void *data)
+{
+	struct func_state *fs = data;
+
+	fs->skel->bss->stopped = true;
+}
+
 static void func_describe(void *data, char *buf, size_t len)
 {
 	struct func_state *fs = data;
@@ -395,6 +402,7 @@ const struct collector func_collector = {
 	.option = func_option,
 	.setup = func_setup,
 	.attach = func_attach,
+	.stop = func_stop,
 	.describe = func_describe,
 	.read = func_read,
 	.free = func_free,

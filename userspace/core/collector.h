@@ -66,6 +66,9 @@ struct collector {
 	 * to the loop (ring buffers, periodic work); sends events to sink. 0, or 1 printed. */
 	int (*attach)(void *st, const struct run_target *t, struct loop *loop,
 		      struct event_sink *sink);
+	/* Optional: stops recording, once, at the end of the run, before the last drain of
+	 * its events and its last read, so that both describe the same events. */
+	void (*stop)(void *st);
 	/* What it traces, for "Tracing <what>." */
 	void (*describe)(void *st, char *buf, size_t len);
 	/* Appends the series, summaries and drops of the whole run so far: cumulative, never

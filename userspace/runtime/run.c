@@ -367,7 +367,9 @@ static int check_formats(struct run *r)
 				    "its intervals: save it to a file, or drop -i", r->o.output);
 			return 2;
 		}
-		r->out = r->file_fmt;
+		/* in the format asked for, if one was; JSON otherwise, as a saved run */
+		if (!strcmp(r->out->name, "text"))
+			r->out = r->file_fmt;
 		r->o.format = r->out->name;
 		r->o.output = NULL;
 		r->file_fmt = NULL;
@@ -467,12 +469,16 @@ static int run_main(struct run *r)
 		msg_error("event loop failed: %s", strerror(errno));
 		return 1;
 	}
+	for (size_t i = 0; i < r->ninst; i++)
+		if (r->inst[i].on && r->inst[i].c->stop)
+			r->inst[i].c->stop(r->inst[i].st);
 	loop_flush(r->loop);
 	if (r->sess.end == END_TARGET) {
 		session_target_exited(&r->sess);
 		if (!r->o.command)
 			msg_info("Process %d exited.", r->o.pid);
 	}
+	session_unblock_signals(&r->sess);
 	if (r->sess.end != END_ERROR)
 		final_reports(r);
 	if (r->err)

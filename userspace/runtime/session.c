@@ -271,6 +271,18 @@ int session_release(struct session *s)
 	return 0;
 }
 
+void session_unblock_signals(struct session *s)
+{
+	sigset_t mask;
+
+	(void)s;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_UNBLOCK, &mask, NULL);
+}
+
 void session_read_signal(struct session *s)
 {
 	struct signalfd_siginfo si;

@@ -53,6 +53,10 @@ int session_check_env(void);
 int session_open(struct session *s, const struct common_opts *o);
 /* Lets the paused command exec. 0, or 1 (printed) when it could not be executed. */
 int session_release(struct session *s);
+/* The loop is over: from now on SIGINT, SIGTERM and SIGHUP end tailtrace at once, as they
+ * would any program (a final write that a stalled reader blocks can always be stopped; the
+ * kernel then detaches every probe with the process). */
+void session_unblock_signals(struct session *s);
 /* Reads the signal that arrived on sigfd: sets end and end_signal. */
 void session_read_signal(struct session *s);
 /* The traced process exited: reaps our command. */
