@@ -39,6 +39,7 @@ static void known(struct snapshot *s)
 		cr_assert_eq(stack_add_frame(st, 0x10 + i, "leaf", 0, NULL, NULL, FRAME_KERNEL), 0);
 		cr_assert_eq(stack_add_frame(st, 0x20, "main", 0, "/bin/app", NULL, FRAME_USER), 0);
 	}
+	cr_assert_eq(frame_set_source(&st->frames[1], "app.c", 42, true), 0);
 	free(h);
 }
 
@@ -105,6 +106,10 @@ Test(emitters, json_round_trip)
 	cr_assert_eq(back.series[3].nstacks, 2);
 	cr_assert_str_eq(back.series[3].stacks[0].frames[1].module, "/bin/app");
 	cr_assert_eq(back.series[3].stacks[0].frames[0].kind, FRAME_KERNEL);
+	cr_assert_null(back.series[3].stacks[0].frames[1].file, "no source: none read back");
+	cr_assert_str_eq(back.series[3].stacks[1].frames[1].file, "app.c");
+	cr_assert_eq(back.series[3].stacks[1].frames[1].line, 42);
+	cr_assert(back.series[3].stacks[1].frames[1].inlined);
 	free(t);
 	snapshot_free(&back);
 	snapshot_free(&s);

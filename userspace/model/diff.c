@@ -56,7 +56,10 @@ static int copy_stack(struct series *se, const struct stack *src, uint64_t value
 		const struct frame *fr = &src->frames[f];
 
 		if (stack_add_frame(st, fr->addr, fr->symbol, fr->offset, fr->module,
-				    fr->build_id, fr->kind))
+				    fr->build_id, fr->kind) ||
+		    ((fr->file || fr->line || fr->inlined) &&
+		     frame_set_source(&st->frames[st->nframes - 1], fr->file, fr->line,
+				      fr->inlined)))
 			return -ENOMEM;
 	}
 	return 0;

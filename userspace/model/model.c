@@ -59,6 +59,7 @@ void stack_free(struct stack *st)
 		free(st->frames[i].symbol);
 		free(st->frames[i].module);
 		free(st->frames[i].build_id);
+		free(st->frames[i].file);
 	}
 	free(st->frames);
 	labels_free(&st->labels);
@@ -256,6 +257,9 @@ int stack_add_frame(struct stack *st, uint64_t addr, const char *symbol, uint64_
 	f->symbol = dup_or_null(symbol, &failed);
 	f->module = dup_or_null(module, &failed);
 	f->build_id = dup_or_null(build_id, &failed);
+	f->file = NULL;
+	f->line = 0;
+	f->inlined = false;
 	if (failed) {
 		free(f->symbol);
 		free(f->module);
@@ -263,6 +267,19 @@ int stack_add_frame(struct stack *st, uint64_t addr, const char *symbol, uint64_
 		return -ENOMEM;
 	}
 	st->nframes++;
+	return 0;
+}
+
+int frame_set_source(struct frame *f, const char *file, uint32_t line, bool inlined)
+{
+	char *copy = NULL;
+
+	if (file && !(copy = strdup(file)))
+		return -ENOMEM;
+	free(f->file);
+	f->file = copy;
+	f->line = line;
+	f->inlined = inlined;
 	return 0;
 }
 

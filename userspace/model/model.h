@@ -47,6 +47,13 @@ struct frame {
 	char *module;		/* path of the binary or library, or NULL */
 	char *build_id;		/* hex, or NULL */
 	enum frame_kind kind;
+	/* Where in the source, when known (DWARF line tables, an interpreter's code
+	 * object): file NULL and line 0 otherwise. Set with frame_set_source. */
+	char *file;
+	uint32_t line;
+	/* A function inlined into the next frame (the caller): no return address of its
+	 * own, addr is the caller's. */
+	bool inlined;
 };
 
 /* A stack, frames leaf first, with its weight (in the series' unit) and how many times it
@@ -198,6 +205,9 @@ int stack_add_label(struct stack *st, const char *key, const char *value);
 /* Appends a frame (symbol, module, build_id may be NULL). */
 int stack_add_frame(struct stack *st, uint64_t addr, const char *symbol, uint64_t offset,
 		    const char *module, const char *build_id, enum frame_kind kind);
+/* Sets where a frame is in the source (file may be NULL) and whether it was inlined.
+ * 0 or -ENOMEM. */
+int frame_set_source(struct frame *f, const char *file, uint32_t line, bool inlined);
 const char *labels_get(const struct labels *l, const char *key);
 bool labels_equal(const struct labels *a, const struct labels *b);
 

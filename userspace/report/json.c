@@ -92,6 +92,12 @@ static void write_stacks(struct json_writer *w, const struct series *se)
 			jsonw_string_field(w, "module", fr->module);
 			jsonw_string_field(w, "build_id", fr->build_id);
 			jsonw_string_field(w, "kind", frame_kinds[fr->kind]);
+			if (fr->file || fr->line) {
+				jsonw_string_field(w, "file", fr->file);
+				jsonw_u64_field(w, "line", fr->line);
+			}
+			if (fr->inlined)
+				jsonw_bool_field(w, "inlined", true);
 			jsonw_end_object(w);
 		}
 		jsonw_end_array(w);
@@ -422,8 +428,9 @@ static int read_hist(struct reader *r, const struct json_value *js, const char *
 static int read_frame(struct reader *r, const struct json_value *js, const char *path,
 		      struct stack *st)
 {
-	const char *symbol, *module, *build_id, *kind;
-	uint64_t addr, offset;
+	const char *symbol, *module, *build_id, *kind, *file;
+	const struct json_value *line_v, *inlined_v;
+	uint64_t addr, offset, line = 0;
 	enum frame_kind k = FRAME_USER;
 	int err;
 
@@ -434,12 +441,22 @@ static int read_frame(struct reader *r, const struct json_value *js, const char 
 	    (err = get_string(r, js, path, "symbol", true, &symbol)) ||
 	    (err = get_string(r, js, path, "module", true, &module)) ||
 	    (err = get_string(r, js, path, "build_id", true, &build_id)) ||
-	    (err = get_string(r, js, path, "kind", false, &kind)))
+	    (err = get_string(r, js, path, "kind", false, &kind)) ||
+	    /* where in the source: optional (written when known) */
+	    (err = get_string(r, js, path, "file", true, &file)) ||
+	    (err = get(r, js, path, "line", JSON_NUMBER, true, &line_v)) ||
+	    (line_v && (err = as_u64(r, line_v, path, "line", UINT32_MAX, &line))) ||
+	    (err = get(r, js, path, "inlined", JSON_BOOL, true, &inlined_v)))
 		return err;
 	for (size_t i = 0; i < sizeof(frame_kinds) / sizeof(frame_kinds[0]); i++)
 		if (!strcmp(kind, frame_kinds[i]))
 			k = (enum frame_kind)i;
-	return stack_add_frame(st, addr, symbol, offset, module, build_id, k);
+	if ((err = stack_add_frame(st, addr, symbol, offset, module, build_id, k)))
+		return err;
+	if (file || line || (inlined_v && inlined_v->boolean))
+		return frame_set_source(&st->frames[st->nframes - 1], file, (uint32_t)line,
+					inlined_v && inlined_v->boolean);
+	return 0;
 }
 
 static int read_stacks(struct reader *r, const struct json_value *js, const char *path,
