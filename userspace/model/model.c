@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/array.h"
+#include "model/histogram.h"
 #include "model/model.h"
 
 int snapshot_init(struct snapshot *s, const char *command)
@@ -103,6 +104,7 @@ void snapshot_free(struct snapshot *s)
 		event_free(&s->events[i]);
 	for (size_t i = 0; i < s->ndrops; i++)
 		free(s->drops[i].name);
+	snapshot_clear_checks(s);
 	free(s->series);
 	free(s->events);
 	free(s->drops);
@@ -144,6 +146,7 @@ int snapshot_add_hist(struct snapshot *s, const char *metric, const char *unit,
 	if (!copy)
 		return -ENOMEM;
 	memcpy(copy, h, sizeof(*copy));
+	hist_settle(copy);
 	if (add_series(s, metric, unit, SERIES_HIST, &se)) {
 		free(copy);
 		return -ENOMEM;
@@ -454,4 +457,56 @@ int snapshot_take_events(struct snapshot *dst, struct snapshot *src, size_t limi
 	}
 	src->nevents = 0;
 	return err;
+}
+
+int snapshot_add_check(struct snapshot *s, const char *objective, const char *stat,
+		       const char *unit, struct check **out)
+{
+	struct check *v = realloc(s->checks, (s->nchecks + 1) * sizeof(*v)), *c;
+
+	if (!v)
+		return -ENOMEM;
+	s->checks = v;
+	c = &v[s->nchecks];
+	memset(c, 0, sizeof(*c));
+	c->objective = strdup(objective);
+	c->stat = strdup(stat);
+	c->unit = strdup(unit);
+	if (!c->objective || !c->stat || !c->unit) {
+		free(c->objective);
+		free(c->stat);
+		free(c->unit);
+		return -ENOMEM;
+	}
+	s->nchecks++;
+	if (out)
+		*out = c;
+	return 0;
+}
+
+int check_add_label(struct check *c, const char *key, const char *value)
+{
+	return labels_add(&c->labels, key, value);
+}
+
+void snapshot_clear_checks(struct snapshot *s)
+{
+	for (size_t i = 0; i < s->nchecks; i++) {
+		free(s->checks[i].objective);
+		free(s->checks[i].stat);
+		free(s->checks[i].unit);
+		free(s->checks[i].note);
+		labels_free(&s->checks[i].labels);
+	}
+	free(s->checks);
+	s->checks = NULL;
+	s->nchecks = 0;
+}
+
+bool snapshot_checks_failed(const struct snapshot *s)
+{
+	for (size_t i = 0; i < s->nchecks; i++)
+		if (!s->checks[i].passed)
+			return true;
+	return false;
 }

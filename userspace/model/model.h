@@ -16,6 +16,9 @@
 #include "abi/hist.h"
 
 #define MODEL_SCHEMA 1
+/* Events a snapshot keeps for a report that carries them (a saved run, JSON, a merge): more
+ * are counted as dropped ("event_limit"), so a flood never grows memory without bound. */
+#define MAX_KEPT_EVENTS 100000
 
 enum series_kind {
 	SERIES_HIST,
@@ -154,6 +157,19 @@ struct drop {
 };
 
 /* How a report shows a metric's series: declared by the collector, optional. */
+/* The outcome of one latency objective (--slo) on one series, or on none: a check is data
+ * of the snapshot, so that every format shows it and a saved run keeps it. */
+struct check {
+	char *objective;	/* as written: "func.latency{func=work}:p99<2ms" */
+	struct labels labels;	/* of the series it was taken on; none when no series matched */
+	char *stat;		/* "p99", "count" */
+	char *unit;		/* of value and bound: "ns", "count", "/s" */
+	double value, bound;
+	bool have;		/* value was measured (false: nothing to measure, see note) */
+	bool passed;
+	char *note;		/* why there is no value ("no series matched"), or NULL */
+};
+
 struct metric_info {
 	char *metric;
 	char *count_name;	/* the text table's count column: "CALLS" */
@@ -179,6 +195,8 @@ struct snapshot {
 	size_t nevents, events_cap;
 	struct drop *drops;
 	size_t ndrops, drops_cap;
+	struct check *checks;
+	size_t nchecks;
 };
 
 /* All return 0 or -ENOMEM; strings are copied. */
@@ -245,6 +263,14 @@ void snapshot_clear_events(struct snapshot *s);
 int snapshot_take_events(struct snapshot *dst, struct snapshot *src, size_t limit,
 			 uint64_t *discarded);
 
+/* Appends a check (note may be NULL); *out points at it until the next append. */
+int snapshot_add_check(struct snapshot *s, const char *objective, const char *stat,
+		       const char *unit, struct check **out);
+int check_add_label(struct check *c, const char *key, const char *value);
+void snapshot_clear_checks(struct snapshot *s);
+/* Whether any check of s failed. */
+bool snapshot_checks_failed(const struct snapshot *s);
+
 /*
  * What changed from base to cur, two cumulative snapshots of one run: each series of cur
  * less the series of base with the same metric and labels (histogram less histogram,
@@ -254,5 +280,17 @@ int snapshot_take_events(struct snapshot *dst, struct snapshot *src, size_t limi
  * out is initialised here; 0 or -ENOMEM.
  */
 int snapshot_diff(struct snapshot *out, const struct snapshot *cur, const struct snapshot *base);
+
+/*
+ * Adds the run src into dst (several runs, several hosts): series paired by kind, metric and
+ * labels; histograms merged bucket by bucket (exact: count, sum, min, max and every bucket),
+ * counters added (a gauge keeps the larger level), stacks merged; series, summaries and
+ * metric infos only in src are copied; drops added; events appended while dst holds fewer
+ * than max_events, the rest counted as dropped "event_limit". The header covers both: the
+ * earliest start to the latest end; a host, kernel or command that differs is listed
+ * ("a,b"). Checks are about one run: dst's stay, src's are not taken.
+ * 0, -ENOMEM, or -EDOM when the runs were sampled differently (their counts cannot add).
+ */
+int snapshot_merge(struct snapshot *dst, const struct snapshot *src, size_t max_events);
 
 #endif /* TAILTRACE_MODEL_H */

@@ -22,9 +22,7 @@
 #include "runtime/run.h"
 #include "runtime/session.h"
 
-/* Events kept for a report that carries them (a saved run, JSON): more are counted as
- * dropped ("event_limit"), so a flood never grows memory without bound. */
-#define MAX_KEPT_EVENTS 100000
+/* MAX_KEPT_EVENTS (model.h) bounds the events kept for a report that carries them. */
 
 struct instance {
 	const struct collector *c;
