@@ -123,7 +123,7 @@ Test(emitters, table_and_extensions)
 	cr_assert_eq(emitter_for_path("run.json"), emitter_find("json"));
 	cr_assert_eq(emitter_for_path("-"), emitter_find("json"), "-o - is JSON, as before");
 	cr_assert_null(emitter_find("xml"));
-	cr_assert_str_eq(emitter_names(), "text, json, ndjson or folded");
+	cr_assert_str_eq(emitter_names(), "text, json, ndjson, folded or markdown");
 	cr_assert(emitter_find("ndjson")->streams);
 	cr_assert_not(emitter_find("json")->streams);
 }
