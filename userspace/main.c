@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], collectors[i]->name))
 			continue;
 		msg_prog = prog;
-		return run_command(collectors[i], argc - 1, argv + 1);
+		return run_command(collectors, NCOLLECTORS, collectors[i], argc - 1, argv + 1);
 	}
 	msg_print(stderr, "tailtrace: error: unknown command '%s'", argv[1]);
 	fputs("\nTry 'tailtrace --help' for the list of commands.\n", stderr);

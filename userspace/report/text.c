@@ -427,16 +427,34 @@ static void write_summaries(FILE *f, const struct snapshot *s, const struct emit
 		fprintf(f, "\n");
 }
 
-/* "k=v k=v" of a check's series, escaped, or "-". */
-static const char *check_series(const struct check *c, char *buf, size_t len)
+/* Whether label l of a check has the same value in every check that has its key: then it
+ * tells no row from another (the binary, the pid) and the table leaves it out. */
+static bool check_label_constant(const struct snapshot *s, const struct label *l)
+{
+	for (size_t i = 0; i < s->nchecks; i++) {
+		const char *v = labels_get(&s->checks[i].labels, l->key);
+
+		if (v && strcmp(v, l->value))
+			return false;
+	}
+	return true;
+}
+
+/* "k=v k=v" of a check's series that tell it from the others, escaped; its first label
+ * when none does; "-" for none. */
+static const char *check_series(const struct snapshot *s, const struct check *c, char *buf,
+				size_t len)
 {
 	size_t n = 0;
 	char e[256];
 
 	snprintf(buf, len, "-");
 	for (size_t l = 0; l < c->labels.n && n < len; l++)
-		n += (size_t)snprintf(buf + n, len - n, "%s%s=%s", l ? " " : "",
-				      c->labels.v[l].key, ESC(c->labels.v[l].value, e));
+		if (!check_label_constant(s, &c->labels.v[l]))
+			n += (size_t)snprintf(buf + n, len - n, "%s%s=%s", n ? " " : "",
+					      c->labels.v[l].key, ESC(c->labels.v[l].value, e));
+	if (!n && c->labels.n)
+		snprintf(buf, len, "%s=%s", c->labels.v[0].key, ESC(c->labels.v[0].value, e));
 	return buf;
 }
 
@@ -451,7 +469,7 @@ void report_text_checks(FILE *f, const struct snapshot *s)
 		return;
 	for (size_t i = 0; i < s->nchecks; i++) {
 		int a = (int)strlen(ESC(s->checks[i].objective, e));
-		int b = (int)strlen(check_series(&s->checks[i], buf, sizeof(buf)));
+		int b = (int)strlen(check_series(s, &s->checks[i], buf, sizeof(buf)));
 
 		wo = a > wo ? (a > 60 ? 60 : a) : wo;
 		ws = b > ws ? (b > 48 ? 48 : b) : ws;
@@ -464,7 +482,7 @@ void report_text_checks(FILE *f, const struct snapshot *s)
 		const struct check *c = &s->checks[i];
 
 		fprintf(f, "  %-6s  %-*s  %-*s  ", c->passed ? "pass" : "FAIL", wo,
-			ESC(c->objective, e), ws, check_series(c, buf, sizeof(buf)));
+			ESC(c->objective, e), ws, check_series(s, c, buf, sizeof(buf)));
 		if (c->have)
 			fprintf(f, "%s\n", value_format(c->value, c->unit, v, sizeof(v)));
 		else

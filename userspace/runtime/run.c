@@ -10,12 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include "core/clock.h"
 #include "core/loop.h"
 #include "core/msg.h"
+#include "gates/slo.h"
 #include "model/model.h"
 #include "report/emitter.h"
 #include "runtime/output_file.h"
@@ -34,6 +36,9 @@ struct instance {
 
 struct run {
 	const char *name;		/* "func", "record" */
+	/* every collector tailtrace has, on or not: to say where a metric comes from */
+	const struct collector *const *all;
+	size_t nall;
 	struct common_opts o;
 	struct instance *inst;
 	size_t ninst;
@@ -56,6 +61,9 @@ struct run {
 	struct snapshot interval_events, run_events;
 	uint64_t interval_over, run_over;
 	bool events_printed;
+
+	struct slo_set slo;		/* --slo, --slo-file */
+	bool slo_failed;		/* on the whole run */
 };
 
 static struct run *of_sink(struct event_sink *sink)
@@ -229,12 +237,76 @@ static int write_stdout(struct run *r, const struct snapshot *s, bool interval, 
 	return err;
 }
 
-/* The interval report: what changed since its base; cur becomes the base. */
+/* Whether an objective means something for one interval: a lower bound on a count or a
+ * total is about the whole run (an interval holds a part of it), checked at the end. */
+static bool slo_per_interval(const struct slo *o)
+{
+	return !((o->stat == SLO_COUNT || o->stat == SLO_TOTAL) &&
+		 (o->op == SLO_GT || o->op == SLO_GE));
+}
+
+/* The objectives on interval d: each violation said on stderr as it happens. An interval
+ * with nothing to measure (no samples, no series) is no violation: the end decides. */
+static int interval_objectives(struct run *r, struct snapshot *d)
+{
+	struct slo_set some = { 0 };
+	char when[32], line[768];
+	time_t t = (time_t)((d->start_unix_ns + d->duration_ns) / 1000000000ull);
+	struct tm tm;
+	int err;
+
+	some.v = malloc((r->slo.n + 1) * sizeof(*some.v));
+	if (!some.v)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->slo.n; i++)
+		if (slo_per_interval(&r->slo.v[i]))
+			some.v[some.n++] = r->slo.v[i];	/* borrowed, not freed */
+	err = slo_evaluate(&some, d);
+	free(some.v);
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	for (size_t i = 0; !err && i < d->nchecks; i++)
+		if (d->checks[i].have && !d->checks[i].passed)
+			msg_warn("objective failed in the interval to %s: %s", when,
+				 slo_check_text(&d->checks[i], line, sizeof(line)));
+	snapshot_clear_checks(d);
+	return err;
+}
+
+/* A copy of src's checks at the end of dst's. */
+static int copy_checks(struct snapshot *dst, const struct snapshot *src)
+{
+	for (size_t i = 0; i < src->nchecks; i++) {
+		const struct check *c = &src->checks[i];
+		struct check *n;
+
+		if (snapshot_add_check(dst, c->objective, c->stat, c->unit, &n))
+			return -ENOMEM;
+		n->value = c->value;
+		n->bound = c->bound;
+		n->have = c->have;
+		n->passed = c->passed;
+		if (c->note && !(n->note = strdup(c->note)))
+			return -ENOMEM;
+		for (size_t l = 0; l < c->labels.n; l++)
+			if (check_add_label(n, c->labels.v[l].key, c->labels.v[l].value))
+				return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The interval report: what changed since its base; cur becomes the base. The last one
+ * ends with the objectives of the whole run, already in cur. */
 static void interval_report(struct run *r, struct snapshot *cur, bool final)
 {
 	struct snapshot d;
 
 	if (snapshot_diff(&d, cur, r->have_base ? &r->base : NULL)) {
+		output_failed(r, -ENOMEM);
+		return;
+	}
+	if ((r->slo.n && interval_objectives(r, &d)) || (final && copy_checks(&d, cur))) {
+		snapshot_free(&d);
 		output_failed(r, -ENOMEM);
 		return;
 	}
@@ -291,6 +363,12 @@ static void final_reports(struct run *r)
 		output_failed(r, -ENOMEM);
 		return;
 	}
+	if (r->slo.n && slo_evaluate(&r->slo, &cur)) {
+		snapshot_free(&cur);
+		output_failed(r, -ENOMEM);
+		return;
+	}
+	r->slo_failed = snapshot_checks_failed(&cur);
 	if (r->o.interval_ns)
 		interval_report(r, &cur, true);
 	snapshot_take_events(&cur, &r->run_events, SIZE_MAX, NULL);
@@ -396,6 +474,77 @@ static void say_tracing(struct run *r)
 	session_say_tracing(&r->sess, what);
 }
 
+/* The collector that makes metric, or NULL. */
+static const struct collector *maker_of(const struct run *r, const char *metric)
+{
+	for (size_t i = 0; i < r->nall; i++)
+		for (const char *const *m = r->all[i]->metrics; m && *m; m++)
+			if (!strcmp(*m, metric))
+				return r->all[i];
+	return NULL;
+}
+
+static bool collector_on(const struct run *r, const struct collector *c)
+{
+	for (size_t i = 0; i < r->ninst; i++)
+		if (r->inst[i].c == c && r->inst[i].on)
+			return true;
+	return false;
+}
+
+/* --slo and --slo-file, parsed and their metrics checked against the collectors before
+ * anything is attached. 0, 1 (a file) or 2 (an expression), printed. */
+static int load_objectives(struct run *r)
+{
+	char err[512], known[1024];
+	int ret;
+
+	for (size_t i = 0; i < r->o.nslo; i++) {
+		ret = slo_set_add(&r->slo, r->o.slo[i], err, sizeof(err));
+		if (ret == -ENOMEM)
+			return 1;
+		if (ret) {
+			usage_error("--slo '%s': %s", r->o.slo[i], err);
+			return 2;
+		}
+	}
+	for (size_t i = 0; i < r->o.nslo_files; i++) {
+		ret = slo_set_load(&r->slo, r->o.slo_files[i], err, sizeof(err));
+		if (ret == -ENOMEM)
+			return 1;
+		if (ret) {
+			msg_error("--slo-file %s: fix the file, or give the objectives with --slo",
+				  err);
+			return 1;
+		}
+	}
+	for (size_t i = 0; i < r->slo.n; i++) {
+		const struct slo *o = &r->slo.v[i];
+		const struct collector *c = maker_of(r, o->metric);
+		size_t n = 0;
+
+		if (c && collector_on(r, c))
+			continue;
+		if (c) {
+			usage_error("objective '%s': %s is a metric of %s, which this run does not "
+				    "use: run 'tailtrace record --%s ...' with every collector the "
+				    "objectives check", o->text, o->metric, c->name, c->name);
+			return 2;
+		}
+		known[0] = 0;
+		for (size_t c = 0; c < r->ninst; c++)
+			for (const char *const *m = r->inst[c].c->metrics; r->inst[c].on && m && *m;
+			     m++)
+				n += (size_t)snprintf(known + n, n < sizeof(known) ?
+						      sizeof(known) - n : 0, "%s%s", n ? ", " : "",
+						      *m);
+		usage_error("objective '%s': unknown metric '%s': this run has %s", o->text,
+			    o->metric, known);
+		return 2;
+	}
+	return 0;
+}
+
 /* Everything after the options: the stages of every collector, the loop, the reports. */
 static int run_main(struct run *r)
 {
@@ -404,6 +553,9 @@ static int run_main(struct run *r)
 
 	msg_json = !strcmp(r->o.format, "json") || !strcmp(r->o.format, "ndjson");
 	ret = check_formats(r);
+	if (ret)
+		return ret;
+	ret = load_objectives(r);
 	if (ret)
 		return ret;
 	if (session_check_target(&r->o))
@@ -481,9 +633,9 @@ static int run_main(struct run *r)
 		final_reports(r);
 	if (r->err)
 		return 1;
-	if (r->sess.end == END_OUTPUT)
-		return 0;
-	return session_exit_code(&r->sess);
+	/* the traced command's own failure comes first: it is what went wrong */
+	ret = r->sess.end == END_OUTPUT ? 0 : session_exit_code(&r->sess);
+	return !ret && r->slo_failed ? EXIT_REGRESSION : ret;
 }
 
 static void run_free(struct run *r)
@@ -504,7 +656,8 @@ static void run_free(struct run *r)
 	snapshot_free(&r->staging);
 	snapshot_free(&r->interval_events);
 	snapshot_free(&r->run_events);
-	free(r->o.args);
+	slo_set_free(&r->slo);
+	common_opts_free(&r->o);
 }
 
 static int new_instances(struct run *r, const struct collector *const *all, size_t n)
@@ -539,9 +692,10 @@ static int one_option(int key, const char *arg, void *data)
 	return in->c->option(in->st, key, arg);
 }
 
-int run_command(const struct collector *c, int argc, char **argv)
+int run_command(const struct collector *const *all, size_t n, const struct collector *c,
+		int argc, char **argv)
 {
-	struct run r = { .name = c->name };
+	struct run r = { .name = c->name, .all = all, .nall = n };
 	char synopsis[128];
 	struct cmd_usage usage = { synopsis, c->doc };
 	int ret = 1;
@@ -600,7 +754,7 @@ static int record_option(int key, const char *arg, void *data)
 
 int run_record(const struct collector *const *all, size_t n, int argc, char **argv)
 {
-	struct run r = { .name = "record" };
+	struct run r = { .name = "record", .all = all, .nall = n };
 	struct record_parse rp = { &r };
 	struct option longopts[48];
 	char names[48][RECORD_NAME_MAX], doc[8192], synopsis[160];
