@@ -25,6 +25,14 @@ static const struct option common_long[] = {
 
 static const char *usage_cmd = "";
 
+void usage_set_command(const char *cmd)
+{
+	static char buf[32];
+
+	snprintf(buf, sizeof(buf), "%s ", cmd);
+	usage_cmd = buf;
+}
+
 void usage_error(const char *fmt, ...)
 {
 	va_list ap;

@@ -81,17 +81,35 @@ static void summary_free(struct summary *sm)
 	free(sm->note);
 }
 
+static void series_free(struct series *se)
+{
+	free(se->metric);
+	free(se->unit);
+	free(se->hist);
+	labels_free(&se->labels);
+	for (size_t k = 0; k < se->nstacks; k++)
+		stack_free(&se->stacks[k]);
+	free(se->stacks);
+}
+
+void snapshot_keep_series(struct snapshot *s, bool (*keep)(const struct series *se, void *ctx),
+			  void *ctx)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nseries; i++) {
+		if (keep(&s->series[i], ctx))
+			s->series[n++] = s->series[i];
+		else
+			series_free(&s->series[i]);
+	}
+	s->nseries = n;
+}
+
 void snapshot_free(struct snapshot *s)
 {
-	for (size_t i = 0; i < s->nseries; i++) {
-		free(s->series[i].metric);
-		free(s->series[i].unit);
-		free(s->series[i].hist);
-		labels_free(&s->series[i].labels);
-		for (size_t k = 0; k < s->series[i].nstacks; k++)
-			stack_free(&s->series[i].stacks[k]);
-		free(s->series[i].stacks);
-	}
+	for (size_t i = 0; i < s->nseries; i++)
+		series_free(&s->series[i]);
 	for (size_t i = 0; i < s->nsummaries; i++)
 		summary_free(&s->summaries[i]);
 	free(s->summaries);
@@ -191,6 +209,21 @@ static int labels_add(struct labels *l, const char *key, const char *value)
 int series_add_label(struct series *se, const char *key, const char *value)
 {
 	return labels_add(&se->labels, key, value);
+}
+
+void series_remove_label(struct series *se, const char *key)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < se->labels.n; i++) {
+		if (strcmp(se->labels.v[i].key, key)) {
+			se->labels.v[n++] = se->labels.v[i];
+			continue;
+		}
+		free(se->labels.v[i].key);
+		free(se->labels.v[i].value);
+	}
+	se->labels.n = n;
 }
 
 int event_add_label(struct event *e, const char *key, const char *value)

@@ -213,6 +213,8 @@ int snapshot_add_counter(struct snapshot *s, const char *metric, const char *uni
 int snapshot_add_stacks(struct snapshot *s, const char *metric, const char *unit,
 			struct series **out);
 int series_add_label(struct series *se, const char *key, const char *value);
+/* Removes the label key of se, if it has one. */
+void series_remove_label(struct series *se, const char *key);
 /* Appends a stack with no frames yet; *out points at it until the next append. */
 int series_add_stack(struct series *se, uint64_t value, uint64_t count, struct stack **out);
 /* Merges the stacks of se that are the same functions with the same labels (weights and
@@ -256,6 +258,9 @@ void event_free(struct event *e);
 /* Adds count to the drop called name, creating it at zero first. */
 int snapshot_add_drop(struct snapshot *s, const char *name, uint64_t count);
 uint64_t snapshot_drop(const struct snapshot *s, const char *name);
+/* Keeps the series for which keep() is true, in their order, and frees the others. */
+void snapshot_keep_series(struct snapshot *s, bool (*keep)(const struct series *se, void *ctx),
+			  void *ctx);
 /* Frees every event of s. */
 void snapshot_clear_events(struct snapshot *s);
 /* Moves the events of src to the end of dst while dst holds fewer than limit, and frees the
