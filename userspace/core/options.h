@@ -57,6 +57,10 @@ void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Frees what common_opts_parse allocated (args, slo, slo_files). */
 void common_opts_free(struct common_opts *o);
 
+/* The usage error of getopt_long's '?' (opterr 0): an unknown option, or one without its
+ * value. */
+void usage_bad_option(char *const *argv, const char *optstring);
+
 /* Parsers for option values that print a usage error naming the option on failure. */
 int opt_duration(const char *opt, const char *arg, bool allow_zero, uint64_t *ns);
 int opt_uint(const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *v);

@@ -111,19 +111,12 @@ static int copy_events(struct snapshot *dst, const struct snapshot *src, size_t 
 		       uint64_t *over)
 {
 	for (size_t i = 0; i < src->nevents; i++) {
-		const struct event *e = &src->events[i];
-		struct event *c;
-
 		if (dst->nevents >= max_events) {
 			*over += src->nevents - i;
 			return 0;
 		}
-		if (snapshot_add_event(dst, e->kind, e->time_unix_ns, e->pid, e->tid, e->comm,
-				       e->duration_ns, &c))
+		if (snapshot_copy_event(dst, &src->events[i]))
 			return -ENOMEM;
-		for (size_t l = 0; l < e->labels.n; l++)
-			if (event_add_label(c, e->labels.v[l].key, e->labels.v[l].value))
-				return -ENOMEM;
 	}
 	return 0;
 }

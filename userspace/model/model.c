@@ -206,6 +206,14 @@ static int labels_add(struct labels *l, const char *key, const char *value)
 	return 0;
 }
 
+static int labels_copy(struct labels *dst, const struct labels *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		if (labels_add(dst, src->v[i].key, src->v[i].value))
+			return -ENOMEM;
+	return 0;
+}
+
 int series_add_label(struct series *se, const char *key, const char *value)
 {
 	return labels_add(&se->labels, key, value);
@@ -542,4 +550,37 @@ bool snapshot_checks_failed(const struct snapshot *s)
 		if (!s->checks[i].passed)
 			return true;
 	return false;
+}
+
+int snapshot_copy_event(struct snapshot *dst, const struct event *e)
+{
+	struct event *c;
+
+	if (snapshot_add_event(dst, e->kind, e->time_unix_ns, e->pid, e->tid, e->comm,
+			       e->duration_ns, &c))
+		return -ENOMEM;
+	for (size_t i = 0; i < e->labels.n; i++)
+		if (event_add_label(c, e->labels.v[i].key, e->labels.v[i].value))
+			return -ENOMEM;
+	return 0;
+}
+
+int snapshot_copy_checks(struct snapshot *dst, const struct snapshot *src)
+{
+	for (size_t i = 0; i < src->nchecks; i++) {
+		const struct check *c = &src->checks[i];
+		struct check *n;
+
+		if (snapshot_add_check(dst, c->objective, c->stat, c->unit, &n))
+			return -ENOMEM;
+		n->value = c->value;
+		n->bound = c->bound;
+		n->have = c->have;
+		n->passed = c->passed;
+		if (c->note && !(n->note = strdup(c->note)))
+			return -ENOMEM;
+		if (labels_copy(&n->labels, &c->labels))
+			return -ENOMEM;
+	}
+	return 0;
 }

@@ -254,6 +254,8 @@ int snapshot_add_event(struct snapshot *s, const char *kind, uint64_t time_unix_
 		       uint32_t pid, uint32_t tid, const char *comm, uint64_t duration_ns,
 		       struct event **out);
 int event_add_label(struct event *e, const char *key, const char *value);
+/* Appends a copy of e (with its labels) to dst. 0 or -ENOMEM. */
+int snapshot_copy_event(struct snapshot *dst, const struct event *e);
 void event_free(struct event *e);
 /* Adds count to the drop called name, creating it at zero first. */
 int snapshot_add_drop(struct snapshot *s, const char *name, uint64_t count);
@@ -273,6 +275,8 @@ int snapshot_add_check(struct snapshot *s, const char *objective, const char *st
 		       const char *unit, struct check **out);
 int check_add_label(struct check *c, const char *key, const char *value);
 void snapshot_clear_checks(struct snapshot *s);
+/* Appends copies of the checks of src to dst. 0 or -ENOMEM. */
+int snapshot_copy_checks(struct snapshot *dst, const struct snapshot *src);
 /* Whether any check of s failed. */
 bool snapshot_checks_failed(const struct snapshot *s);
 

@@ -118,12 +118,7 @@ int offline_merge(int argc, char **argv)
 			ret = 0;
 			goto out;
 		default:
-			if (optopt == 'o')
-				usage_error("option -o needs a value");
-			else if (optopt >= OPT_FORMAT)
-				usage_error("option '%s' needs a value", argv[optind - 1]);
-			else
-				usage_error("unknown option '%s'", argv[optind - 1]);
+			usage_bad_option(argv, "+o:h");
 			goto out;
 		}
 	}

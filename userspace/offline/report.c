@@ -177,12 +177,7 @@ int offline_report(int argc, char **argv)
 			ret = 0;
 			goto out;
 		default:
-			if (optopt && optopt < 256 && strchr("o", optopt))
-				usage_error("option -%c needs a value", optopt);
-			else if (optopt >= OPT_FORMAT)
-				usage_error("option '%s' needs a value", argv[optind - 1]);
-			else
-				usage_error("unknown option '%s'", argv[optind - 1]);
+			usage_bad_option(argv, "+o:h");
 			goto out;
 		}
 	}

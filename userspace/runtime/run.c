@@ -109,19 +109,11 @@ static void output_failed(struct run *r, int err)
 /* A copy of e in dst while dst holds fewer than MAX_KEPT_EVENTS, else counted in *over. */
 static int keep_event(struct snapshot *dst, const struct event *e, uint64_t *over)
 {
-	struct event *c;
-
 	if (dst->nevents >= MAX_KEPT_EVENTS) {
 		(*over)++;
 		return 0;
 	}
-	if (snapshot_add_event(dst, e->kind, e->time_unix_ns, e->pid, e->tid, e->comm,
-			       e->duration_ns, &c))
-		return -ENOMEM;
-	for (size_t i = 0; i < e->labels.n; i++)
-		if (event_add_label(c, e->labels.v[i].key, e->labels.v[i].value))
-			return -ENOMEM;
-	return 0;
+	return snapshot_copy_event(dst, e);
 }
 
 static struct event *sink_begin(struct event_sink *sink, const char *kind, uint64_t mono_ns,
@@ -239,28 +231,6 @@ static int interval_objectives(struct run *r, struct snapshot *d)
 	return err;
 }
 
-/* A copy of src's checks at the end of dst's. */
-static int copy_checks(struct snapshot *dst, const struct snapshot *src)
-{
-	for (size_t i = 0; i < src->nchecks; i++) {
-		const struct check *c = &src->checks[i];
-		struct check *n;
-
-		if (snapshot_add_check(dst, c->objective, c->stat, c->unit, &n))
-			return -ENOMEM;
-		n->value = c->value;
-		n->bound = c->bound;
-		n->have = c->have;
-		n->passed = c->passed;
-		if (c->note && !(n->note = strdup(c->note)))
-			return -ENOMEM;
-		for (size_t l = 0; l < c->labels.n; l++)
-			if (check_add_label(n, c->labels.v[l].key, c->labels.v[l].value))
-				return -ENOMEM;
-	}
-	return 0;
-}
-
 /* The interval report: what changed since its base; cur becomes the base. The last one
  * ends with the objectives of the whole run, already in cur. */
 static void interval_report(struct run *r, struct snapshot *cur, bool final)
@@ -271,7 +241,7 @@ static void interval_report(struct run *r, struct snapshot *cur, bool final)
 		output_failed(r, -ENOMEM);
 		return;
 	}
-	if ((r->slo.n && interval_objectives(r, &d)) || (final && copy_checks(&d, cur))) {
+	if ((r->slo.n && interval_objectives(r, &d)) || (final && snapshot_copy_checks(&d, cur))) {
 		snapshot_free(&d);
 		output_failed(r, -ENOMEM);
 		return;
