@@ -382,6 +382,12 @@ void slo_set_free(struct slo_set *set)
 	set->n = 0;
 }
 
+bool slo_per_interval(const struct slo *o)
+{
+	return !((o->stat == SLO_COUNT || o->stat == SLO_TOTAL) &&
+		 (o->op == SLO_GT || o->op == SLO_GE));
+}
+
 static bool series_matches(const struct slo *o, const struct series *se)
 {
 	if (se->kind == SERIES_STACKS || strcmp(se->metric, o->metric))

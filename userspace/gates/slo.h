@@ -67,6 +67,9 @@ int slo_set_add(struct slo_set *set, const char *expr, char *err, size_t errlen)
 int slo_set_load(struct slo_set *set, const char *path, char *err, size_t errlen);
 void slo_set_free(struct slo_set *set);
 
+/* Whether o means something for one interval of a run: a lower bound on a count or a total
+ * is about the whole run (an interval holds a part of it), checked only at its end. */
+bool slo_per_interval(const struct slo *o);
 /* Appends to s one check per series each objective applies to (one for none). Returns
  * 0 or -ENOMEM. */
 int slo_evaluate(const struct slo_set *set, struct snapshot *s);

@@ -24,8 +24,6 @@
 #include "runtime/run.h"
 #include "runtime/session.h"
 
-/* MAX_KEPT_EVENTS (model.h) bounds the events kept for a report that carries them. */
-
 struct instance {
 	const struct collector *c;
 	void *st;
@@ -193,14 +191,6 @@ static int write_stdout(struct run *r, const struct snapshot *s, bool interval, 
 	if (err)
 		output_failed(r, err);
 	return err;
-}
-
-/* Whether an objective means something for one interval: a lower bound on a count or a
- * total is about the whole run (an interval holds a part of it), checked at the end. */
-static bool slo_per_interval(const struct slo *o)
-{
-	return !((o->stat == SLO_COUNT || o->stat == SLO_TOTAL) &&
-		 (o->op == SLO_GT || o->op == SLO_GE));
 }
 
 /* The objectives on interval d: each violation said on stderr as it happens. An interval
