@@ -147,14 +147,14 @@ int runfile_load(const char *path, struct snapshot *out)
 		free(text);
 		return -1;
 	}
-	ret = say_not_a_run(name, doc);
-	json_free(doc);
-	if (ret) {
-		free(text);
+	/* the text is no longer needed: the tree holds it all */
+	free(text);
+	if (say_not_a_run(name, doc)) {
+		json_free(doc);
 		return -1;
 	}
-	ret = snapshot_from_json(text, len, out, err, sizeof(err));
-	free(text);
+	ret = snapshot_from_json_value(doc, out, err, sizeof(err));
+	json_free(doc);
 	if (ret == -ENOMEM) {
 		msg_error("%s: out of memory reading it; free some memory", name);
 		return -1;

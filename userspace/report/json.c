@@ -839,11 +839,10 @@ static int read_snapshot(struct reader *r, const struct json_value *doc, struct 
 	return read_checks(r, doc, out);
 }
 
-int snapshot_from_json(const char *text, size_t len, struct snapshot *out,
-		       char *err, size_t errlen)
+int snapshot_from_json_value(const struct json_value *doc, struct snapshot *out, char *err,
+			     size_t errlen)
 {
 	struct reader r = { .err = err, .errlen = errlen };
-	struct json_value *doc;
 	struct hist *h = NULL;
 	uint64_t schema;
 	const char *command;
@@ -852,9 +851,6 @@ int snapshot_from_json(const char *text, size_t len, struct snapshot *out,
 	memset(out, 0, sizeof(*out));
 	if (err && errlen)
 		err[0] = '\0';
-	doc = json_parse(text, len, err, errlen);
-	if (!doc)
-		return errno == ENOMEM ? -ENOMEM : -EINVAL;
 	ret = doc->type == JSON_OBJECT ? 0 :
 	      bad(&r, "", NULL, "expected an object, found %s", json_type_name(doc->type));
 	/* Schema first: a document of another schema may lack what schema 1 requires. */
@@ -876,6 +872,20 @@ int snapshot_from_json(const char *text, size_t len, struct snapshot *out,
 	if (ret == -ENOMEM && err && errlen)
 		snprintf(err, errlen, "out of memory");
 	free(h);
+	return ret;
+}
+
+int snapshot_from_json(const char *text, size_t len, struct snapshot *out,
+		       char *err, size_t errlen)
+{
+	struct json_value *doc;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	doc = json_parse(text, len, err, errlen);
+	if (!doc)
+		return errno == ENOMEM ? -ENOMEM : -EINVAL;
+	ret = snapshot_from_json_value(doc, out, err, errlen);
 	json_free(doc);
 	return ret;
 }
