@@ -1,6 +1,7 @@
 /* Saved runs read back: exactly, and each kind of bad file refused in one line that names
  * the file and what is wrong. */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,4 +238,38 @@ Test(runfile, bad_files_one_line_each, .init = make_dir, .fini = remove_dir)
 	}
 	free(bad);
 	free(json);
+}
+
+Test(runfile, standard_input, .init = make_dir, .fini = remove_dir)
+{
+	struct snapshot s, back;
+	char *json, *path, *said;
+	int saved = dup(0), fd;
+
+	full_run(&s);
+	json = as_text("json", &s);
+	path = put("run.json", json, strlen(json));
+	fd = open(path, O_RDONLY);
+	cr_assert(fd >= 0 && saved >= 0);
+	dup2(fd, 0);
+	close(fd);
+	cr_expect_eq(load("-", &back, &said), 0, "%s", said);
+	dup2(saved, 0);
+	close(saved);
+	cr_expect_eq(back.nseries, s.nseries);
+	snapshot_free(&back);
+	free(said);
+	/* an empty one is named as what it is */
+	fd = open("/dev/null", O_RDONLY);
+	saved = dup(0);
+	dup2(fd, 0);
+	close(fd);
+	cr_expect_eq(load("-", &back, &said), -1);
+	dup2(saved, 0);
+	close(saved);
+	cr_expect(strstr(said, "standard input: empty: not a tailtrace run"), "%s", said);
+	free(said);
+	snapshot_free(&s);
+	free(json);
+	free(path);
 }
