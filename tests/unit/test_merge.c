@@ -128,3 +128,28 @@ Test(merge, histograms_settle_to_their_buckets)
 	cr_expect_eq(s.series[0].hist->count, 4, "the count the buckets hold");
 	snapshot_free(&s);
 }
+
+Test(merge, a_run_wide_label_is_dropped_a_key_is_not)
+{
+	struct snapshot s;
+	struct series *se;
+	struct hist h = { 0 };
+
+	cr_assert_eq(snapshot_init(&s, "func"), 0);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(snapshot_add_hist(&s, "func.latency", "ns", &h, &se), 0);
+		cr_assert_eq(series_add_label(se, "func", i ? "a" : "b"), 0);
+		cr_assert_eq(series_add_label(se, "pid", "42"), 0);
+	}
+	cr_assert_eq(snapshot_add_counter(&s, "func.traced", "count", 2, NULL), 0);
+	cr_expect(snapshot_drop_run_label(&s, "pid"));
+	cr_expect_null(labels_get(&s.series[0].labels, "pid"));
+	cr_expect_null(labels_get(&s.series[1].labels, "pid"));
+	cr_expect_str_eq(labels_get(&s.series[1].labels, "func"), "a");
+	/* sched --by pid: the pid tells series apart */
+	cr_assert_eq(series_add_label(&s.series[0], "pid", "1"), 0);
+	cr_assert_eq(series_add_label(&s.series[1], "pid", "2"), 0);
+	cr_expect_not(snapshot_drop_run_label(&s, "pid"));
+	cr_expect_str_eq(labels_get(&s.series[1].labels, "pid"), "2");
+	snapshot_free(&s);
+}

@@ -234,6 +234,22 @@ void series_remove_label(struct series *se, const char *key)
 	se->labels.n = n;
 }
 
+bool snapshot_drop_run_label(struct snapshot *s, const char *key)
+{
+	const char *one = NULL;
+
+	for (size_t i = 0; i < s->nseries; i++) {
+		const char *v = labels_get(&s->series[i].labels, key);
+
+		if (v && one && strcmp(v, one))
+			return false;
+		one = v ? v : one;
+	}
+	for (size_t i = 0; one && i < s->nseries; i++)
+		series_remove_label(&s->series[i], key);
+	return one != NULL;
+}
+
 int event_add_label(struct event *e, const char *key, const char *value)
 {
 	return labels_add(&e->labels, key, value);

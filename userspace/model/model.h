@@ -215,6 +215,11 @@ int snapshot_add_stacks(struct snapshot *s, const char *metric, const char *unit
 int series_add_label(struct series *se, const char *key, const char *value);
 /* Removes the label key of se, if it has one. */
 void series_remove_label(struct series *se, const char *key);
+/* Removes label key from every series of s when it has one value in all that have it: then
+ * it is about the run (func's pid of -p or of the command), not about a series, and runs of
+ * one program pair only without it (merge, diff). A key that tells series apart (sched
+ * --by pid) stays. Returns whether it was removed. */
+bool snapshot_drop_run_label(struct snapshot *s, const char *key);
 /* Appends a stack with no frames yet; *out points at it until the next append. */
 int series_add_stack(struct series *se, uint64_t value, uint64_t count, struct stack **out);
 /* Merges the stacks of se that are the same functions with the same labels (weights and

@@ -54,27 +54,6 @@ static void say_differences(const struct snapshot *first, const char *first_file
 			 s->command, first_file, first->command);
 }
 
-/*
- * A label that has one value in every series of a run is about the run, not the series:
- * func labels every function with the pid of its -p or command, which differs from run to
- * run. Kept, no series of two runs would ever pair; a pid that tells series of one run
- * apart (sched --by pid) has several values and stays.
- */
-static void drop_run_pid(struct snapshot *s)
-{
-	const char *one = NULL;
-
-	for (size_t i = 0; i < s->nseries; i++) {
-		const char *v = labels_get(&s->series[i].labels, "pid");
-
-		if (v && one && strcmp(v, one))
-			return;
-		one = v ? v : one;
-	}
-	for (size_t i = 0; one && i < s->nseries; i++)
-		series_remove_label(&s->series[i], "pid");
-}
-
 int offline_merge(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -136,7 +115,9 @@ int offline_merge(int argc, char **argv)
 
 		if (runfile_load(files[i], &s))
 			goto out;
-		drop_run_pid(&s);
+		/* func labels its series with the pid of its -p or command, which differs
+		 * from run to run: kept, no series of two runs would pair */
+		snapshot_drop_run_label(&s, "pid");
 		if (!have_all) {
 			/* the first run is the base; a copy of its header speaks for it */
 			all = s;
