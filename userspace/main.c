@@ -8,6 +8,8 @@
 #include <unistd.h>
 #include "collectors/collectors.h"
 #include "core/msg.h"
+#include "offline/merge.h"
+#include "offline/report.h"
 #include "runtime/run.h"
 
 #ifndef TAILTRACE_VERSION
@@ -22,6 +24,16 @@ static const struct collector *const collectors[] = {
 };
 #define NCOLLECTORS (sizeof(collectors) / sizeof(collectors[0]))
 
+/* Commands that trace nothing: they read runs saved with -o. */
+static const struct {
+	const char *name, *summary;
+	int (*main)(int argc, char **argv);
+} offline_commands[] = {
+	{ "report", "render a saved run again: any format, filters, objectives", offline_report },
+	{ "merge", "add saved runs together (hosts, repeated runs), exactly", offline_merge },
+};
+#define NOFFLINE (sizeof(offline_commands) / sizeof(offline_commands[0]))
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -34,6 +46,9 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < NCOLLECTORS; i++)
 		fprintf(f, "  %-8s %s\n", collectors[i]->name, collectors[i]->summary);
 	fprintf(f, "  %-8s %s\n", "record", "several of them over one target, in one run");
+	fprintf(f, "\nCommands on saved runs (-o FILE.json):\n");
+	for (size_t i = 0; i < NOFFLINE; i++)
+		fprintf(f, "  %-8s %s\n", offline_commands[i].name, offline_commands[i].summary);
 	fprintf(f,
 		"\n"
 		"Examples:\n"
@@ -41,6 +56,8 @@ static void usage(FILE *f)
 		"  tailtrace func libc:malloc -p 1234 -d 10s      malloc latency of pid 1234\n"
 		"  tailtrace sched -p 1234 --by tid -d 5s        why its threads wait\n"
 		"  tailtrace record --func 'handle_*' --sched --net -- ./server\n"
+		"  tailtrace func 'handle_*' --slo 'func.latency:p99<2ms' -o run.json -- ./test\n"
+		"  tailtrace report run.json --format markdown\n"
 		"\n"
 		"'tailtrace COMMAND --help' tells more. Tracing needs root (or CAP_BPF and\n"
 		"CAP_PERFMON) and a kernel with BTF.\n");
@@ -93,11 +110,17 @@ int main(int argc, char **argv)
 		msg_prog = prog;
 		return run_record(collectors, NCOLLECTORS, argc - 1, argv + 1);
 	}
+	for (size_t i = 0; i < NOFFLINE; i++) {
+		if (strcmp(argv[1], offline_commands[i].name))
+			continue;
+		msg_prog = prog;
+		return offline_commands[i].main(argc - 1, argv + 1);
+	}
 	for (size_t i = 0; i < NCOLLECTORS; i++) {
 		if (strcmp(argv[1], collectors[i]->name))
 			continue;
 		msg_prog = prog;
-		return run_command(collectors[i], argc - 1, argv + 1);
+		return run_command(collectors, NCOLLECTORS, collectors[i], argc - 1, argv + 1);
 	}
 	msg_print(stderr, "tailtrace: error: unknown command '%s'", argv[1]);
 	fputs("\nTry 'tailtrace --help' for the list of commands.\n", stderr);

@@ -539,6 +539,11 @@ static void sched_describe(void *data, char *buf, size_t len)
 		 ctx->comm || ctx->cgroup_id ? " (filtered in the kernel)" : "");
 }
 
+static const char *const sched_metrics[] = {
+	"sched.runq_latency", "sched.offcpu", "sched.oncpu", "sched.offcpu_stack",
+	"sched.switches", "sched.wakeups", "sched.migrations", NULL,
+};
+
 const struct collector sched_collector = {
 	.name = "sched",
 	.summary = "run-queue latency, off-CPU and on-CPU time (scheduler)",
@@ -572,6 +577,7 @@ const struct collector sched_collector = {
 	"  tailtrace sched -p 1234 --offcpu-stacks=10ms --format folded > off.folded\n",
 	.options = sched_options,
 	.flags = COLLECTOR_STACKS,
+	.metrics = sched_metrics,
 	.size = sizeof(struct sched_ctx),
 	.init = sched_init,
 	.option = sched_opt,

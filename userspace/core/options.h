@@ -15,6 +15,10 @@ struct common_opts {
 	const char *format;		/* --format: the emitter of standard output ("text") */
 	const char *output;		/* -o FILE: the whole run, written atomically */
 	uint32_t top;			/* --top N: rows per metric in text; 0 = the default */
+	const char **slo;		/* --slo EXPR, in order (the run parses them) */
+	size_t nslo;
+	const char **slo_files;		/* --slo-file FILE */
+	size_t nslo_files;
 	bool stacks_wanted;		/* set by the run: an output writes only stacks */
 	char **command;			/* after --: NULL-terminated, or NULL */
 	char **args;			/* positional arguments */
@@ -44,8 +48,18 @@ enum opts_result common_opts_parse(int argc, char **argv, const struct option *e
 extern const char common_opts_help[];
 /* Whether argv asks for --format json or ndjson (before any "--"). */
 bool opts_want_json(int argc, char **argv);
+/* The command usage errors point to ("report" gives "Try 'tailtrace report --help'"), for
+ * commands that parse their own options. */
+void usage_set_command(const char *cmd);
 /* Prints "<prog>: error: <msg>" and "Try 'tailtrace CMD --help'." for usage errors. */
 void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Frees what common_opts_parse allocated (args, slo, slo_files). */
+void common_opts_free(struct common_opts *o);
+
+/* The usage error of getopt_long's '?' (opterr 0): an unknown option, or one without its
+ * value. */
+void usage_bad_option(char *const *argv, const char *optstring);
 
 /* Parsers for option values that print a usage error naming the option on failure. */
 int opt_duration(const char *opt, const char *arg, bool allow_zero, uint64_t *ns);

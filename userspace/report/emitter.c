@@ -4,6 +4,7 @@
 #include "report/emitter.h"
 #include "report/folded.h"
 #include "report/json.h"
+#include "report/markdown.h"
 #include "report/text.h"
 
 static int write_json(FILE *f, const struct snapshot *s, const struct emit_opts *o)
@@ -23,6 +24,7 @@ static const struct emitter emitters[] = {
 	{ "json", ".json", false, false, write_json, NULL },
 	{ "ndjson", ".ndjson", true, false, write_ndjson, NULL },
 	{ "folded", ".folded", false, true, report_folded_write, NULL },
+	{ "markdown", ".md", false, false, report_markdown_write, NULL },
 };
 #define NEMITTERS (sizeof(emitters) / sizeof(emitters[0]))
 
