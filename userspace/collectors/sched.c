@@ -494,8 +494,8 @@ static int sched_setup(void *data, const struct common_opts *o, char **args, int
 	if (collector_no_args(args, nargs))
 		return SETUP_USAGE;
 	if (o->stacks_wanted && !ctx->stacks) {
-		usage_error("folded output (--format folded, -o FILE.folded) writes stacks: add "
-			    "--offcpu-stacks");
+		usage_error("stack output (--format folded|svg|pprof, -o FILE.folded|.svg|.pb.gz) "
+			    "writes stacks: add --offcpu-stacks");
 		return SETUP_USAGE;
 	}
 	if (ctx->cgroup_arg && resolve_cgroup(ctx))

@@ -4,6 +4,8 @@
 #include "report/emitter.h"
 #include "report/folded.h"
 #include "report/json.h"
+#include "report/pprof.h"
+#include "report/svg.h"
 #include "report/text.h"
 
 static int write_json(FILE *f, const struct snapshot *s, const struct emit_opts *o)
@@ -23,6 +25,8 @@ static const struct emitter emitters[] = {
 	{ "json", ".json", false, false, write_json, NULL },
 	{ "ndjson", ".ndjson", true, false, write_ndjson, NULL },
 	{ "folded", ".folded", false, true, report_folded_write, NULL },
+	{ "svg", ".svg", false, true, report_svg_write, NULL },
+	{ "pprof", ".pb.gz", false, true, report_pprof_write, NULL, ".pprof", true },
 };
 #define NEMITTERS (sizeof(emitters) / sizeof(emitters[0]))
 
@@ -39,10 +43,14 @@ const struct emitter *emitter_for_path(const char *path)
 	size_t n = strlen(path);
 
 	for (size_t i = 0; i < NEMITTERS; i++) {
-		size_t e = strlen(emitters[i].ext);
+		const char *exts[] = { emitters[i].ext, emitters[i].ext2 };
 
-		if (n > e && !strcmp(path + n - e, emitters[i].ext))
-			return &emitters[i];
+		for (size_t k = 0; k < 2 && exts[k]; k++) {
+			size_t e = strlen(exts[k]);
+
+			if (n > e && !strcmp(path + n - e, exts[k]))
+				return &emitters[i];
+		}
 	}
 	return emitter_find("json");
 }
