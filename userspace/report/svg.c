@@ -266,7 +266,7 @@ static void draw_node(FILE *f, const struct tree *t, const struct node *nd,
 	double total = (double)t->v[0].value, scale = (WIDTH - 2 * PAD) / total;
 	double x = PAD + (double)nd->x * scale, w = (double)nd->value * scale;
 	int y = y0 + (int)(t->max_depth - nd->depth) * FRAME_H;
-	char fill[32], v[32];
+	char fill[40], v[32];
 	size_t fit = w > 8 ? (size_t)((w - 6) / CHAR_W) : 0;
 
 	colour(nd, fill, sizeof(fill));
