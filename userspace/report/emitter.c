@@ -21,12 +21,14 @@ static int write_ndjson(FILE *f, const struct snapshot *s, const struct emit_opt
 }
 
 static const struct emitter emitters[] = {
-	{ "text", ".txt", true, false, report_text_write, report_text_event },
-	{ "json", ".json", false, false, write_json, NULL },
-	{ "ndjson", ".ndjson", true, false, write_ndjson, NULL },
-	{ "folded", ".folded", false, true, report_folded_write, NULL },
-	{ "svg", ".svg", false, true, report_svg_write, NULL },
-	{ "pprof", ".pb.gz", false, true, report_pprof_write, NULL, ".pprof", true },
+	{ .name = "text", .ext = ".txt", .streams = true, .write = report_text_write,
+	  .event = report_text_event },
+	{ .name = "json", .ext = ".json", .write = write_json },
+	{ .name = "ndjson", .ext = ".ndjson", .streams = true, .write = write_ndjson },
+	{ .name = "folded", .ext = ".folded", .stacks_only = true, .write = report_folded_write },
+	{ .name = "svg", .ext = ".svg", .stacks_only = true, .write = report_svg_write },
+	{ .name = "pprof", .ext = ".pb.gz", .ext2 = ".pprof", .stacks_only = true,
+	  .binary = true, .write = report_pprof_write },
 };
 #define NEMITTERS (sizeof(emitters) / sizeof(emitters[0]))
 
