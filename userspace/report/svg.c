@@ -502,6 +502,15 @@ int report_svg_write(FILE *f, const struct snapshot *s, const struct emit_opts *
 	fprintf(f, "<text class=\"title\" x=\"%d\" y=\"22\" text-anchor=\"middle\">tailtrace ",
 		WIDTH / 2);
 	svg_escape(f, s->command, 0);
+	if (s->host[0]) {
+		fputs(" on ", f);
+		svg_escape(f, s->host, 64);
+	}
+	if (s->duration_ns) {
+		char d[32];
+
+		fprintf(f, ", %s", duration_format(s->duration_ns, d, sizeof(d)));
+	}
 	fputs(": flame graph</text>\n", f);
 	fprintf(f, "<text id=\"reset\" class=\"btn hide\" x=\"%d\" y=\"22\">Reset zoom</text>\n"
 		"<text id=\"search\" class=\"btn\" x=\"%d\" y=\"22\" text-anchor=\"end\">Search"
