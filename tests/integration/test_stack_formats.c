@@ -277,6 +277,7 @@ Test(stack_formats, bad_input)
 /* A compressed profile is refused on a terminal, before anything is traced. */
 Test(stack_formats, pprof_is_not_written_to_a_terminal)
 {
+	const char *tt = tt_bin();
 	char buf[4096];
 	size_t n = 0;
 	ssize_t got;
@@ -286,7 +287,7 @@ Test(stack_formats, pprof_is_not_written_to_a_terminal)
 	pid = forkpty(&fd, NULL, NULL, NULL);
 	cr_assert_geq(pid, 0, "forkpty");
 	if (!pid) {
-		execl(TT, TT, "sched", "--offcpu-stacks", "--format", "pprof", "-d", "1", NULL);
+		execl(tt, tt, "sched", "--offcpu-stacks", "--format", "pprof", "-d", "1", NULL);
 		_exit(127);
 	}
 	while (n < sizeof(buf) - 1 && (got = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)

@@ -458,3 +458,28 @@ Test(svg, ten_thousand_stacks_stay_bounded_and_fast)
 	ten_thousand(false);
 	ten_thousand(true);
 }
+
+Test(svg, a_name_is_cut_to_its_frame)
+{
+	struct snapshot s;
+	struct series *se;
+	size_t len;
+	char *t;
+
+	cr_assert_eq(snapshot_init(&s, "profile"), 0);
+	cr_assert_eq(snapshot_add_stacks(&s, "profile.cpu", "ns", &se), 0);
+	/* 1% is 11.8 px: no room for a character; 5% is 59 px: 7 characters */
+	frame(stack(se, 1, 1, "a", "1"), 1, "one_percent_and_a_long_name", NULL, NULL, FRAME_USER,
+	      NULL, 0, false);
+	frame(stack(se, 5, 1, "a", "1"), 2, "five_percent_long_name", NULL, NULL, FRAME_USER, NULL,
+	      0, false);
+	frame(stack(se, 94, 1, "a", "1"), 3, "big", NULL, NULL, FRAME_USER, NULL, 0, false);
+	t = emit("svg", &s, &len);
+	cr_assert(strstr(t, "<title>one_percent_and_a_long_name\n") &&
+		  strstr(t, "width=\"11.80\" height=\"15\" fill=\"rgb("), "%s", t);
+	cr_assert(strstr(t, "/><text x=\"1181.20\" y=\"108\"></text>"), "nothing fits:\n%s", t);
+	cr_assert(strstr(t, ">five...</text>"), "its start and ...:\n%s", t);
+	cr_assert(strstr(t, ">big</text>"), "%s", t);
+	free(t);
+	snapshot_free(&s);
+}

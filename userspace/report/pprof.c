@@ -337,7 +337,8 @@ static void header(struct builder *b, const struct snapshot *s)
 	}
 	pb_int(b->out, PROFILE_TIME_NANOS, clamp(s->start_unix_ns));
 	pb_int(b->out, PROFILE_DURATION_NANOS, clamp(s->duration_ns));
-	snprintf(c, sizeof(c), "tailtrace %s on %s, Linux %s", s->command, s->host, s->kernel);
+	snprintf(c, sizeof(c), "tailtrace %s%s%s%s%s", s->command, s->host[0] ? " on " : "",
+		 s->host, s->kernel[0] ? ", Linux " : "", s->kernel);
 	pb_int(b->out, PROFILE_COMMENT, str(b, c));
 	for (size_t i = 0; i < s->ndrops; i++) {
 		if (!s->drops[i].count)

@@ -284,12 +284,13 @@ static void draw_node(FILE *f, const struct tree *t, const struct node *nd,
 	fprintf(f, "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"%s\" rx=\"2\"/>",
 		x, y, w, FRAME_H - 1, fill);
 	fprintf(f, "<text x=\"%.2f\" y=\"%d\">", x + 3, y + FRAME_H - 4);
-	if (fit >= 3) {
-		if (nd->kind == NODE_ROOT)
-			fputs("all", f);
-		else
-			svg_escape(f, nd->name, strlen(nd->name) > fit ? fit - 3 : 0);
-	}
+	/* what fits: the name, or its start and "...", or nothing (as the script does) */
+	if (nd->kind == NODE_ROOT && fit >= 3)
+		fputs("all", f);
+	else if (nd->kind != NODE_ROOT && strlen(nd->name) <= fit)
+		svg_escape(f, nd->name, 0);
+	else if (nd->kind != NODE_ROOT && fit > 3)
+		svg_escape(f, nd->name, fit - 3);
 	fputs("</text></g>\n", f);
 }
 
@@ -358,7 +359,7 @@ static const char script[] =
 	"var W = 1200, PAD = 10, CW = 7.2, graphs = [], details, resetBtn, searchBtn, query = null;\n"
 	"function fit(o, w) {\n"
 	"  var n = Math.floor((w - 6) / CW), s = o.name;\n"
-	"  o.t.textContent = n < 3 ? '' : s.length > n ? s.slice(0, n - 3) + '...' : s;\n"
+	"  o.t.textContent = s.length <= n ? s : n > 3 ? s.slice(0, n - 3) + '...' : '';\n"
 	"}\n"
 	"function place(o, x, w) {\n"
 	"  o.r.setAttribute('x', x.toFixed(2));\n"
