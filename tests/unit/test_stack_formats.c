@@ -483,3 +483,28 @@ Test(svg, a_name_is_cut_to_its_frame)
 	free(t);
 	snapshot_free(&s);
 }
+
+Test(pprof, another_metric_is_named_by_itself)
+{
+	struct snapshot s;
+	struct series *se;
+	struct pb p;
+	struct msg prof;
+
+	cr_assert_eq(snapshot_init(&s, "func"), 0);
+	cr_assert_eq(snapshot_add_stacks(&s, "func.slow_stack", "ns", &se), 0);
+	stack(se, 5000, 1, "a", "1");
+	cr_assert_eq(snapshot_add_stacks(&s, "mem.alloc_stack", "bytes", &se), 0);
+	stack(se, 4096, 2, "a", "1");
+	cr_assert_eq(pprof_encode(&s, &p), 0);
+	prof = (struct msg){ p.buf, p.len };
+	read_strings(prof);
+	cr_assert_str_eq(str_of(sub(prof, 1, 0), 1), "func.slow_stack.count");
+	cr_assert_str_eq(str_of(sub(prof, 1, 1), 1), "func.slow_stack");
+	cr_assert_str_eq(str_of(sub(prof, 1, 1), 2), "nanoseconds");
+	cr_assert_str_eq(str_of(sub(prof, 1, 2), 1), "mem.alloc_stack.count");
+	cr_assert_str_eq(str_of(sub(prof, 1, 3), 2), "bytes");
+	cr_assert_eq(u(prof, 12), 5000, "func's period: 5000 / 1");
+	pb_free(&p);
+	snapshot_free(&s);
+}

@@ -402,7 +402,15 @@ int pprof_encode(const struct snapshot *s, struct pb *out)
 		if (se->kind != SERIES_STACKS || metric_index(&b, se->metric) < b.nmetrics)
 			continue;
 		b.metrics[b.nmetrics++] = se->metric;
-		value_type(&b, PROFILE_SAMPLE_TYPE, stack_count_name(se->metric), "count");
+		/* pprof picks a column by its name: two metrics must not share one */
+		if (!strcmp(stack_count_name(se->metric), "count")) {
+			char name[256];
+
+			snprintf(name, sizeof(name), "%s.count", se->metric);
+			value_type(&b, PROFILE_SAMPLE_TYPE, name, "count");
+		} else {
+			value_type(&b, PROFILE_SAMPLE_TYPE, stack_count_name(se->metric), "count");
+		}
 		value_type(&b, PROFILE_SAMPLE_TYPE, stack_weight_name(se->metric),
 			   stack_unit_name(se->unit));
 	}

@@ -154,13 +154,11 @@ static int add_stack(struct tree *t, const struct stack *st)
 	return 0;
 }
 
-static const struct node *sort_nodes;
-
 /* Siblings in the order of their names, as flame graphs are drawn (the x axis is not time). */
-static int by_parent_name(const void *a, const void *b)
+static int by_parent_name(const void *a, const void *b, void *nodes)
 {
-	const struct node *x = &sort_nodes[*(const uint32_t *)a];
-	const struct node *y = &sort_nodes[*(const uint32_t *)b];
+	const struct node *x = &((const struct node *)nodes)[*(const uint32_t *)a];
+	const struct node *y = &((const struct node *)nodes)[*(const uint32_t *)b];
 	int c;
 
 	if (x->parent != y->parent)
@@ -194,8 +192,7 @@ static int layout(struct tree *t)
 	}
 	for (size_t i = 0; i < t->n; i++)
 		order[i] = (uint32_t)i;
-	sort_nodes = t->v;
-	qsort(order + 1, t->n - 1, sizeof(*order), by_parent_name);
+	qsort_r(order + 1, t->n - 1, sizeof(*order), by_parent_name, t->v);
 	/* a parent comes before its children in order: their place follows from its */
 	for (size_t k = 1; k < t->n; k++) {
 		struct node *nd = &t->v[order[k]];
