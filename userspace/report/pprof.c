@@ -297,11 +297,14 @@ static void sample(struct builder *b, const struct series *se, const struct stac
 	free(ids);
 }
 
-/* The weight of one count when every stack of the metric weighs a whole multiple of its
- * count by one factor (a sampling period), else 0. */
+/* The weight of one sample when every stack of a sampled metric weighs a whole multiple of
+ * its count by one factor (the sampling period), else 0. Blocks or calls have no period. */
 static uint64_t period_of(const struct snapshot *s, const char *metric)
 {
 	uint64_t period = 0;
+
+	if (strcmp(stack_count_name(metric), "samples"))
+		return 0;
 
 	for (size_t i = 0; i < s->nseries; i++) {
 		const struct series *se = &s->series[i];
