@@ -560,7 +560,7 @@ const struct collector sched_collector = {
 	"                      of DUR or longer (default 1ms); the report ends with the\n"
 	"                      top stacks of the whole run; --format folded writes them\n"
 	"                      for flamegraph.pl (kernel frames end in _[k]; values in\n"
-	"                      microseconds)\n"
+	"                      microseconds), svg as a flame graph, pprof for go tool pprof\n"
 	"\n"
 	"Examples:\n"
 	"  tailtrace sched -d 5                      the whole host for 5 s, by comm\n"
@@ -569,7 +569,8 @@ const struct collector sched_collector = {
 	"  tailtrace sched --cgroup system.slice/nginx.service -d 10s\n"
 	"  tailtrace sched --by tid -- make -j8      a command and its children, until it\n"
 	"                                            exits (-p: that process only)\n"
-	"  tailtrace sched -p 1234 --offcpu-stacks=10ms --format folded > off.folded\n",
+	"  tailtrace sched -p 1234 --offcpu-stacks=10ms --format folded > off.folded\n"
+	"  tailtrace sched -p 1234 --offcpu-stacks=10ms -d 30s -o off.svg\n",
 	.options = sched_options,
 	.flags = COLLECTOR_STACKS,
 	.size = sizeof(struct sched_ctx),
