@@ -355,16 +355,19 @@ Test(svg, a_known_snapshot_holds_its_frames_escaped)
 	cr_assert(strstr(t, ">sched.offcpu_stack: 4.00 us in 3 blocks, 2 stacks<"), "%s", t);
 	cr_assert(strstr(t, ">profile.cpu: 20.0 ms in 2 samples, 1 stacks<"), "%s", t);
 	/* the callers hold everything; schedule 3 of 4 us: 75% of 1180 px */
-	cr_assert(strstr(t, "<title>caller&amp;&quot;quote&#39;\n3 blocks, 4.00 us, 100.00%</title>"),
+	cr_assert(strstr(t, "<title>caller&amp;&quot;quote&#39;\n3 blocks, 4.00 us, 100.00%, a.c</title>"),
 		  "%s", t);
 	cr_assert(strstr(t, "<title>schedule\n2 blocks, 3.00 us, 75.00% (kernel)</title><rect "
 			    "x=\"10.00\" y=\"96\" width=\"885.00\""), "%s", t);
-	cr_assert(strstr(t, "<title>[/lib/libc.so.6+0x7f0000002222]\n"), "%s", t);
+	cr_assert(strstr(t, "<title>[/lib/libc.so.6+0x7f0000002222]\n3 blocks, 4.00 us, 100.00%, "
+			    "libc.so.6</title>"), "its module: %s", t);
+	cr_assert(strstr(t, "\n2 blocks, 3.00 us, 75.00%, a.c, inlined</title>"), "%s", t);
+	cr_assert_eq(occurrences(t, "http"), 1, "nothing to fetch, only the SVG namespace");
 	cr_assert(strstr(t, "inl&lt;script&gt;alert(1)&lt;/script&gt;"), "%s", t);
 	cr_assert_eq(occurrences(t, "<script"), 1, "the one script is ours");
 	cr_assert(strstr(t, "<title>evil\\x1b[2J\\x0aname\n3 blocks"), "the comm: %s", t);
 	cr_assert(strstr(t, "work ]]&gt; \\xff\\xfe caf\xc3\xa9\n2 samples, 20.0 ms, 100.00% "
-			    "(interpreted)"), "not UTF-8 escaped, UTF-8 kept: %s", t);
+			    "(interpreted), app.py</title>"), "not UTF-8 escaped, UTF-8 kept: %s", t);
 	cr_assert_eq(occurrences(t, "]]>"), 2, "only the style and the script end their CDATA");
 	for (const unsigned char *c = (const unsigned char *)t; *c; c++)
 		cr_assert(*c >= 0x20 || *c == '\n', "control byte %02x at %zu", *c,

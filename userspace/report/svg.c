@@ -23,6 +23,7 @@ struct node {
 	uint32_t depth;
 	enum node_kind kind;
 	const char *name;	/* the intern table's copy */
+	const struct frame *frame;	/* the first frame seen here (its file, module), or NULL */
 	uint64_t value, count;
 	uint64_t x;		/* its start, in weight from the left of its graph */
 	bool shown;
@@ -148,6 +149,8 @@ static int add_stack(struct tree *t, const struct stack *st)
 		at = node_of(t, (uint32_t)at, kinds[f->kind], frame_label(f, buf, sizeof(buf)));
 		if (at < 0)
 			return (int)at;
+		if (!t->v[at].frame)
+			t->v[at].frame = f;
 		t->v[at].value += st->value;
 		t->v[at].count += st->count;
 	}
@@ -256,6 +259,26 @@ static const char *amount(uint64_t v, const char *unit, char *buf, size_t len)
 	return buf;
 }
 
+/* Where a frame's function is: its source file, else its module (not the kernel's), and
+ * whether it was inlined. */
+static void where(FILE *f, const struct frame *fr)
+{
+	const char *slash;
+
+	if (!fr)
+		return;
+	if (fr->file) {
+		fputs(", ", f);
+		svg_escape(f, fr->file, 0);
+	} else if (fr->module && fr->kind != FRAME_KERNEL) {
+		slash = strrchr(fr->module, '/');
+		fputs(", ", f);
+		svg_escape(f, slash && slash[1] ? slash + 1 : fr->module, 0);
+	}
+	if (fr->inlined)
+		fputs(", inlined", f);
+}
+
 static void draw_node(FILE *f, const struct tree *t, const struct node *nd,
 		      const struct series *se, int y0)
 {
@@ -274,10 +297,12 @@ static void draw_node(FILE *f, const struct tree *t, const struct node *nd,
 	else
 		svg_escape(f, nd->name, 0);
 	/* the name, then what it holds: the script reads the name back from the first line */
-	fprintf(f, "\n%llu %s, %s, %.2f%%%s</title>", (unsigned long long)nd->count,
+	fprintf(f, "\n%llu %s, %s, %.2f%%%s", (unsigned long long)nd->count,
 		stack_count_name(se->metric), amount(nd->value, se->unit, v, sizeof(v)),
 		100.0 * (double)nd->value / total, nd->kind == NODE_KERNEL ? " (kernel)" :
 		nd->kind == NODE_INTERP ? " (interpreted)" : "");
+	where(f, nd->frame);
+	fputs("</title>", f);
 	fprintf(f, "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"%s\" rx=\"2\"/>",
 		x, y, w, FRAME_H - 1, fill);
 	fprintf(f, "<text x=\"%.2f\" y=\"%d\">", x + 3, y + FRAME_H - 4);
