@@ -204,7 +204,7 @@ static int layout(struct tree *t)
 		next[nd->parent] += nd->value;
 	}
 	if (t->n > SVG_MAX_FRAMES) {
-		uint64_t *w = (uint64_t *)next;
+		uint64_t *w = next;	/* its work is done: reused for the weights */
 
 		for (size_t i = 0; i < t->n; i++)
 			w[i] = t->v[i].value;
