@@ -151,12 +151,12 @@ test: layers unit integration
 	$(Q)$(MAKE) --no-print-directory fuzz
 
 # The tool and both test programs with AddressSanitizer and UBSan, in a build dir of their
-# own; every unit test and a few integration ones: the hostile inputs, a symbolized stack, func
-# runs. A report (leaks too) exits 86, which no test expects of tailtrace.
+# own; every unit test and a few integration ones: the hostile inputs, a symbolized stack (and
+# its svg and pprof), func runs. A report (leaks too) exits 86, which no test expects of tailtrace.
 SAN_BUILD := build-san
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_ENV   := ASAN_OPTIONS=exitcode=86 UBSAN_OPTIONS=exitcode=86:print_stacktrace=1
-SAN_INTEGRATION := '@(bad_input/*|gates/*|sched/offcpu_stacks*|func/exact_count*|func/shared_library*|func/library_replaced*|run/*)'
+SAN_INTEGRATION := '@(bad_input/*|gates/*|sched/offcpu_stacks*|stack_formats/*|func/exact_count*|func/shared_library*|func/library_replaced*|run/*)'
 
 sanitize: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) CFLAGS='-g -O1 $(SAN_FLAGS)' \

@@ -123,7 +123,14 @@ Test(emitters, table_and_extensions)
 	cr_assert_eq(emitter_for_path("run.json"), emitter_find("json"));
 	cr_assert_eq(emitter_for_path("-"), emitter_find("json"), "-o - is JSON, as before");
 	cr_assert_null(emitter_find("xml"));
-	cr_assert_str_eq(emitter_names(), "text, json, ndjson, folded or markdown");
+	cr_assert_eq(emitter_for_path("run.svg"), emitter_find("svg"));
+	cr_assert_eq(emitter_for_path("cpu.pb.gz"), emitter_find("pprof"));
+	cr_assert_eq(emitter_for_path("cpu.pprof"), emitter_find("pprof"));
+	cr_assert_eq(emitter_for_path("run.gz"), emitter_find("json"), "gzip alone is not pprof");
+	cr_assert(emitter_find("pprof")->binary && emitter_find("pprof")->stacks_only);
+	cr_assert(emitter_find("svg")->stacks_only && !emitter_find("svg")->binary);
+	cr_assert_str_eq(emitter_names(), "text, json, ndjson, folded, markdown, svg or pprof");
+	cr_assert_eq(emitter_for_path("run.md"), emitter_find("markdown"));
 	cr_assert(emitter_find("ndjson")->streams);
 	cr_assert_not(emitter_find("json")->streams);
 }

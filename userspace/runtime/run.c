@@ -376,9 +376,16 @@ static int check_formats(struct run *r)
 		r->o.output = NULL;
 		r->file_fmt = NULL;
 	}
+	/* a compressed profile on a terminal is noise, and can be control sequences */
+	if (r->out->binary && isatty(STDOUT_FILENO)) {
+		usage_error("--format %s is binary: redirect standard output to a file, or save "
+			    "it with -o FILE%s", r->out->name, r->out->ext);
+		return 2;
+	}
 	r->o.stacks_wanted = r->out->stacks_only || (r->file_fmt && r->file_fmt->stacks_only);
 	if (r->o.stacks_wanted && !stacks) {
-		usage_error("%s has no stacks to fold: use text, json or ndjson", r->name);
+		usage_error("%s has no stacks to fold or draw (%s output): use text, json or ndjson",
+			    r->name, r->out->stacks_only ? r->out->name : r->file_fmt->name);
 		return 2;
 	}
 	return 0;
