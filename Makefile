@@ -30,8 +30,10 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall \
 CFLAGS   ?= -g -O2
 TT_CFLAGS := -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -DTAILTRACE_VERSION='"$(VERSION)"' \
 	    -I$(BUILD) -Ibpf -Iuserspace
-LIBS     := $(shell pkg-config --libs libbpf libelf 2>/dev/null || echo -lbpf -lelf) -lz -lm -pthread
-STATIC_LIBS := $(shell pkg-config --static --libs libbpf libelf 2>/dev/null) -lz -lzstd -lm -pthread
+LIBS     := $(shell pkg-config --libs libbpf libelf libdw 2>/dev/null || echo -lbpf -ldw -lelf) \
+	    -lz -lm -pthread
+STATIC_LIBS := $(shell pkg-config --static --libs libbpf libelf libdw 2>/dev/null) -lz -lzstd -lm \
+	       -pthread
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))

@@ -16,7 +16,8 @@ declare -A allowed=(
 	[userspace/symbols]="symbols core"
 	[userspace/labels]="labels core"
 	[userspace/uprobe]="uprobe symbols core"
-	[userspace/collectors]="collectors uprobe symbols labels model core abi skel"
+	[userspace/unwind]="unwind core abi"
+	[userspace/collectors]="collectors uprobe symbols unwind labels model core abi skel"
 	[userspace/runtime]="runtime core model report symbols json"
 	[userspace]="collectors core runtime"
 )

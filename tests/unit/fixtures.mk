@@ -11,7 +11,8 @@ STRIP          ?= strip
 
 UNIT_FIXTURES := $(FIXTURE_DIR)/syms_pie $(FIXTURE_DIR)/syms_nopie \
 		 $(FIXTURE_DIR)/syms_stripped $(FIXTURE_DIR)/libsyms.so $(FIXTURE_DIR)/libver.so \
-		 $(FIXTURE_DIR)/syms_truncated $(FIXTURE_DIR)/libver_verdef_count.so
+		 $(FIXTURE_DIR)/syms_truncated $(FIXTURE_DIR)/libver_verdef_count.so \
+		 $(FIXTURE_DIR)/unwind_qsort
 
 .PHONY: unit-fixtures
 unit-fixtures: $(UNIT_FIXTURES)
@@ -58,3 +59,10 @@ $(FIXTURE_DIR)/syms_truncated: $(FIXTURE_DIR)/syms_pie $(FIXTURE_DIR)/elf_patch
 $(FIXTURE_DIR)/libver_verdef_count.so: $(FIXTURE_DIR)/libver.so $(FIXTURE_DIR)/elf_patch
 	$(call msg,PATCH,$@)
 	$(Q)$(FIXTURE_DIR)/elf_patch $< $@ verdef-count
+
+# A stack with no frame pointer anywhere (tests/unit/test_unwind.c): -O2 as distributions
+# build, so the unwinder has only the call frame information to go by.
+$(FIXTURE_DIR)/unwind_qsort: $(FIXTURE_SRC)/unwind_qsort.c bpf/abi/ustack.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -fomit-frame-pointer -Wall -Wextra -Ibpf -pthread $< -o $@
