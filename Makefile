@@ -114,6 +114,8 @@ $(BUILD)/targets/libttdemo-v2.so: tests/targets/lib/ttdemo.c
 # libwait's test puts the second version in place of the first under the running program.
 $(BUILD)/targets/libwait: $(BUILD)/targets/libttdemo-v2.so
 $(BUILD)/targets/cet: TARGET_CFLAGS += -fcf-protection=full
+# Built as distributions build: the unwinding tests' stacks have no frame pointer at all.
+$(BUILD)/targets/nofp_qsort: private TARGET_CFLAGS := -O2 -fomit-frame-pointer -Wall -pthread
 $(BUILD)/targets/%: tests/targets/%.c tests/targets/busy.h tests/targets/netaddr.h $(BUILD)/targets/libttdemo.so
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -125,6 +127,22 @@ $(BUILD)/targets/%: tests/targets/%.c tests/targets/busy.h tests/targets/netaddr
 $(BUILD)/tests/unit_tests: $(UNIT_OBJS) $(CORE_OBJS) $(UNIT_FIXTURES)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.o,$^) $(LIBS) -lcriterion -lm -o $@
+
+# The integration tests' own BPF programs (tests/integration/bpf/), never part of tailtrace.
+INTEG_BPF   := $(wildcard tests/integration/bpf/*.bpf.c)
+INTEG_SKELS := $(patsubst tests/integration/bpf/%.bpf.c,$(BUILD)/tests/%.skel.h,$(INTEG_BPF))
+
+$(BUILD)/tests/bpf/%.bpf.o: tests/integration/bpf/%.bpf.c $(wildcard bpf/*/*.h) \
+		vmlinux/$(ARCH)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%.skel.h: $(BUILD)/tests/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(INTEG_OBJS): $(INTEG_SKELS)
 
 $(BUILD)/tests/integration_tests: $(INTEG_OBJS) $(CORE_OBJS)
 	$(call msg,LINK,$@)
