@@ -12,10 +12,13 @@
  * page boundary, so a chunk is readable whole or not at all and the copy ends exactly there. */
 #define USTACK_CHUNK	512
 /*
- * Most bytes of stack copied. Measured on Debian 12 (tests/integration/test_ustack.c prints
- * it): python3.11 running nested Python functions needs 2.0-2.6 KiB from the sampled sp to
- * _start's frame, a qsort callback in a -O2 C program about 1 KiB; 16 KiB leaves room for
- * deep C recursion and big frames (an interpreter's frame holds a few hundred bytes).
+ * Most bytes of stack copied. Measured (tests/integration/test_ustack.c prints it: the fewest
+ * bytes from sp with which each walk still reaches _start): a -O2 C program through libc's
+ * qsort needs 1.2-1.8 KiB, Debian's python3.11 running nested functions 1.3-1.8 KiB (3.11 runs
+ * Python calls in one C frame; each re-entry through C, a key= callback or an __init__, adds a
+ * few hundred bytes). 16 KiB leaves room for C++ and deep native recursion; what is copied
+ * stops at the top of the stack anyway, which for a main thread lies 6-10 KiB above main's
+ * frame (the environment and auxv are there), so most records are 8-10 KiB.
  */
 #define USTACK_MAX	(16 * 1024)
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "fixtures/fixtures.h"
@@ -25,13 +26,12 @@ struct captured {
 	size_t len;		/* bytes of s read */
 };
 
-static void capture(struct captured *c, const char *mode)
+static void capture_exe(struct captured *c, const char *exe, const char *mode)
 {
-	char exe[512], out[] = "/tmp/tt-unwind-XXXXXX", line[64];
+	char out[] = "/tmp/tt-unwind-XXXXXX", line[64];
 	int to[2], from[2], fd;
 	FILE *f;
 
-	fixture_path(exe, sizeof(exe), "unwind_qsort");
 	fd = mkstemp(out);
 	cr_assert(fd >= 0, "mkstemp: %s", strerror(errno));
 	close(fd);
@@ -61,6 +61,14 @@ static void capture(struct captured *c, const char *mode)
 	unlink(out);
 	cr_assert_geq(c->len, USTACK_HEADER_SIZE);
 	cr_assert_eq(c->s.tgid, (__u32)c->pid);
+}
+
+static void capture(struct captured *c, const char *mode)
+{
+	char exe[512];
+
+	fixture_path(exe, sizeof(exe), "unwind_qsort");
+	capture_exe(c, exe, mode);
 }
 
 static void release(struct captured *c)
@@ -215,6 +223,57 @@ Test(unwind, files_are_shared_between_processes_and_forget_drops_a_session)
 	cr_assert_eq(st.complete, 4);
 	release(&c1);
 	release(&c2);
+	unwinder_free(u);
+}
+
+/* Without CAP_SYS_ADMIN there is no /proc/PID/map_files: the files are opened by their path
+ * inside the process's root, symlinks resolved there, and checked to be the inode mapped. */
+Test(unwind, without_map_files_files_are_found_in_the_process_root)
+{
+	struct unwinder *u;
+	struct unwind_stats st;
+	uint64_t ips[MAX_FRAMES];
+	struct captured c;
+	bool complete;
+	size_t n;
+
+	if (!getuid())
+		cr_assert(!setgroups(0, NULL) && !setgid(65534) && !setuid(65534),
+			  "drop to nobody: %s", strerror(errno));
+	u = unwinder_new();
+	cr_assert(u);
+	capture(&c, "main");
+	cr_assert_eq(unwinder_unwind_sample(u, &c.s, c.len, ips, MAX_FRAMES, &n, &complete), 0);
+	cr_assert(complete, "%zu frames, not to _start", n);
+	unwinder_stats(u, &st);
+	cr_assert_geq(st.files_opened, 2);
+	cr_assert_eq(st.files_failed, 0);
+	release(&c);
+	unwinder_free(u);
+}
+
+/* A program deleted while it runs is still the file mapped: map_files reaches it. */
+Test(unwind, a_deleted_program_is_read_as_mapped)
+{
+	char src[512], dir[] = "/tmp/tt-unwind-exe-XXXXXX", exe[600], cmd[1300];
+	struct unwinder *u = unwinder_new();
+	uint64_t ips[MAX_FRAMES];
+	struct captured c;
+	bool complete;
+	size_t n;
+
+	if (getuid())
+		cr_skip_test("/proc/PID/map_files needs CAP_SYS_ADMIN: run as root");
+	cr_assert(u && mkdtemp(dir));
+	fixture_path(src, sizeof(src), "unwind_qsort");
+	snprintf(exe, sizeof(exe), "%s/unwind_qsort", dir);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", src, exe);
+	cr_assert_eq(system(cmd), 0);
+	capture_exe(&c, exe, "main");
+	cr_assert(!unlink(exe) && !rmdir(dir));
+	cr_assert_eq(unwinder_unwind_sample(u, &c.s, c.len, ips, MAX_FRAMES, &n, &complete), 0);
+	cr_assert(complete, "%zu frames, not to _start", n);
+	release(&c);
 	unwinder_free(u);
 }
 
