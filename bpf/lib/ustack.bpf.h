@@ -41,9 +41,9 @@ static long ustack_vma_end(struct task_struct *task, struct vm_area_struct *vma,
  * they are not user mode (the sample hit the kernel), the registers saved when the thread
  * entered the kernel are taken. cookie is copied into the record; rb_flags go to
  * bpf_ringbuf_output: BPF_RB_NO_WAKEUP with the reader consuming on a timer, since a wakeup
- * per record costs about 11 us, most of a capture's cost. 0, -ENOENT for a kernel thread (no user stack),
- * -EFAULT when not even the first chunk could be read, or bpf_ringbuf_output's error
- * (-EAGAIN: the ring is full).
+ * per record costs about 11 us, most of a capture's cost. 0, -ENOENT for a thread with no
+ * user stack (a kernel thread, a task exiting), -EFAULT when not even the first chunk could
+ * be read, or bpf_ringbuf_output's error (-EAGAIN: the ring is full).
  */
 static __always_inline long ustack_capture(void *ringbuf, const void *regs, __u64 cookie,
 					   __u64 rb_flags)
@@ -56,7 +56,9 @@ static __always_inline long ustack_capture(void *ringbuf, const void *regs, __u6
 	struct pt_regs r;
 	__u64 id;
 
-	if (BPF_CORE_READ(task, flags) & (USTACK_PF_KTHREAD | USTACK_PF_IO_WORKER))
+	/* a kernel thread, or a task whose memory is gone (it is exiting) */
+	if ((BPF_CORE_READ(task, flags) & (USTACK_PF_KTHREAD | USTACK_PF_IO_WORKER)) ||
+	    !BPF_CORE_READ(task, mm))
 		return -USTACK_ENOENT;
 	s = bpf_map_lookup_elem(&ustack_scratch, &zero);
 	if (!s)

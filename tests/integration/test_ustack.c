@@ -160,8 +160,9 @@ static pid_t start(char *const argv[])
 	return pid;
 }
 
-/* Samples pid's user stacks at SAMPLE_HZ until it exits, unwinding each as it comes. */
-static void sample_until_exit(struct sampling *s, pid_t pid)
+/* Samples pid's user stacks until it exits, unwinding each as it comes: at SAMPLE_HZ of its
+ * CPU time, or (off_cpu) each time one of its threads leaves a CPU. */
+static void sample_until_exit(struct sampling *s, pid_t pid, bool off_cpu)
 {
 	struct perf_event_attr attr = {
 		.type = PERF_TYPE_SOFTWARE,
@@ -181,11 +182,15 @@ static void sample_until_exit(struct sampling *s, pid_t pid)
 	/* the programs' run time, while this fd is open (the sysctl is left alone) */
 	stats = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	skel->rodata->target_tgid = pid;
+	/* both programs are loaded: the verifier takes ustack_capture in either */
 	cr_assert_eq(ustack_sampler_bpf__load(skel), 0, "the verifier takes ustack_capture");
 	pfd = syscall(SYS_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
 	cr_assert(pfd >= 0, "perf_event_open: %s", strerror(errno));
-	link = bpf_program__attach_perf_event(skel->progs.tt_ustack_sample, pfd);
-	cr_assert(link, "attach to the perf event");
+	if (off_cpu)
+		link = bpf_program__attach(skel->progs.tt_ustack_switch);
+	else
+		link = bpf_program__attach_perf_event(skel->progs.tt_ustack_sample, pfd);
+	cr_assert(link, "attach the sampler");
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.tt_ustack_ring), on_sample, s, NULL);
 	cr_assert(rb);
 	/* records come without a wakeup (BPF_RB_NO_WAKEUP): read them every 20 ms */
@@ -196,11 +201,13 @@ static void sample_until_exit(struct sampling *s, pid_t pid)
 	}
 	ring_buffer__consume(rb);
 	cr_assert(WIFEXITED(status) && !WEXITSTATUS(status), "the target's status: %d", status);
-	cr_log_info("BPF: %llu records sent, %llu not (ring full or unreadable)",
-		    (unsigned long long)skel->bss->sent, (unsigned long long)skel->bss->failed);
+	fprintf(stderr, "ustack: %llu records sent, %llu failed, %llu of a thread with no user "
+		"stack (exiting)\n", (unsigned long long)skel->bss->sent,
+		(unsigned long long)skel->bss->failed, (unsigned long long)skel->bss->no_stack);
 	cr_assert_eq(skel->bss->failed, 0);
-	if (stats >= 0 && !bpf_prog_get_info_by_fd(bpf_program__fd(skel->progs.tt_ustack_sample),
-						   &info, &info_len) && info.run_cnt)
+	if (stats >= 0 && !off_cpu &&
+	    !bpf_prog_get_info_by_fd(bpf_program__fd(skel->progs.tt_ustack_sample), &info,
+				     &info_len) && info.run_cnt)
 		fprintf(stderr, "ustack: BPF capture %llu ns per sample (%llu runs)\n",
 			(unsigned long long)(info.run_time_ns / info.run_cnt),
 			(unsigned long long)info.run_cnt);
@@ -266,7 +273,7 @@ Test(ustack, c_without_frame_pointers_through_qsort, .timeout = 60)
 	cr_assert(u);
 	sampling_init(&s, u, chain, 6);
 	pid = start(argv);
-	sample_until_exit(&s, pid);
+	sample_until_exit(&s, pid, false);
 	report(&s, "C -O2 -fomit-frame-pointer, cold");
 	cr_assert_geq(s.samples, 100, "%zu samples in 3 s at %d Hz", s.samples, SAMPLE_HZ);
 	cr_assert_geq(s.complete * 100, s.samples * 95, "%zu of %zu complete", s.complete,
@@ -279,7 +286,7 @@ Test(ustack, c_without_frame_pointers_through_qsort, .timeout = 60)
 	unwinder_forget(u, pid);
 	sampling_init(&s, u, chain, 6);
 	pid = start(argv);
-	sample_until_exit(&s, pid);
+	sample_until_exit(&s, pid, false);
 	report(&s, "C, a second process");
 	unwinder_stats(u, &st);
 	cr_assert_eq(st.processes, 2);
@@ -316,8 +323,44 @@ Test(ustack, python3_11_without_frame_pointers, .timeout = 60)
 		cr_skip_test("no %s (make deps installs it)", argv[0]);
 	cr_assert(u);
 	sampling_init(&s, u, chain, 4);
-	sample_until_exit(&s, start(argv));
+	sample_until_exit(&s, start(argv), false);
 	report(&s, "python3.11");
+	cr_assert_geq(s.samples, 100);
+	cr_assert_geq(s.complete * 100, s.samples * 95, "%zu of %zu complete", s.complete,
+		      s.samples);
+	cr_assert_geq(s.chained * 100, s.samples * 95, "%zu of %zu hold the interpreter's chain",
+		      s.chained, s.samples);
+	sampling_end(&s);
+	unwinder_free(u);
+}
+
+/* Where python3.11 blocks (time.sleep in nested functions): the stack of its system call, from
+ * the registers saved at kernel entry, taken at sched_switch as off-CPU stacks are. */
+Test(ustack, python3_11_blocked_in_a_system_call, .timeout = 60)
+{
+	static const char *const chain[] = { "_PyEval_EvalFrameDefault", "Py_RunMain",
+					     "Py_BytesMain", "_start" };
+	static const char script[] =
+		"import sys, time\n"
+		"def inner():\n"
+		"    time.sleep(0.001)\n"
+		"def middle():\n"
+		"    inner()\n"
+		"def outer(end):\n"
+		"    while time.monotonic() < end:\n"
+		"        middle()\n"
+		"print('ready', flush=True)\n"
+		"outer(time.monotonic() + float(sys.argv[1]))\n";
+	char *argv[] = { "/usr/bin/python3.11", "-c", (char *)script, "2", NULL };
+	struct unwinder *u = unwinder_new();
+	struct sampling s;
+
+	if (access(argv[0], X_OK))
+		cr_skip_test("no %s (make deps installs it)", argv[0]);
+	cr_assert(u);
+	sampling_init(&s, u, chain, 4);
+	sample_until_exit(&s, start(argv), true);
+	report(&s, "python3.11 off-CPU (sched_switch)");
 	cr_assert_geq(s.samples, 100);
 	cr_assert_geq(s.complete * 100, s.samples * 95, "%zu of %zu complete", s.complete,
 		      s.samples);
