@@ -116,7 +116,8 @@ $(BUILD)/targets/libwait: $(BUILD)/targets/libttdemo-v2.so
 $(BUILD)/targets/cet: TARGET_CFLAGS += -fcf-protection=full
 # Built as distributions build: the unwinding tests' stacks have no frame pointer at all.
 $(BUILD)/targets/nofp_qsort: private TARGET_CFLAGS := -O2 -fomit-frame-pointer -Wall -pthread
-$(BUILD)/targets/%: tests/targets/%.c tests/targets/busy.h tests/targets/netaddr.h $(BUILD)/targets/libttdemo.so
+$(BUILD)/targets/%: tests/targets/%.c tests/targets/busy.h tests/targets/netaddr.h \
+		tests/targets/qsort_chain.h $(BUILD)/targets/libttdemo.so
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TARGET_CFLAGS) -Itests/targets $< -o $@ -L$(BUILD)/targets -lttdemo \

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "busy.h"
+#include "qsort_chain.h"
 
 static volatile uint64_t sink;
 
@@ -17,31 +18,6 @@ __attribute__((noinline)) int c(int x)
 	for (int i = 0; i < 20000; i++)
 		sink += (uint64_t)x * i;
 	return x;
-}
-
-/* Not tail calls: each caller has work left after its call, so each frame stays. */
-__attribute__((noinline)) int cmp(const void *pa, const void *pb)
-{
-	int r = c(*(const int *)pa) - c(*(const int *)pb);
-
-	__asm__ volatile("" : : : "memory");
-	return r;
-}
-
-__attribute__((noinline)) int b(int *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp);
-	__asm__ volatile("" : : : "memory");
-	return v[0] + v[n - 1];
-}
-
-__attribute__((noinline)) int a(int seed)
-{
-	int v[32];
-
-	for (int i = 0; i < 32; i++)
-		v[i] = (seed * 7919 + i * 104729) % 1000;
-	return b(v, 32) + 1;
 }
 
 int main(int argc, char **argv)

@@ -62,7 +62,8 @@ $(FIXTURE_DIR)/libver_verdef_count.so: $(FIXTURE_DIR)/libver.so $(FIXTURE_DIR)/e
 
 # A stack with no frame pointer anywhere (tests/unit/test_unwind.c): -O2 as distributions
 # build, so the unwinder has only the call frame information to go by.
-$(FIXTURE_DIR)/unwind_qsort: $(FIXTURE_SRC)/unwind_qsort.c bpf/abi/ustack.h
+$(FIXTURE_DIR)/unwind_qsort: $(FIXTURE_SRC)/unwind_qsort.c bpf/abi/ustack.h \
+		tests/targets/qsort_chain.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -O2 -fomit-frame-pointer -Wall -Wextra -Ibpf -pthread $< -o $@
+	$(Q)$(CC) -O2 -fomit-frame-pointer -Wall -Wextra -Ibpf -Itests/targets -pthread $< -o $@
