@@ -28,6 +28,6 @@ int main(int argc, char **argv)
 	printf("ready\n");
 	fflush(stdout);
 	while (now_ns() < end)
-		sink += a(seed++);
+		sink += a(seed++, cmp);
 	return 0;
 }

@@ -186,6 +186,33 @@ Test(unwind, a_thread_unwinds_to_clone3)
 	unwinder_free(u);
 }
 
+/* A frame with no CFI (cmp_nocfi) but a frame pointer: libdwfl's frame-pointer step crosses
+ * it, within the copy, and CFI takes over again in libc. */
+Test(unwind, a_frame_without_cfi_is_crossed_by_its_frame_pointer)
+{
+	static const char *const chain[] = { "c", "cmp_nocfi", "qsort_r", "b", "a", "main",
+					     "_start" };
+	struct unwinder *u = unwinder_new();
+	struct symbolizer *sym = symbolizer_new("/nonexistent");
+	uint64_t ips[MAX_FRAMES];
+	char nm[MAX_FRAMES][128];
+	struct captured c;
+	bool complete;
+	size_t n;
+
+	cr_assert(u && sym);
+	capture(&c, "nocfi");
+	cr_assert_eq(unwinder_unwind_sample(u, &c.s, c.len, ips, MAX_FRAMES, &n, &complete), 0);
+	names(sym, c.pid, ips, n, nm);
+	if (!complete)
+		print_stack(nm, n);
+	cr_assert(complete);
+	assert_chain(nm, n, chain, sizeof(chain) / sizeof(chain[0]));
+	release(&c);
+	symbolizer_free(sym);
+	unwinder_free(u);
+}
+
 /* A second process of the same program finds both its files open already. */
 Test(unwind, files_are_shared_between_processes_and_forget_drops_a_session)
 {

@@ -62,6 +62,8 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_A
 	(void)base;
 	(void)file_name;
 	*elfp = NULL;
+	if (!m)
+		return -1;
 	if (!m->file)
 		m->file = m->vdso ? elf_cache_vdso(m->u->files) : elf_cache_get(m->u->files, &m->m);
 	if (m->file)
@@ -462,17 +464,17 @@ static Dwfl_Module *last_module(Dwfl *dwfl, const struct walk *w)
 	return dwfl_addrmodule(dwfl, w->ips[w->n - 1] - (w->n > 1));
 }
 
-/* Whether the CFI of pc marks the return address undefined: the frame has no caller. */
-static bool ra_undefined(Dwarf_CFI *cfi, Dwarf_Addr pc)
+/* 1 when the CFI of pc marks the return address undefined (the frame has no caller), 0 when
+ * it says where it is, -1 when it has nothing for pc. */
+static int ra_undefined(Dwarf_CFI *cfi, Dwarf_Addr pc)
 {
 	Dwarf_Op ops_mem[3], *ops;
 	Dwarf_Frame *frame;
 	size_t nops;
-	bool undefined;
-	int ra;
+	int ra, undefined;
 
 	if (!cfi || dwarf_cfi_addrframe(cfi, pc, &frame))
-		return false;
+		return -1;
 	ra = dwarf_frame_info(frame, NULL, NULL, NULL);
 	undefined = ra >= 0 && !dwarf_frame_register(frame, ra, ops_mem, &ops, &nops) && !nops &&
 		    ops == ops_mem;
@@ -484,22 +486,25 @@ static bool ra_undefined(Dwarf_CFI *cfi, Dwarf_Addr pc)
  * Whether the walk reached the thread's start. libdwfl ends a walk the same way when the
  * CFI says there is no caller and when the return address could not be read (past the end
  * of the copy), so the last frame's CFI is asked: glibc's _start and clone3/clone mark the
- * return address undefined, and nothing else does.
+ * return address undefined, and nothing else does. .debug_frame only where .eh_frame has
+ * nothing: it means reading a debug file.
  */
 static bool reached_start(Dwfl *dwfl, const struct walk *w)
 {
 	Dwfl_Module *mod = last_module(dwfl, w);
 	Dwarf_Addr pc, bias = 0;
 	Dwarf_CFI *cfi;
+	int found;
 
 	if (!mod)
 		return false;
 	pc = w->ips[w->n - 1] - (w->n > 1);
 	cfi = dwfl_module_eh_cfi(mod, &bias);
-	if (ra_undefined(cfi, pc - bias))
-		return true;
+	found = ra_undefined(cfi, pc - bias);
+	if (found >= 0)
+		return found;
 	cfi = dwfl_module_dwarf_cfi(mod, &bias);
-	return ra_undefined(cfi, pc - bias);
+	return ra_undefined(cfi, pc - bias) > 0;
 }
 
 /* 0 when the walk reached the thread's start, 1 when it stopped before. */

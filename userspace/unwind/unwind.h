@@ -9,7 +9,8 @@
  * built without unwind tables), libdwfl's x86-64 frame-pointer step is tried, within those
  * same bytes. One libdwfl session per process, built from /proc/PID/maps at its first sample
  * and again when a sample's code lies outside every module known (a dlopen, an exec); the
- * files are shared between processes (unwind/elf_cache.h). x86-64 only.
+ * files are shared between processes (unwind/elf_cache.h). x86-64 only; one thread uses an
+ * unwinder.
  */
 #ifndef TAILTRACE_UNWIND_H
 #define TAILTRACE_UNWIND_H
