@@ -47,7 +47,8 @@ UNIT_SRCS  := $(wildcard tests/unit/*.c)
 UNIT_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRCS))
 INTEG_SRCS := $(wildcard tests/integration/*.c)
 INTEG_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(INTEG_SRCS))
-TARGETS    := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(wildcard tests/targets/*.c))
+TARGETS    := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(wildcard tests/targets/*.c)) \
+	      $(BUILD)/targets/chain-static
 
 .PHONY: all deps run test layers unit integration sanitize fuzz bench static vmlinux clean
 
@@ -112,6 +113,12 @@ $(BUILD)/targets/libttdemo-v2.so: tests/targets/lib/ttdemo.c
 # libwait's test puts the second version in place of the first under the running program.
 $(BUILD)/targets/libwait: $(BUILD)/targets/libttdemo-v2.so
 $(BUILD)/targets/cet: TARGET_CFLAGS += -fcf-protection=full
+# chain linked static: libc's _start, __libc_start_call_main and start_thread have symbols
+# in the binary itself, so its stacks can be seen to reach the thread's start.
+$(BUILD)/targets/chain-static: tests/targets/chain.c tests/targets/busy.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TARGET_CFLAGS) -static -Itests/targets $< -o $@
 $(BUILD)/targets/%: tests/targets/%.c tests/targets/busy.h tests/targets/netaddr.h $(BUILD)/targets/libttdemo.so
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)

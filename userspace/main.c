@@ -19,6 +19,7 @@ static const struct collector *const collectors[] = {
 	&func_collector,
 	&sched_collector,
 	&net_collector,
+	&profile_collector,
 };
 #define NCOLLECTORS (sizeof(collectors) / sizeof(collectors[0]))
 
