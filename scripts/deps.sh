@@ -6,7 +6,7 @@
 set -euo pipefail
 
 # libclang-rt-14-dev: clang's libFuzzer and sanitizer runtimes, for `make fuzz`.
-need_pkgs=(clang llvm libelf-dev zlib1g-dev libzstd-dev libcriterion-dev pkg-config make gcc
+need_pkgs=(clang llvm libelf-dev zlib1g-dev libzstd-dev libcriterion-dev pkg-config make gcc libc6-dev
            iproute2 bpftrace linux-perf libclang-rt-14-dev)
 backports_pkgs=(libbpf-dev bpftool)
 
