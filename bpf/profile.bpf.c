@@ -17,6 +17,7 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define EFAULT 14
+#define EEXIST 17
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -86,7 +87,9 @@ int tt_profile(struct bpf_perf_event_data *ctx)
 	/* -EFAULT: the sample came in user mode, there is no kernel stack */
 	key.kstack = bpf_get_stackid(ctx, &stackmap, 0);
 	if (key.kstack < 0) {
-		if (key.kstack != -EFAULT)
+		if (key.kstack == -EEXIST)
+			count(PROFILE_DROP_COLLIDE);
+		else if (key.kstack != -EFAULT)
 			count(PROFILE_DROP_KSTACK);
 		key.kstack = -1;	/* one key for every failure */
 	}
@@ -95,7 +98,7 @@ int tt_profile(struct bpf_perf_event_data *ctx)
 	if (key.user == PROFILE_USER_FP) {
 		key.ustack = bpf_get_stackid(ctx, &stackmap, BPF_F_USER_STACK);
 		if (key.ustack < 0) {
-			count(PROFILE_DROP_USTACK);
+			count(key.ustack == -EEXIST ? PROFILE_DROP_COLLIDE : PROFILE_DROP_USTACK);
 			key.ustack = -1;
 		}
 	}

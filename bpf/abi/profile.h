@@ -31,6 +31,7 @@ enum profile_count {
 	PROFILE_DROP_FULL,	/* more distinct stacks than the count map holds */
 	PROFILE_DROP_KSTACK,	/* the kernel stack could not be stored (stack map full) */
 	PROFILE_DROP_USTACK,	/* a user task's stack could not be walked or stored */
+	PROFILE_DROP_COLLIDE,	/* a stack whose hash bucket holds another stack: lost */
 	PROFILE_DROP_FOLLOW,	/* a command's child not followed: the set of processes is full */
 	PROFILE_CNT_MAX,
 };

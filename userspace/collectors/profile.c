@@ -27,8 +27,9 @@
 
 #define DEFAULT_HZ 49
 #define MAX_HZ 10000
-/* Distinct stacks kept (x 1,016 bytes) and distinct (process, name, stacks) counted. */
-#define MAX_STACKS 16384
+/* Distinct stacks kept (x 1,016 bytes: 33 MiB; a stack whose hash meets another's is lost,
+ * so the map is kept roomy) and distinct (process, name, stacks) counted. */
+#define MAX_STACKS 32768
 #define MAX_KEYS 16384
 /* A process whose samples bring new stacks has its mappings read again after this long
  * (libraries come after exec, or by dlopen). */
@@ -450,7 +451,8 @@ static int profile_read(void *data, struct snapshot *s, bool stacks)
 	    snapshot_add_counter(s, "profile.idle_samples", "count", cnt[PROFILE_CNT_IDLE], NULL) ||
 	    snapshot_add_drop(s, "map_full", cnt[PROFILE_DROP_FULL] + cnt[PROFILE_DROP_FOLLOW]) ||
 	    snapshot_add_drop(s, "stack_missing",
-			      cnt[PROFILE_DROP_KSTACK] + cnt[PROFILE_DROP_USTACK]))
+			      cnt[PROFILE_DROP_KSTACK] + cnt[PROFILE_DROP_USTACK]) ||
+	    snapshot_add_drop(s, "stack_collision", cnt[PROFILE_DROP_COLLIDE]))
 		return -ENOMEM;
 	return stacks ? add_stacks(ctx, s) : 0;
 }
