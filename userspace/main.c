@@ -41,6 +41,7 @@ static void usage(FILE *f)
 		"  tailtrace func 'handle_*' -- ./server          time every handle_* call\n"
 		"  tailtrace func libc:malloc -p 1234 -d 10s      malloc latency of pid 1234\n"
 		"  tailtrace sched -p 1234 --by tid -d 5s        why its threads wait\n"
+		"  tailtrace profile -p 1234 -d 10s              where its CPU time goes\n"
 		"  tailtrace record --func 'handle_*' --sched --net -- ./server\n"
 		"\n"
 		"'tailtrace COMMAND --help' tells more. Tracing needs root (or CAP_BPF and\n"
