@@ -39,10 +39,20 @@ struct {
 	__uint(max_entries, 64 * 1024);
 } news SEC(".maps");
 
+static __always_inline void tell(__u32 tgid, __u32 exec)
+{
+	struct profile_new *n = bpf_ringbuf_reserve(&news, sizeof(*n), 0);
+
+	if (n) {
+		n->tgid = tgid;
+		n->exec = exec;
+		bpf_ringbuf_submit(n, BPF_RB_NO_WAKEUP);
+	}
+}
+
 static __always_inline void add_sample(struct profile_key *key)
 {
 	static const __u64 one = 1;
-	struct profile_new *n;
 	__u64 *v;
 
 	v = bpf_map_lookup_elem(&samples, key);
@@ -60,11 +70,7 @@ static __always_inline void add_sample(struct profile_key *key)
 		return;
 	}
 	/* a lost notice costs only symbols of a process that exits within 20 ms; no counter */
-	n = bpf_ringbuf_reserve(&news, sizeof(*n), 0);
-	if (n) {
-		n->tgid = key->tgid;
-		bpf_ringbuf_submit(n, BPF_RB_NO_WAKEUP);
-	}
+	tell(key->tgid, 0);
 }
 
 SEC("perf_event")
@@ -104,6 +110,27 @@ int tt_profile(struct bpf_perf_event_data *ctx)
 	}
 	add_sample(&key);
 	return 0;
+}
+
+/* A traced process that runs exec: its mappings are new (a command is sampled before its
+ * exec too, while tailtrace's child starts it). */
+static __always_inline int on_exec(struct task_struct *p)
+{
+	if (task_selected(p))
+		tell(BPF_CORE_READ(p, tgid), 1);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(tt_profile_exec, struct task_struct *p)
+{
+	return on_exec(p);
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(tt_profile_exec_raw, struct task_struct *p)
+{
+	return on_exec(p);
 }
 
 /* A command's children are its own; tp_btf programs and their raw_tp twins. */

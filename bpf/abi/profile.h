@@ -36,9 +36,11 @@ enum profile_count {
 	PROFILE_CNT_MAX,
 };
 
-/* Told once per new key, so that userspace reads a process's mappings while it lives. */
+/* Told once per new key, so that userspace reads a process's mappings while it lives, and
+ * at each exec, after which the mappings read before are another program's. */
 struct profile_new {
 	__u32 tgid;
+	__u32 exec;		/* 1: tgid ran exec */
 };
 
 #endif /* TAILTRACE_PROFILE_H */

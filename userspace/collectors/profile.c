@@ -219,8 +219,8 @@ static void detach_sampling(struct profile_ctx *ctx)
 	ctx->nlinks = 0;
 }
 
-/* Opens and loads the programs, with the tp_btf or raw_tp twins that follow a command's
- * children (neither without a command). 0, or -errno. */
+/* Opens and loads the programs, with the tp_btf or raw_tp twins of those that see exec and
+ * follow a command's children (only with a command). 0, or -errno. */
 static int load_set(struct profile_ctx *ctx, bool btf)
 {
 	struct bpf_program *prog;
@@ -244,9 +244,10 @@ static int load_set(struct profile_ctx *ctx, bool btf)
 	bpf_object__for_each_program(prog, ctx->skel->obj) {
 		const char *name = bpf_program__name(prog);
 		bool raw = strstr(name, "_raw") != NULL;
+		bool follow = strstr(name, "_fork") || strstr(name, "_exit");
 
 		if (strcmp(name, "tt_profile"))
-			bpf_program__set_autoload(prog, ctx->command && raw != btf);
+			bpf_program__set_autoload(prog, raw != btf && (ctx->command || !follow));
 	}
 	err = profile_bpf__load(ctx->skel);
 	if (err)
@@ -267,9 +268,10 @@ static int load_set(struct profile_ctx *ctx, bool btf)
 	return 0;
 }
 
-/* Reads the mappings of pid when it is new, or again when they were read a while ago: a
- * new stack may run code of a library loaded since. */
-static void note_pid(struct profile_ctx *ctx, int pid)
+/* Reads the mappings of pid when it is new, or again when they were read a while ago (a
+ * new stack may run code of a library loaded since) or before its last exec. exec: only
+ * note that it ran exec; its next new stack reads them. */
+static void note_pid(struct profile_ctx *ctx, int pid, bool exec)
 {
 	uint64_t now = mono_now_ns();
 	size_t i;
@@ -287,9 +289,14 @@ static void note_pid(struct profile_ctx *ctx, int pid)
 			ctx->seen_cap = cap;
 		}
 		ctx->seen[ctx->nseen++] = (struct seen_pid){ pid, 0 };
-	} else if (now - ctx->seen[i].read_ns < REFRESH_NS) {
+	} else if (exec) {
+		ctx->seen[i].read_ns = 0;
+		return;
+	} else if (ctx->seen[i].read_ns && now - ctx->seen[i].read_ns < REFRESH_NS) {
 		return;
 	}
+	if (exec)
+		return;	/* nothing read before it to forget */
 	ctx->seen[i].read_ns = now;
 	symbolizer_cache_pid(ctx->sym, pid);
 }
@@ -299,7 +306,7 @@ static int on_new(void *data, void *raw, size_t size)
 	const struct profile_new *n = raw;
 
 	if (size >= sizeof(*n))
-		note_pid(data, (int)n->tgid);
+		note_pid(data, (int)n->tgid, n->exec);
 	return 0;
 }
 
@@ -318,8 +325,8 @@ static int profile_attach(void *data, const struct run_target *t, struct loop *l
 	ctx->pid = t->pid;
 	ctx->command = t->command;
 	/* TAILTRACE_NO_TP_BTF=1 plays a kernel that refuses tp_btf (the tests use it). */
-	err = ctx->command && getenv("TAILTRACE_NO_TP_BTF") ? -EOPNOTSUPP : load_set(ctx, true);
-	if (err && ctx->command) {
+	err = getenv("TAILTRACE_NO_TP_BTF") ? -EOPNOTSUPP : load_set(ctx, true);
+	if (err) {
 		msg_verbose("tp_btf programs refused (%s): using raw_tp", strerror(-err));
 		profile_bpf__destroy(ctx->skel);
 		err = load_set(ctx, false);
