@@ -279,6 +279,10 @@ static void note_pid(struct profile_ctx *ctx, int pid, bool exec)
 	for (i = 0; i < ctx->nseen && ctx->seen[i].pid != pid; i++)
 		;
 	if (i == ctx->nseen) {
+		/* nothing read before it to forget: only processes with samples are kept, as
+		 * many as the count map holds keys at most */
+		if (exec)
+			return;
 		if (ctx->nseen == ctx->seen_cap) {
 			size_t cap = ctx->seen_cap ? ctx->seen_cap * 2 : 64;
 			struct seen_pid *v = realloc(ctx->seen, cap * sizeof(*v));
@@ -295,8 +299,6 @@ static void note_pid(struct profile_ctx *ctx, int pid, bool exec)
 	} else if (ctx->seen[i].read_ns && now - ctx->seen[i].read_ns < REFRESH_NS) {
 		return;
 	}
-	if (exec)
-		return;	/* nothing read before it to forget */
 	ctx->seen[i].read_ns = now;
 	symbolizer_cache_pid(ctx->sym, pid);
 }
