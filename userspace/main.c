@@ -21,6 +21,7 @@ static const struct collector *const collectors[] = {
 	&func_collector,
 	&sched_collector,
 	&net_collector,
+	&profile_collector,
 };
 #define NCOLLECTORS (sizeof(collectors) / sizeof(collectors[0]))
 
@@ -55,6 +56,7 @@ static void usage(FILE *f)
 		"  tailtrace func 'handle_*' -- ./server          time every handle_* call\n"
 		"  tailtrace func libc:malloc -p 1234 -d 10s      malloc latency of pid 1234\n"
 		"  tailtrace sched -p 1234 --by tid -d 5s        why its threads wait\n"
+		"  tailtrace profile -p 1234 -d 10s              where its CPU time goes\n"
 		"  tailtrace record --func 'handle_*' --sched --net -- ./server\n"
 		"  tailtrace func 'handle_*' --slo 'func.latency:p99<2ms' -o run.json -- ./test\n"
 		"  tailtrace report run.json --format markdown\n"

@@ -28,6 +28,20 @@ static const struct collector b = {
 	.doc = "What beta does.\n",
 };
 
+static const struct option g_opts[] = {
+	{ "rate", required_argument, NULL, 'R' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct collector g = {
+	.name = "gamma",
+	.summary = "the third",
+	.doc = "What gamma does.\n\nOptions:\n"
+	       "  -R, --rate HZ       how often\n",
+	.options = g_opts,
+	.shortopts = "R:",
+};
+
 Test(record_options, names_and_keys)
 {
 	const struct collector *all[] = { &a, &b };
@@ -77,7 +91,18 @@ Test(record_options, help_renames_the_options)
 	cr_assert(strstr(doc, "                            (a second line)\n"),
 		  "a description's next line moves as far as the name did:\n%s", doc);
 	cr_assert(strstr(doc, "--alpha-stacks[=DUR]"), "%s", doc);
+
 	cr_assert_null(strstr(doc, "Examples"), "only the options:\n%s", doc);
 	record_doc(&b, doc, sizeof(doc));
 	cr_assert_str_eq(doc, "  --beta PROBE\n      the second\n");
+}
+
+Test(record_options, a_short_option_is_the_command_s_own)
+{
+	char doc[512];
+
+	record_doc(&g, doc, sizeof(doc));
+	cr_assert(strstr(doc, "\n      --gamma-rate HZ       how often\n"),
+		  "record knows it by its long name only:\n%s", doc);
+	cr_assert_null(strstr(doc, "-R"), "%s", doc);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include "symbols/symbolizer.h"
 
 __attribute__((noinline)) int symbolizer_probe_target(int x)
@@ -92,5 +93,54 @@ Test(symbolizer, frames_name_their_module_and_build_id)
 	symbolizer_kernel_frame(s, 0xffffffff81000000, &f);
 	cr_assert_null(f.symbol);
 	cr_assert_str_eq(f.module, "[kernel]");
+	symbolizer_free(s);
+}
+
+/* A child read while it runs, then again as a zombie (no mappings left to show): what was
+ * read while it ran stays, so its stacks are still symbolized after it exits. */
+Test(symbolizer, a_zombie_keeps_what_was_read_while_it_ran)
+{
+	struct symbolizer *s = symbolizer_new("/dev/null");
+	uintptr_t fn = (uintptr_t)symbolizer_probe_target;
+	int ready[2], go[2];
+	struct sym_frame f;
+	pid_t child;
+	char c;
+
+	cr_assert(s);
+	cr_assert_eq(pipe(ready), 0);
+	cr_assert_eq(pipe(go), 0);
+	child = fork();
+	cr_assert_geq(child, 0);
+	if (!child) {
+		/* the same image as ours: the function is at the same address in it */
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	cr_assert_eq(read(ready[0], &c, 1), 1);
+	cr_assert_eq(symbolizer_cache_pid(s, child), 0);
+	cr_assert_eq(write(go[1], "g", 1), 1);
+	/* a zombie until reaped: its maps file opens and reads empty */
+	for (int i = 0; i < 200; i++) {
+		char path[64], st = 0;
+		FILE *sf;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", child);
+		sf = fopen(path, "r");
+		if (sf && fscanf(sf, "%*d %*s %c", &st) != 1)
+			st = 0;
+		if (sf)
+			fclose(sf);
+		if (st == 'Z')
+			break;
+		usleep(10000);
+	}
+	cr_assert_eq(symbolizer_cache_pid(s, child), 0, "a zombie's maps still open");
+	symbolizer_user_frame(s, child, fn + 4, &f);
+	cr_assert(f.symbol && !strcmp(f.symbol, "symbolizer_probe_target"),
+		  "the zombie's function from the mappings read while it ran: %s",
+		  f.symbol ? f.symbol : f.module ? f.module : "(none)");
+	waitpid(child, NULL, 0);
 	symbolizer_free(s);
 }

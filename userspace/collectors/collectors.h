@@ -5,6 +5,6 @@
 
 #include "core/collector.h"
 
-extern const struct collector func_collector, sched_collector, net_collector;
+extern const struct collector func_collector, sched_collector, net_collector, profile_collector;
 
 #endif

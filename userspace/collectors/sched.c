@@ -97,25 +97,6 @@ static int sched_opt(void *data, int key, const char *arg)
 	return -EINVAL;
 }
 
-/* Resolves --cgroup to its id. 0, or 1 after printing the problem. */
-static int resolve_cgroup(struct sched_ctx *ctx)
-{
-	char mnt[PATH_MAX];
-	const char *root = cgroup2_mount(mnt, sizeof(mnt));
-	int err = cgroup_resolve(ctx->cgroup_arg, ctx->cgroup_path, sizeof(ctx->cgroup_path),
-				 &ctx->cgroup_id);
-
-	if (err == -ENOTDIR)
-		msg_error("'%s' is not a cgroup v2 directory%s%s", ctx->cgroup_path,
-			  root ? ": cgroup v2 is mounted at " : ": no cgroup v2 is mounted",
-			  root ? root : "");
-	else if (err)
-		msg_error("cgroup '%s' does not exist (%s)%s%s", ctx->cgroup_arg, strerror(-err),
-			  root ? ": cgroup v2 is mounted at " : ": no cgroup v2 is mounted",
-			  root ? root : "");
-	return err ? 1 : 0;
-}
-
 /* Detaches and frees the programs (the skeleton holds their links). */
 static void detach_all(struct sched_ctx *ctx)
 {
@@ -498,7 +479,8 @@ static int sched_setup(void *data, const struct common_opts *o, char **args, int
 			    "writes stacks: add --offcpu-stacks");
 		return SETUP_USAGE;
 	}
-	if (ctx->cgroup_arg && resolve_cgroup(ctx))
+	if (ctx->cgroup_arg && cgroup_resolve_option(ctx->cgroup_arg, ctx->cgroup_path,
+						    sizeof(ctx->cgroup_path), &ctx->cgroup_id))
 		return SETUP_FAILED;
 	ncpus = libbpf_num_possible_cpus();
 	ctx->ncpus = ncpus > 0 ? (uint32_t)ncpus : 1;

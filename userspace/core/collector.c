@@ -96,6 +96,11 @@ void record_doc(const struct collector *c, char *out, size_t len)
 
 		if (!eol)
 			eol = p + strlen(p);
+		/* "  -F, --frequency": record knows only the long name */
+		if (!strncmp(p, "  -", 3) && p[3] != '-' && p[4] == ',' && p[5] == ' ') {
+			n += (size_t)snprintf(out + n, len - n, "      ");
+			p += 6;
+		}
 		/* a description's next line: as far right as the names moved */
 		if (strncmp(p + strspn(p, " "), "--", 2) && *p == ' ')
 			n += (size_t)snprintf(out + n, len - n, "%*s", (int)strlen(c->name) + 1, "");

@@ -52,6 +52,9 @@ struct collector {
 	const char *args_name;	/* its positional arguments ("PROBE"), or NULL: none */
 	const char *doc;	/* --help: what it measures, its options, examples */
 	const struct option *options;	/* its own long options, zero-terminated */
+	/* Short letters of its own options in getopt form ("F:"), as its command only: record
+	 * knows them by their long names. NULL: none. */
+	const char *shortopts;
 	unsigned flags;
 	/* The metrics its read() produces, NULL-terminated: --slo names them, and an
 	 * objective on another collector's metric is told where it comes from. */

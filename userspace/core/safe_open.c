@@ -92,10 +92,11 @@ int safe_open_mapping(int pid, uint64_t start, uint64_t end, const char *path, u
 		st = &sb;
 	snprintf(link, sizeof(link), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, pid, start, end);
 	fd = safe_open(link, max_size, st);
-	if (fd != -ENOENT && fd != -EPERM && fd != -EACCES)
+	if (fd != -ENOENT && fd != -EPERM && fd != -EACCES && fd != -ESRCH)
 		return fd;
-	/* The process is gone (or map_files is not ours to read): the path, if it still names
-	 * what was mapped; a path from the process may since name anything. */
+	/* The process is gone, or a zombie (ESRCH), or map_files is not ours to read: the
+	 * path, if it still names what was mapped; a path from the process may since name
+	 * anything. */
 	fd = safe_open(path, max_size, st);
 	if (fd >= 0 && st->st_ino != ino) {
 		close(fd);

@@ -7,6 +7,7 @@
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include "core/msg.h"
 #include "labels/cgroup.h"
 
 const char *cgroup2_mount(char *buf, size_t len)
@@ -76,4 +77,21 @@ const char *cgroup_name(uint64_t id, char *buf, size_t len)
 		snprintf(buf, len, "%llu", (unsigned long long)id);
 	}
 	return buf;
+}
+
+int cgroup_resolve_option(const char *arg, char *path, size_t len, uint64_t *id)
+{
+	char mnt[PATH_MAX];
+	const char *root = cgroup2_mount(mnt, sizeof(mnt));
+	int err = cgroup_resolve(arg, path, len, id);
+
+	if (err == -ENOTDIR)
+		msg_error("'%s' is not a cgroup v2 directory%s%s", path,
+			  root ? ": cgroup v2 is mounted at " : ": no cgroup v2 is mounted",
+			  root ? root : "");
+	else if (err)
+		msg_error("cgroup '%s' does not exist (%s)%s%s", arg, strerror(-err),
+			  root ? ": cgroup v2 is mounted at " : ": no cgroup v2 is mounted",
+			  root ? root : "");
+	return err ? 1 : 0;
 }

@@ -13,6 +13,9 @@ const char *cgroup2_mount(char *buf, size_t len);
  * inode number of its directory (the kernfs id). 0, -errno of stat (it does not exist), or
  * -ENOTDIR (not a cgroup v2 directory). */
 int cgroup_resolve(const char *arg, char *path, size_t len, uint64_t *id);
+/* cgroup_resolve for a --cgroup option, saying what is wrong (and where cgroup v2 is
+ * mounted) when it fails. 0, or 1 after printing the problem. */
+int cgroup_resolve_option(const char *arg, char *path, size_t len, uint64_t *id);
 /* The path of cgroup id relative to the mount ("/system.slice/x.service"), found by a walk
  * of the tree; the id as a number when none has it. Returns buf. */
 const char *cgroup_name(uint64_t id, char *buf, size_t len);

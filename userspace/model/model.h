@@ -236,6 +236,33 @@ int frame_set_source(struct frame *f, const char *file, uint32_t line, bool inli
 const char *labels_get(const struct labels *l, const char *key);
 bool labels_equal(const struct labels *a, const struct labels *b);
 
+/*
+ * Functions of a series of stacks, for "where does the time go" tables: self is the weight
+ * and count of the stacks whose leaf frame is the function, total of those with the
+ * function anywhere, counted once per stack however often it recurses. A function is its
+ * symbol, module and kind; a frame without a symbol is its own address.
+ */
+struct stack_func {
+	const char *symbol;	/* the series' own strings; NULL: unknown */
+	const char *module;
+	uint64_t addr;		/* of the first frame seen (the place of an unknown one) */
+	enum frame_kind kind;
+	uint64_t self, self_count;
+	uint64_t total, total_count;
+	size_t last_stack;	/* internal: the last stack that added to total, + 1 */
+};
+
+/* The functions of se in *out (*n of them), total weight first. Free *out with free().
+ * 0 or -ENOMEM. */
+int stacks_functions(const struct series *se, struct stack_func **out, size_t *n);
+
+/* Whether a frame is where a thread's user stack begins: _start, __libc_start_main,
+ * __libc_start_call_main, start_thread, clone, clone3. */
+bool frame_is_thread_start(const struct frame *f);
+/* Of the stacks of se with user frames, how many samples (counts) they hold and how many of
+ * those reach a thread's start: a walk that got there saw the whole stack. */
+void stacks_user_complete(const struct series *se, uint64_t *with_user, uint64_t *complete);
+
 /* Declares how a metric is shown; a second declaration of it replaces the first. */
 int snapshot_describe_metric(struct snapshot *s, const char *metric, const char *count_name,
 			     uint32_t histograms, uint32_t top);

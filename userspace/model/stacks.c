@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "model/model.h"
@@ -42,4 +43,131 @@ void series_merge_stacks(struct series *se)
 		}
 	}
 	se->nstacks = n;
+}
+
+/* What a function is keyed by: symbol and module, or its address when it has no symbol. */
+static uint64_t func_hash(const struct frame *f)
+{
+	uint64_t h = 1469598103934665603ull ^ f->kind;
+
+	for (const char *p = f->symbol; p && *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	for (const char *p = f->module; p && *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	if (!f->symbol)
+		h = (h ^ f->addr) * 1099511628211ull;
+	return h;
+}
+
+static bool func_is(const struct stack_func *sf, const struct frame *f)
+{
+	if (sf->kind != f->kind || !sf->symbol != !f->symbol || !sf->module != !f->module)
+		return false;
+	if (sf->module && strcmp(sf->module, f->module))
+		return false;
+	return f->symbol ? !strcmp(sf->symbol, f->symbol) : sf->addr == f->addr;
+}
+
+static int by_total_desc(const void *a, const void *b)
+{
+	const struct stack_func *x = a, *y = b;
+
+	if (x->total != y->total)
+		return x->total < y->total ? 1 : -1;
+	if (x->self != y->self)
+		return x->self < y->self ? 1 : -1;
+	/* the same order every run */
+	if (x->symbol && y->symbol)
+		return strcmp(x->symbol, y->symbol);
+	return !x->symbol - !y->symbol;
+}
+
+int stacks_functions(const struct series *se, struct stack_func **out, size_t *n)
+{
+	size_t frames = 0, cap = 16, nf = 0;
+	struct stack_func *v = NULL;
+	size_t *table = NULL;	/* open addressing: index into v, + 1; 0: empty */
+	int err = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < se->nstacks; i++)
+		frames += se->stacks[i].nframes;
+	while (cap < 2 * frames)
+		cap *= 2;
+	table = calloc(cap, sizeof(*table));
+	v = malloc((frames ? frames : 1) * sizeof(*v));
+	if (!table || !v) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < se->nstacks; i++) {
+		const struct stack *st = &se->stacks[i];
+
+		for (size_t k = 0; k < st->nframes; k++) {
+			const struct frame *f = &st->frames[k];
+			size_t slot = (size_t)(func_hash(f) & (cap - 1));
+			struct stack_func *sf;
+
+			while (table[slot] && !func_is(&v[table[slot] - 1], f))
+				slot = (slot + 1) & (cap - 1);
+			if (!table[slot]) {
+				v[nf] = (struct stack_func){ .symbol = f->symbol, .module = f->module,
+							     .addr = f->addr, .kind = f->kind };
+				table[slot] = ++nf;
+			}
+			sf = &v[table[slot] - 1];
+			if (!k) {
+				sf->self += st->value;
+				sf->self_count += st->count;
+			}
+			/* a recursion's deeper frames are the same time again */
+			if (sf->last_stack != i + 1) {
+				sf->last_stack = i + 1;
+				sf->total += st->value;
+				sf->total_count += st->count;
+			}
+		}
+	}
+	qsort(v, nf, sizeof(*v), by_total_desc);
+	*out = v;
+	*n = nf;
+	v = NULL;
+out:
+	free(table);
+	free(v);
+	return err;
+}
+
+bool frame_is_thread_start(const struct frame *f)
+{
+	static const char *const starts[] = {
+		"_start", "__libc_start_main", "__libc_start_main_impl", "__libc_start_call_main",
+		"start_thread", "clone", "__clone", "clone3", "__clone3",
+	};
+
+	if (f->kind == FRAME_KERNEL || !f->symbol)
+		return false;
+	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++)
+		if (!strcmp(f->symbol, starts[i]))
+			return true;
+	return false;
+}
+
+void stacks_user_complete(const struct series *se, uint64_t *with_user, uint64_t *complete)
+{
+	*with_user = *complete = 0;
+	for (size_t i = 0; i < se->nstacks; i++) {
+		const struct stack *st = &se->stacks[i];
+		bool user = false, start = false;
+
+		for (size_t k = 0; k < st->nframes; k++) {
+			user |= st->frames[k].kind != FRAME_KERNEL;
+			start |= frame_is_thread_start(&st->frames[k]);
+		}
+		if (user)
+			*with_user += st->count;
+		if (start)
+			*complete += st->count;
+	}
 }

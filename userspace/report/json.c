@@ -73,6 +73,44 @@ static const char *const frame_kinds[] = {
 	[FRAME_USER] = "user", [FRAME_KERNEL] = "kernel", [FRAME_INTERP] = "interp",
 };
 
+/* Derived from the stacks, for readers that want the table (a saved run read back
+ * computes them again): "functions", total weight first, and "user_stacks", how many
+ * samples with a user stack reach their thread's start. */
+static void write_functions(struct json_writer *w, const struct series *se)
+{
+	uint64_t with_user, complete;
+	struct stack_func *v;
+	size_t n;
+
+	if (stacks_functions(se, &v, &n))
+		return;
+	jsonw_name(w, "functions");
+	jsonw_start_array(w);
+	for (size_t i = 0; i < n; i++) {
+		jsonw_start_object(w);
+		jsonw_string_field(w, "symbol", v[i].symbol);
+		jsonw_string_field(w, "module", v[i].module);
+		jsonw_string_field(w, "kind", frame_kinds[v[i].kind]);
+		if (!v[i].symbol)
+			jsonw_u64_field(w, "addr", v[i].addr);
+		jsonw_u64_field(w, "self", v[i].self);
+		jsonw_u64_field(w, "self_count", v[i].self_count);
+		jsonw_u64_field(w, "total", v[i].total);
+		jsonw_u64_field(w, "total_count", v[i].total_count);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+	free(v);
+	stacks_user_complete(se, &with_user, &complete);
+	jsonw_name(w, "user_stacks");
+	jsonw_start_object(w);
+	jsonw_u64_field(w, "samples", with_user);
+	jsonw_u64_field(w, "complete", complete);
+	jsonw_float_field(w, "complete_percent",
+			  with_user ? 100.0 * (double)complete / (double)with_user : 0.0);
+	jsonw_end_object(w);
+}
+
 static void write_stacks(struct json_writer *w, const struct series *se)
 {
 	jsonw_name(w, "stacks");
@@ -108,6 +146,7 @@ static void write_stacks(struct json_writer *w, const struct series *se)
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);
+	write_functions(w, se);
 }
 
 /* A summary as the rows computed from this snapshot: {"key": ..., "COLUMN": value}. */

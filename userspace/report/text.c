@@ -285,6 +285,93 @@ static void write_stacks(FILE *f, const struct series *se, const struct emit_opt
 	free(rows);
 }
 
+/* A function's name for the tables: its symbol, else module+address; "[k]" for the kernel,
+ * the module's file name for user code. */
+static const char *func_name(const struct stack_func *sf, char *buf, size_t len)
+{
+	const char *base = sf->module ? strrchr(sf->module, '/') : NULL;
+	char e[256], m[128];
+
+	base = base ? base + 1 : sf->module;
+	if (sf->symbol)
+		text_escape(sf->symbol, e, sizeof(e));
+	else if (sf->module)
+		snprintf(e, sizeof(e), "[%s+0x%llx]", ESC(base, m), (unsigned long long)sf->addr);
+	else
+		snprintf(e, sizeof(e), "[unknown]");
+	if (sf->kind == FRAME_KERNEL)
+		snprintf(buf, len, "%s [k]", e);
+	else if (sf->symbol && base)
+		snprintf(buf, len, "%s (%s)", e, ESC(base, m));
+	else
+		snprintf(buf, len, "%s", e);
+	return buf;
+}
+
+static int by_self_desc(const void *a, const void *b)
+{
+	const struct stack_func *x = a, *y = b;
+
+	if (x->self != y->self)
+		return x->self < y->self ? 1 : -1;
+	return x->total < y->total ? 1 : x->total > y->total ? -1 : 0;
+}
+
+static const char *weight_text(const struct series *se, uint64_t v, char *buf)
+{
+	if (!strcmp(se->unit, "ns"))
+		return dur(v, buf);
+	snprintf(buf, 32, "%llu", (unsigned long long)v);
+	return buf;
+}
+
+static void write_func_rows(FILE *f, const struct series *se, const struct stack_func *v,
+			    size_t shown, uint64_t all)
+{
+	char a[32], b[32], name[512];
+
+	fprintf(f, "  %10s %6s %10s %6s  %s\n", "SELF", "SELF%", "TOTAL", "TOTAL%", "FUNCTION");
+	for (size_t i = 0; i < shown; i++)
+		fprintf(f, "  %10s %5.1f%% %10s %5.1f%%  %s\n", weight_text(se, v[i].self, a),
+			all ? 100.0 * (double)v[i].self / (double)all : 0.0,
+			weight_text(se, v[i].total, b),
+			all ? 100.0 * (double)v[i].total / (double)all : 0.0,
+			func_name(&v[i], name, sizeof(name)));
+}
+
+/* The functions of a series of stacks by self and by total time, and how many samples have
+ * a user stack that reaches its thread's start. */
+static void write_functions(FILE *f, const struct series *se, const struct emit_opts *o)
+{
+	struct stack_func *v;
+	uint64_t all = 0, with_user, complete, samples = 0;
+	size_t n, shown;
+	char a[32];
+
+	if (!se->nstacks || stacks_functions(se, &v, &n))
+		return;
+	for (size_t i = 0; i < se->nstacks; i++) {
+		all += se->stacks[i].value;
+		samples += se->stacks[i].count;
+	}
+	shown = o->top && o->top < n ? o->top : n < 10 ? n : 10;
+	fprintf(f, "\n%s: the top %zu of %zu functions by total time (of %s, %llu samples)\n",
+		se->metric, shown, n, weight_text(se, all, a), (unsigned long long)samples);
+	write_func_rows(f, se, v, shown, all);
+	qsort(v, n, sizeof(*v), by_self_desc);
+	/* a function is in that table for time of its own */
+	while (shown && !v[shown - 1].self)
+		shown--;
+	fprintf(f, "\n%s: the top %zu functions by self time\n", se->metric, shown);
+	write_func_rows(f, se, v, shown, all);
+	free(v);
+	stacks_user_complete(se, &with_user, &complete);
+	if (with_user)
+		fprintf(f, "\n%s: %.1f%% of %llu samples with a user stack reach the thread's start "
+			"(%llu complete)\n", se->metric, 100.0 * (double)complete / (double)with_user,
+			(unsigned long long)with_user, (unsigned long long)complete);
+}
+
 /* "key=value key=value" into buf, escaped. */
 static const char *labels_text(const struct series *se, char *buf, size_t len)
 {
@@ -525,9 +612,12 @@ int report_text_write(FILE *f, const struct snapshot *s, const struct emit_opts 
 		write_metric(f, s, se->metric, o);
 		any = true;
 	}
-	for (size_t i = 0; i < s->nseries; i++)
-		if (s->series[i].kind == SERIES_STACKS)
+	for (size_t i = 0; i < s->nseries; i++) {
+		if (s->series[i].kind == SERIES_STACKS) {
 			write_stacks(f, &s->series[i], o);
+			write_functions(f, &s->series[i], o);
+		}
+	}
 	write_counters(f, s, any);
 	{
 		bool dropped = false;

@@ -638,7 +638,8 @@ int run_command(const struct collector *const *all, size_t n, const struct colle
 	if (new_instances(&r, &c, 1))
 		goto out;
 	r.inst[0].on = true;
-	ret = parse_exit(common_opts_parse(argc, argv, c->options, "", one_option, &r.inst[0],
+	ret = parse_exit(common_opts_parse(argc, argv, c->options,
+					   c->shortopts ? c->shortopts : "", one_option, &r.inst[0],
 					   &usage, &r.o));
 	if (ret >= 0)
 		goto out;

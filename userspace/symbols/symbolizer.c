@@ -171,8 +171,8 @@ bool symbolizer_has_pid(struct symbolizer *s, int pid)
 
 int symbolizer_cache_pid(struct symbolizer *s, int pid)
 {
+	struct proc_maps fresh = { .pid = pid }, *p;
 	char path[64], *line = NULL;
-	struct proc_maps *p;
 	size_t cap = 0;
 	FILE *f;
 
@@ -180,18 +180,6 @@ int symbolizer_cache_pid(struct symbolizer *s, int pid)
 	f = safe_fopen(path, SAFE_TEXT_MAX);
 	if (!f)
 		return -errno;	/* gone: what was read while it lived stays */
-	p = find_proc(s, pid);
-	if (!p) {
-		if (array_grow((void **)&s->procs, s->nprocs, &s->procs_cap, sizeof(*s->procs))) {
-			fclose(f);
-			return -ENOMEM;
-		}
-		p = &s->procs[s->nprocs++];
-		memset(p, 0, sizeof(*p));
-		p->pid = pid;
-	}
-	/* Libraries come and go (ld.so maps them after exec, dlopen later): re-read. */
-	maps_clear(p);
 	/* getline, not a fixed buffer: the rest of a cut line would be read as a line of its
 	 * own, and a process chooses its file names. */
 	while (getline(&line, &cap, f) > 0) {
@@ -207,15 +195,35 @@ int symbolizer_cache_pid(struct symbolizer *s, int pid)
 		/* executable mappings of files are where code addresses fall */
 		if (perms[2] != 'x' || line[name] != '/')
 			continue;
-		if (array_grow((void **)&p->v, p->n, &p->cap, sizeof(*p->v)))
+		if (array_grow((void **)&fresh.v, fresh.n, &fresh.cap, sizeof(*fresh.v)))
 			break;
-		p->v[p->n] = (struct mapping){ start, end, pgoff, makedev(major, minor), ino,
-					       strdup(line + name) };
-		if (p->v[p->n].path)
-			p->n++;
+		fresh.v[fresh.n] = (struct mapping){ start, end, pgoff, makedev(major, minor), ino,
+						     strdup(line + name) };
+		if (fresh.v[fresh.n].path)
+			fresh.n++;
 	}
 	free(line);
 	fclose(f);
+	p = find_proc(s, pid);
+	/* A process that is exiting (a zombie) shows no mappings: what was read while it ran
+	 * stays, for its stacks to be symbolized. */
+	if (p && !fresh.n) {
+		free(fresh.v);
+		return 0;
+	}
+	if (!p) {
+		if (array_grow((void **)&s->procs, s->nprocs, &s->procs_cap, sizeof(*s->procs))) {
+			maps_clear(&fresh);
+			free(fresh.v);
+			return -ENOMEM;
+		}
+		p = &s->procs[s->nprocs++];
+		memset(p, 0, sizeof(*p));
+	}
+	/* Libraries come and go (ld.so maps them after exec, dlopen later): the new list. */
+	maps_clear(p);
+	free(p->v);
+	*p = fresh;
 	return 0;
 }
 

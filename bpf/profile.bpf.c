@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * profile: CPU samples from a perf event on every CPU (cpu-clock, or cycles where a PMU
+ * exists), counted here by thread group, thread name and pair of stacks (frame-pointer walks
+ * kept in a stack map). The hot path is two stack walks and one hash update; userspace reads
+ * the counts and symbolizes them once, at the end.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "abi/profile.h"
+#define COUNTERS_MAX PROFILE_CNT_MAX
+#include "lib/counters.bpf.h"
+#include "lib/filter.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define EFAULT 14
+#define EEXIST 17
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 1);		/* set by userspace */
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, PROFILE_STACK_DEPTH * sizeof(__u64));
+} stackmap SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);		/* set by userspace */
+	__type(key, struct profile_key);
+	__type(value, __u64);
+} samples SEC(".maps");
+
+/* New keys, so that userspace reads the mappings of their process while it lives. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} news SEC(".maps");
+
+static __always_inline void tell(__u32 tgid, __u32 exec)
+{
+	struct profile_new *n = bpf_ringbuf_reserve(&news, sizeof(*n), 0);
+
+	if (n) {
+		n->tgid = tgid;
+		n->exec = exec;
+		bpf_ringbuf_submit(n, BPF_RB_NO_WAKEUP);
+	}
+}
+
+static __always_inline void add_sample(struct profile_key *key)
+{
+	static const __u64 one = 1;
+	__u64 *v;
+
+	v = bpf_map_lookup_elem(&samples, key);
+	if (v) {
+		__sync_fetch_and_add(v, 1);
+		return;
+	}
+	if (bpf_map_update_elem(&samples, key, &one, BPF_NOEXIST)) {
+		/* another CPU added it meanwhile, or the map is full */
+		v = bpf_map_lookup_elem(&samples, key);
+		if (v)
+			__sync_fetch_and_add(v, 1);
+		else
+			count(PROFILE_DROP_FULL);
+		return;
+	}
+	/* a lost notice costs only symbols of a process that exits within 20 ms; no counter */
+	tell(key->tgid, 0);
+}
+
+SEC("perf_event")
+int tt_profile(struct bpf_perf_event_data *ctx)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct profile_key key = {};
+	__u64 id = bpf_get_current_pid_tgid();
+
+	/* the idle task of a CPU with nothing to run */
+	if (!(__u32)id) {
+		count(PROFILE_CNT_IDLE);
+		return 0;
+	}
+	if (!task_selected(t))
+		return 0;
+	count(PROFILE_CNT_SAMPLES);
+	key.tgid = id >> 32;
+	bpf_get_current_comm(&key.comm, sizeof(key.comm));
+	/* -EFAULT: the sample came in user mode, there is no kernel stack */
+	key.kstack = bpf_get_stackid(ctx, &stackmap, 0);
+	if (key.kstack < 0) {
+		if (key.kstack == -EEXIST)
+			count(PROFILE_DROP_COLLIDE);
+		else if (key.kstack != -EFAULT)
+			count(PROFILE_DROP_KSTACK);
+		key.kstack = -1;	/* one key for every failure */
+	}
+	key.user = BPF_CORE_READ(t, mm) ? PROFILE_USER_FP : PROFILE_USER_NONE;
+	key.ustack = -1;
+	if (key.user == PROFILE_USER_FP) {
+		key.ustack = bpf_get_stackid(ctx, &stackmap, BPF_F_USER_STACK);
+		if (key.ustack < 0) {
+			count(key.ustack == -EEXIST ? PROFILE_DROP_COLLIDE : PROFILE_DROP_USTACK);
+			key.ustack = -1;
+		}
+	}
+	add_sample(&key);
+	return 0;
+}
+
+/* A traced process that runs exec: its mappings are new (a command is sampled before its
+ * exec too, while tailtrace's child starts it). */
+static __always_inline int on_exec(struct task_struct *p)
+{
+	if (task_selected(p))
+		tell(BPF_CORE_READ(p, tgid), 1);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(tt_profile_exec, struct task_struct *p)
+{
+	return on_exec(p);
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(tt_profile_exec_raw, struct task_struct *p)
+{
+	return on_exec(p);
+}
+
+/* A command's children are its own; tp_btf programs and their raw_tp twins. */
+FOLLOW_PROGRAMS(tt_profile_fork, tt_profile_exit, "tp_btf", PROFILE_DROP_FOLLOW)
+FOLLOW_PROGRAMS(tt_profile_fork_raw, tt_profile_exit_raw, "raw_tp", PROFILE_DROP_FOLLOW)

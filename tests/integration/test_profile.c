@@ -1,0 +1,424 @@
+/* The profile collector on the real kernel: samples of targets of known nesting (chain:
+ * main -> a -> b -> c, spinning in c), its filters, and the number of samples a rate gives. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "harness.h"
+
+#define TT (char *)tt_bin()
+#define TG(name) (char *)target(name)
+
+static const struct json_value *profile_series(const struct json_value *j, const char *out)
+{
+	const struct json_value *all = json_get(j, "series");
+
+	for (size_t i = 0; i < json_array_len(all); i++) {
+		const struct json_value *s = json_array_at(all, i);
+
+		if (!strcmp(json_as_string(json_get(s, "metric"), NULL), "profile.cpu"))
+			return s;
+	}
+	cr_assert_fail("no profile.cpu series:\n%s", out);
+	return NULL;
+}
+
+static const char *label(const struct json_value *st, const char *key)
+{
+	const struct json_value *v = json_get(json_get(st, "labels"), key);
+
+	return v ? json_as_string(v, NULL) : NULL;
+}
+
+static const char *frame_symbol(const struct json_value *frames, size_t i)
+{
+	const struct json_value *s = json_get(json_array_at(frames, i), "symbol");
+
+	return s ? json_as_string(s, NULL) : NULL;
+}
+
+static bool frame_is_user(const struct json_value *frames, size_t i)
+{
+	return !strcmp(json_as_string(json_get(json_array_at(frames, i), "kind"), NULL), "user");
+}
+
+/* Whether a stack's user frames begin (leaf first) with c, b, a and then main or
+ * chain_thread: the whole known chain. */
+static bool whole_chain(const struct json_value *st)
+{
+	static const char *const chain[] = { "c", "b", "a" };
+	const struct json_value *frames = json_get(st, "frames");
+	size_t i = 0, n = json_array_len(frames);
+	const char *top;
+
+	while (i < n && !frame_is_user(frames, i))
+		i++;
+	for (size_t k = 0; k < 3; k++, i++)
+		if (i >= n || !frame_symbol(frames, i) || strcmp(frame_symbol(frames, i), chain[k]))
+			return false;
+	top = i < n ? frame_symbol(frames, i) : NULL;
+	return top && (!strcmp(top, "main") || !strcmp(top, "chain_thread"));
+}
+
+/* Samples of the series whose label key is value (key NULL: all), and of those how many
+ * carry the whole chain. */
+static uint64_t samples_of(const struct json_value *se, const char *key, const char *value,
+			   uint64_t *chained)
+{
+	const struct json_value *stacks = json_get(se, "stacks");
+	uint64_t n = 0;
+
+	if (chained)
+		*chained = 0;
+	for (size_t i = 0; i < json_array_len(stacks); i++) {
+		const struct json_value *st = json_array_at(stacks, i);
+		const char *v = key ? label(st, key) : NULL;
+		uint64_t c = json_u64_at(st, "count");
+
+		if (key && (!v || strcmp(v, value)))
+			continue;
+		n += c;
+		if (chained && whole_chain(st))
+			*chained += c;
+	}
+	return n;
+}
+
+/* The CPU time chain said it used ("cpu_ns N" on stderr). */
+static double cpu_ns_of(const char *err)
+{
+	const char *p = strstr(err, "cpu_ns ");
+
+	cr_assert(p, "chain did not say its CPU time:\n%s", err);
+	return strtod(p + 7, NULL);
+}
+
+Test(profile, nearly_every_sample_carries_the_whole_chain)
+{
+	struct run r;
+	struct json_value *j;
+	const struct json_value *se, *us;
+	uint64_t n, chained, period, hz = 199;
+
+	/* two threads: main -> a -> b -> c, and start_thread -> chain_thread -> a -> b -> c */
+	j = run_json_ok(&r, (char *[]){ TT, "profile", "-F", "199", "--format", "json", "--",
+					TG("chain"), "2", "1", NULL });
+	se = profile_series(j, r.out);
+	n = samples_of(se, "comm", "chain", &chained);
+	/* enough to judge a share by, even when other work leaves chain a fifth of a CPU */
+	cr_assert_geq(n, 40, "two spinning threads for 2 s at 199 Hz: %llu samples\n%s",
+		      (unsigned long long)n, r.out);
+	/* the samples that miss it land on c's first two instructions (its frame not yet
+	 * made) or in the kernel on the way out */
+	cr_assert_geq(chained, 0.95 * n, "%llu of %llu samples carry c, b, a, main:\n%s",
+		      (unsigned long long)chained, (unsigned long long)n, r.out);
+	/* value is samples x the period, exactly */
+	period = 1000000000ull / hz;
+	for (size_t i = 0; i < json_array_len(json_get(se, "stacks")); i++) {
+		const struct json_value *st = json_array_at(json_get(se, "stacks"), i);
+
+		cr_assert_eq(json_u64_at(st, "value"), json_u64_at(st, "count") * period);
+	}
+	{
+		/* the functions table: c holds nearly all self time, b and a the same total */
+		const struct json_value *fs = json_get(se, "functions");
+		uint64_t c_self = 0, b_total = 0, b_self = 1;
+
+		for (size_t i = 0; i < json_array_len(fs); i++) {
+			const struct json_value *f = json_array_at(fs, i);
+			const char *sym = json_as_string(json_get(f, "symbol"), NULL);
+
+			if (sym && !strcmp(sym, "c"))
+				c_self = json_u64_at(f, "self_count");
+			if (sym && !strcmp(sym, "b")) {
+				b_total = json_u64_at(f, "total_count");
+				b_self = json_u64_at(f, "self_count");
+			}
+		}
+		/* the others are the kernel's: interrupts, and preemption on a busy machine */
+		cr_assert_geq(c_self, 0.9 * n, "c's self samples %llu of %llu",
+			      (unsigned long long)c_self, (unsigned long long)n);
+		cr_assert_eq(b_self, 0, "b never runs code of its own long enough to be sampled");
+		cr_assert_geq(b_total, chained, "b is in every chained sample");
+	}
+	us = json_get(se, "user_stacks");
+	cr_assert(us, "no user_stacks:\n%s", r.out);
+	cr_assert_eq(json_u64_at(json_get(j, "drops"), "map_full"), 0);
+	json_free(j);
+	run_free(&r);
+	assert_no_leftovers("profile");
+}
+
+/* Linked static, libc's start functions have symbols: the stacks reach the thread's start,
+ * and the run says so. */
+Test(profile, user_stacks_reach_the_thread_start)
+{
+	struct run r;
+	struct json_value *j;
+	const struct json_value *us;
+	uint64_t with_user, complete;
+
+	j = run_json_ok(&r, (char *[]){ TT, "profile", "-F", "199", "--format", "json", "--",
+					TG("chain-static"), "2", "1", NULL });
+	us = json_get(profile_series(j, r.out), "user_stacks");
+	with_user = json_u64_at(us, "samples");
+	complete = json_u64_at(us, "complete");
+	cr_assert_geq(with_user, 40, "%s", r.out);
+	cr_assert_geq(complete, 0.95 * with_user, "%llu of %llu user stacks reach _start or "
+		      "start_thread:\n%s", (unsigned long long)complete,
+		      (unsigned long long)with_user, r.out);
+	json_free(j);
+	run_free(&r);
+
+	run_cmd(&r, 60, (char *[]){ TT, "profile", "-F", "199", "--", TG("chain-static"), "1",
+				    NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "samples with a user stack reach the thread's start"),
+		  "the text report says how many stacks are whole:\n%s", r.out);
+	cr_assert(strstr(r.out, "functions by total time") && strstr(r.out, "functions by self time"),
+		  "%s", r.out);
+	cr_assert(strstr(r.out, "c (chain-static)"), "%s", r.out);
+	run_free(&r);
+}
+
+/*
+ * The number of samples is the thread's CPU time x HZ. A per-CPU timer of period P fires
+ * while the thread runs: each stretch it runs of length L gets L/P samples rounded up or
+ * down by where the timer's phase falls, so the error is a sum of independent terms within
+ * (-1, 1), one per stretch, with a standard deviation at most sqrt(stretches) / 2 <=
+ * sqrt(expected) / 2. 3 sqrt(expected) + 3 is six of those, and a few samples of exit.
+ */
+Test(profile, samples_are_cpu_time_times_frequency)
+{
+	static const char *const rates[] = { "49", "999" };
+
+	for (size_t k = 0; k < 2; k++) {
+		struct run r;
+		struct json_value *j;
+		double expected, hz = atof(rates[k]);
+		uint64_t n;
+
+		j = run_json_ok(&r, (char *[]){ TT, "profile", "-F", (char *)rates[k], "--format",
+						"json", "--", TG("chain"), "2", "1", NULL });
+		n = samples_of(profile_series(j, r.out), "comm", "chain", NULL);
+		expected = cpu_ns_of(r.err) * hz / 1e9;
+		cr_assert(fabs((double)n - expected) <= 3 * sqrt(expected) + 3,
+			  "-F %s: %llu samples for %.0f expected (CPU time x HZ)", rates[k],
+			  (unsigned long long)n, expected);
+		json_free(j);
+		run_free(&r);
+	}
+}
+
+Test(profile, only_the_process_of_p)
+{
+	struct bg one, other;
+	struct run r, ro, rt;
+	struct json_value *j;
+	const struct json_value *se;
+	char pid[16];
+	uint64_t mine;
+
+	bg_start(&one, (char *[]){ TG("chain"), "6", NULL });
+	bg_start(&other, (char *[]){ TG("chain-static"), "6", NULL });
+	bg_wait_for(&one, "ready", 10);
+	bg_wait_for(&other, "ready", 10);
+	snprintf(pid, sizeof(pid), "%d", one.pid);
+	run_cmd(&r, 60, (char *[]){ TT, "profile", "-p", pid, "-F", "499", "-d", "1500ms",
+				    "--format", "json", NULL });
+	bg_finish(&one, SIGKILL, 10, &ro);
+	bg_finish(&other, SIGKILL, 10, &rt);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	j = run_json(&r);
+	se = profile_series(j, r.out);
+	mine = samples_of(se, "pid", pid, NULL);
+	cr_assert_gt(mine, 20, "pid %s spinning for 1.5 s: %llu samples", pid,
+		     (unsigned long long)mine);
+	cr_assert_eq(samples_of(se, NULL, NULL, NULL), mine, "samples of other processes:\n%s",
+		     r.out);
+	json_free(j);
+	run_free(&r);
+	run_free(&ro);
+	run_free(&rt);
+	assert_no_leftovers("profile -p");
+}
+
+Test(profile, only_threads_of_comm)
+{
+	struct bg one, other;
+	struct run r, ro, rt;
+	struct json_value *j;
+	const struct json_value *se;
+	uint64_t mine;
+
+	bg_start(&one, (char *[]){ TG("chain"), "6", NULL });
+	bg_start(&other, (char *[]){ TG("chain-static"), "6", NULL });
+	bg_wait_for(&one, "ready", 10);
+	bg_wait_for(&other, "ready", 10);
+	run_cmd(&r, 60, (char *[]){ TT, "profile", "--comm", "chain-static", "-F", "499", "-d",
+				    "1500ms", "--format", "json", NULL });
+	bg_finish(&one, SIGKILL, 10, &ro);
+	bg_finish(&other, SIGKILL, 10, &rt);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	j = run_json(&r);
+	se = profile_series(j, r.out);
+	mine = samples_of(se, "comm", "chain-static", NULL);
+	cr_assert_gt(mine, 20, "chain-static spinning for 1.5 s: %llu samples",
+		     (unsigned long long)mine);
+	cr_assert_eq(samples_of(se, NULL, NULL, NULL), mine, "samples of other names:\n%s",
+		     r.out);
+	json_free(j);
+	run_free(&r);
+	run_free(&ro);
+	run_free(&rt);
+}
+
+/* A command's children are followed (a shell that forks chain); a process beside it is
+ * not. */
+Test(profile, a_command_and_its_children)
+{
+	struct bg other;
+	struct run r, rt;
+	struct json_value *j;
+	const struct json_value *se, *stacks;
+	char cmd[4200];
+	uint64_t chain = 0, all;
+	bool child = false;
+
+	bg_start(&other, (char *[]){ TG("chain-static"), "8", NULL });
+	bg_wait_for(&other, "ready", 10);
+	/* "; true": the shell forks chain rather than becoming it */
+	snprintf(cmd, sizeof(cmd), "%s 1 1; true", TG("chain"));
+	run_cmd(&r, 60, (char *[]){ TT, "profile", "-F", "199", "--format", "json", "--",
+				    "/bin/sh", "-c", cmd, NULL });
+	bg_finish(&other, SIGKILL, 10, &rt);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	j = run_json(&r);
+	se = profile_series(j, r.out);
+	stacks = json_get(se, "stacks");
+	for (size_t i = 0; i < json_array_len(stacks); i++) {
+		const struct json_value *st = json_array_at(stacks, i);
+
+		if (!strcmp(label(st, "comm"), "chain")) {
+			chain += json_u64_at(st, "count");
+			child = true;
+		}
+		cr_assert(strcmp(label(st, "comm"), "chain-static"),
+			  "a process that is not the command's was sampled:\n%s", r.out);
+	}
+	all = samples_of(se, NULL, NULL, NULL);
+	cr_assert(child && chain > 0.9 * all, "the shell's child chain: %llu of %llu samples\n%s",
+		  (unsigned long long)chain, (unsigned long long)all, r.out);
+	json_free(j);
+	run_free(&r);
+	run_free(&rt);
+	assert_no_leftovers("profile -- sh");
+}
+
+Test(profile, folded_lines_are_the_chain)
+{
+	struct run r;
+	char line[256];
+
+	run_cmd(&r, 60, (char *[]){ TT, "profile", "-F", "199", "--format", "folded", "--",
+				    TG("chain"), "1", NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	snprintf(line, sizeof(line), ";main;a;b;c ");
+	cr_assert(strstr(r.out, line), "no folded line through main;a;b;c:\n%s", r.out);
+	cr_assert(!strncmp(r.out, "chain;", 6) || strstr(r.out, "\nchain;"), "%s", r.out);
+	run_free(&r);
+}
+
+Test(profile, record_runs_it_beside_sched)
+{
+	struct run r;
+	struct json_value *j;
+	const struct json_value *all;
+	bool prof = false, sched = false;
+
+	j = run_json_ok(&r, (char *[]){ TT, "record", "--profile", "--profile-frequency", "99",
+					"--sched", "--format", "json", "--", TG("chain"), "1",
+					NULL });
+	all = json_get(j, "series");
+	for (size_t i = 0; i < json_array_len(all); i++) {
+		const char *m = json_as_string(json_get(json_array_at(all, i), "metric"), NULL);
+
+		prof |= !strcmp(m, "profile.cpu") &&
+			json_array_len(json_get(json_array_at(all, i), "stacks")) > 0;
+		sched |= !strncmp(m, "sched.", 6);
+	}
+	cr_assert(prof && sched, "profile.cpu with stacks and sched series:\n%s", r.out);
+	json_free(j);
+	run_free(&r);
+	assert_no_leftovers("record --profile");
+}
+
+/* Both ends of -F's range run: 1 Hz and 10000 Hz (20,000 samples a second on 2 CPUs). */
+Test(profile, frequency_range_ends_run)
+{
+	static const char *const rates[] = { "1", "10000" };
+
+	for (size_t k = 0; k < 2; k++) {
+		struct run r;
+		struct json_value *j;
+
+		j = run_json_ok(&r, (char *[]){ TT, "profile", "-F", (char *)rates[k], "-d", "1",
+						"--format", "json", "--", TG("chain"), "2", NULL });
+		profile_series(j, r.out);
+		json_free(j);
+		run_free(&r);
+	}
+}
+
+Test(profile, usage_and_runtime_errors)
+{
+	struct bad_case cases[] = {
+		{ { NULL, "profile", "-F", "0", NULL }, 2,
+		  "-F needs a whole number from 1 to 10000, got '0'" },
+		{ { NULL, "profile", "-F", "10001", NULL }, 2,
+		  "-F needs a whole number from 1 to 10000, got '10001'" },
+		{ { NULL, "profile", "-F", "fast", NULL }, 2, "-F needs a whole number" },
+		{ { NULL, "profile", "-F", "", NULL }, 2, "-F needs a whole number" },
+		{ { NULL, "profile", "--frequency", "-5", NULL }, 2, "-F needs a whole number" },
+		{ { NULL, "profile", "--comm", "a-name-longer-than-15", NULL }, 2,
+		  "longer than 15 characters" },
+		{ { NULL, "profile", "--comm", "", NULL }, 2, "is empty" },
+		{ { NULL, "profile", "--cgroup", "/sys/fs/cgroup/no/such/group", NULL }, 1,
+		  "does not exist" },
+		{ { NULL, "profile", "--cgroup", "/tmp", NULL }, 1, "is not a cgroup v2 directory" },
+		{ { NULL, "profile", "-p", "4194000", NULL }, 1, "no process with pid 4194000" },
+		{ { NULL, "profile", "stray", NULL }, 2, "unexpected argument 'stray'" },
+		{ { NULL, "record", "--profile", "--profile-frequency", "0", NULL }, 2,
+		  "-F needs a whole number from 1 to 10000" },
+	};
+
+	expect_each(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+/* Where tp_btf is refused, the raw_tp twins see exec and follow the children as well. */
+Test(profile, raw_tp_twins_follow_children_too)
+{
+	struct run r;
+	struct json_value *j;
+	char cmd[4200];
+	uint64_t chain, chained;
+
+	snprintf(cmd, sizeof(cmd), "%s 1; true", TG("chain"));
+	setenv("TAILTRACE_NO_TP_BTF", "1", 1);
+	j = run_json_ok(&r, (char *[]){ TT, "profile", "-v", "-F", "199", "--format", "json",
+					"--", "/bin/sh", "-c", cmd, NULL });
+	unsetenv("TAILTRACE_NO_TP_BTF");
+	cr_assert(strstr(r.err, "using raw_tp"), "%s", r.err);
+	cr_assert(strstr(r.err, "sampling cpu-clock at 199 Hz") ||
+		  strstr(r.err, "sampling cycles at 199 Hz"), "-v says what it samples:\n%s", r.err);
+	chain = samples_of(profile_series(j, r.out), "comm", "chain", &chained);
+	cr_assert_gt(chain, 20, "%s", r.out);
+	cr_assert_geq(chained, 0.95 * chain, "symbolized through the exec: %llu of %llu\n%s",
+		      (unsigned long long)chained, (unsigned long long)chain, r.out);
+	json_free(j);
+	run_free(&r);
+	assert_no_leftovers("profile raw_tp");
+}

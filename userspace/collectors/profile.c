@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * profile: where CPU time goes. A perf event on every CPU samples at -F HZ (cycles where the
+ * CPU has a PMU, else the software cpu-clock); each sample of a traced task is counted in the
+ * kernel by process, thread name and its kernel and user stacks. The whole run's counts are
+ * one series of stacks, weighed in nanoseconds (samples x the period).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "abi/profile.h"
+#include "core/clock.h"
+#include "core/collector.h"
+#include "core/loop.h"
+#include "core/map_read.h"
+#include "core/msg.h"
+#include "labels/cgroup.h"
+#include "profile.skel.h"
+#include "symbols/symbolizer.h"
+
+#define DEFAULT_HZ 49
+#define MAX_HZ 10000
+/* Distinct stacks kept (x 1,016 bytes: 33 MiB; a stack whose hash meets another's is lost,
+ * so the map is kept roomy) and distinct (process, name, stacks) counted. */
+#define MAX_STACKS 32768
+#define MAX_KEYS 16384
+/* A process whose samples bring new stacks has its mappings read again after this long
+ * (libraries come after exec, or by dlopen). */
+#define REFRESH_NS 500000000ull
+
+struct seen_pid {
+	int pid;
+	uint64_t read_ns;	/* when its mappings were last read */
+};
+
+struct profile_ctx {
+	uint64_t hz;
+	const char *comm;
+	const char *cgroup_arg;
+	char cgroup_path[PATH_MAX];
+	uint64_t cgroup_id;
+	pid_t pid;			/* the target, 0: the host */
+	bool command;
+
+	struct profile_bpf *skel;
+	bool btf;			/* tp_btf follow programs (else raw_tp) */
+	const char *event;		/* "cycles" or "cpu-clock" */
+	struct bpf_link **links;	/* one per CPU sampled */
+	int nlinks;
+	struct ring_buffer *rb;
+	struct symbolizer *sym;
+	struct seen_pid *seen;
+	size_t nseen, seen_cap;
+};
+
+enum { OPT_COMM = 3000, OPT_CGROUP, OPT_FREQ = 'F' };
+
+static const struct option profile_options[] = {
+	{ "frequency", required_argument, NULL, OPT_FREQ },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void profile_init(void *data)
+{
+	((struct profile_ctx *)data)->hz = DEFAULT_HZ;
+}
+
+static int profile_opt(void *data, int key, const char *arg)
+{
+	struct profile_ctx *ctx = data;
+
+	switch (key) {
+	case OPT_FREQ:
+		return opt_uint("-F", arg, 1, MAX_HZ, &ctx->hz);
+	case OPT_COMM:
+		if (!*arg || strlen(arg) >= PROFILE_COMM_LEN) {
+			usage_error("--comm '%s' is %s: the kernel keeps the first %d characters of "
+				    "a thread's name; give those", arg,
+				    *arg ? "longer than 15 characters" : "empty",
+				    PROFILE_COMM_LEN - 1);
+			return -EINVAL;
+		}
+		ctx->comm = arg;
+		return 0;
+	case OPT_CGROUP:
+		ctx->cgroup_arg = arg;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* The kernel's ceiling on any perf event's rate (it lowers it itself when sampling takes
+ * too long); 0 when it cannot be read. */
+static uint64_t max_sample_rate(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/perf_event_max_sample_rate", "re");
+	unsigned long long v = 0;
+
+	if (f) {
+		if (fscanf(f, "%llu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+static int profile_setup(void *data, const struct common_opts *o, char **args, int nargs)
+{
+	struct profile_ctx *ctx = data;
+	uint64_t max = max_sample_rate();
+
+	(void)o;
+	if (collector_no_args(args, nargs))
+		return SETUP_USAGE;
+	if (ctx->cgroup_arg && cgroup_resolve_option(ctx->cgroup_arg, ctx->cgroup_path,
+						     sizeof(ctx->cgroup_path), &ctx->cgroup_id))
+		return SETUP_FAILED;
+	if (max && ctx->hz > max) {
+		msg_error("-F %llu is above the kernel's limit on sampling rates, "
+			  "kernel.perf_event_max_sample_rate = %llu: sample at %llu Hz or less",
+			  (unsigned long long)ctx->hz, (unsigned long long)max,
+			  (unsigned long long)max);
+		return SETUP_FAILED;
+	}
+	return 0;
+}
+
+static int open_perf_event(uint32_t type, uint64_t config, uint64_t hz, int cpu)
+{
+	struct perf_event_attr attr = {
+		.type = type,
+		.size = sizeof(attr),
+		.config = config,
+		.freq = 1,
+		.sample_freq = hz,
+	};
+
+	return (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+/* One sampling event per online CPU, each running the program: cycles where a PMU counts
+ * them, else the software cpu-clock (virtual machines, most containers). 0, or 1 printed. */
+static int attach_sampling(struct profile_ctx *ctx)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint32_t type = PERF_TYPE_HARDWARE;
+	uint64_t config = PERF_COUNT_HW_CPU_CYCLES;
+
+	if (ncpus <= 0) {
+		msg_error("cannot count the CPUs: %s", strerror(-ncpus));
+		return 1;
+	}
+	ctx->links = calloc((size_t)ncpus, sizeof(*ctx->links));
+	if (!ctx->links)
+		return 1;
+	ctx->event = "cycles";
+	if (getenv("TAILTRACE_PROFILE_CPU_CLOCK")) {
+		type = PERF_TYPE_SOFTWARE;
+		config = PERF_COUNT_SW_CPU_CLOCK;
+		ctx->event = "cpu-clock";
+	}
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		int fd = open_perf_event(type, config, ctx->hz, cpu);
+
+		if (fd < 0 && type == PERF_TYPE_HARDWARE && !ctx->nlinks &&
+		    (errno == ENOENT || errno == EOPNOTSUPP || errno == ENODEV ||
+		     errno == EINVAL)) {
+			/* no PMU (or none that counts cycles): time, not cycles */
+			msg_verbose("no hardware cycles event (%s): sampling the cpu-clock",
+				    strerror(errno));
+			type = PERF_TYPE_SOFTWARE;
+			config = PERF_COUNT_SW_CPU_CLOCK;
+			ctx->event = "cpu-clock";
+			fd = open_perf_event(type, config, ctx->hz, cpu);
+		}
+		if (fd < 0 && errno == ENODEV)
+			continue;	/* an offline CPU */
+		if (fd < 0) {
+			msg_error("cannot open a %s sampling event on CPU %d: %s", ctx->event, cpu,
+				  strerror(errno));
+			return 1;
+		}
+		ctx->links[ctx->nlinks] = bpf_program__attach_perf_event(ctx->skel->progs.tt_profile,
+									  fd);
+		if (!ctx->links[ctx->nlinks]) {
+			int err = errno;
+
+			close(fd);
+			msg_error("cannot attach the sampling program on CPU %d: %s (run with -vv "
+				  "for libbpf's log)", cpu, strerror(err));
+			return 1;
+		}
+		ctx->nlinks++;
+	}
+	if (!ctx->nlinks) {
+		msg_error("no online CPU to sample");
+		return 1;
+	}
+	msg_verbose("sampling %s at %llu Hz on %d CPUs", ctx->event,
+		    (unsigned long long)ctx->hz, ctx->nlinks);
+	return 0;
+}
+
+static void detach_sampling(struct profile_ctx *ctx)
+{
+	for (int i = 0; i < ctx->nlinks; i++)
+		bpf_link__destroy(ctx->links[i]);
+	free(ctx->links);
+	ctx->links = NULL;
+	ctx->nlinks = 0;
+}
+
+/* Opens and loads the programs, with the tp_btf or raw_tp twins of those that see exec and
+ * follow a command's children (only with a command). 0, or -errno. */
+static int load_set(struct profile_ctx *ctx, bool btf)
+{
+	struct bpf_program *prog;
+	int err;
+
+	ctx->skel = profile_bpf__open();
+	if (!ctx->skel)
+		return -errno;
+	ctx->skel->rodata->filter_tgid = (__u32)ctx->pid;
+	ctx->skel->rodata->self_tgid = (__u32)getpid();
+	ctx->skel->rodata->follow_children = ctx->command;
+	if (ctx->comm) {
+		ctx->skel->rodata->filter_by_comm = true;
+		memcpy((char *)ctx->skel->rodata->filter_comm, ctx->comm, strlen(ctx->comm));
+	}
+	ctx->skel->rodata->filter_cgroup = ctx->cgroup_id;
+	bpf_map__set_max_entries(ctx->skel->maps.stackmap, MAX_STACKS);
+	bpf_map__set_max_entries(ctx->skel->maps.samples, MAX_KEYS);
+	if (!ctx->command)
+		bpf_map__set_max_entries(ctx->skel->maps.tgids, 1);
+	bpf_object__for_each_program(prog, ctx->skel->obj) {
+		const char *name = bpf_program__name(prog);
+		bool raw = strstr(name, "_raw") != NULL;
+		bool follow = strstr(name, "_fork") || strstr(name, "_exit");
+
+		if (strcmp(name, "tt_profile"))
+			bpf_program__set_autoload(prog, raw != btf && (ctx->command || !follow));
+	}
+	err = profile_bpf__load(ctx->skel);
+	if (err)
+		return err;
+	if (ctx->command) {
+		__u32 tgid = (__u32)ctx->pid;
+		__u8 one = 1;
+
+		err = bpf_map_update_elem(bpf_map__fd(ctx->skel->maps.tgids), &tgid, &one, BPF_ANY);
+		if (err)
+			return -errno;
+	}
+	/* the follow programs; the sampling program is attached to its events apart */
+	err = profile_bpf__attach(ctx->skel);
+	if (err)
+		return err;
+	ctx->btf = btf;
+	return 0;
+}
+
+/* Reads the mappings of pid when it is new, or again when they were read a while ago (a
+ * new stack may run code of a library loaded since) or before its last exec. exec: only
+ * note that it ran exec; its next new stack reads them. */
+static void note_pid(struct profile_ctx *ctx, int pid, bool exec)
+{
+	uint64_t now = mono_now_ns();
+	size_t i;
+
+	for (i = 0; i < ctx->nseen && ctx->seen[i].pid != pid; i++)
+		;
+	if (i == ctx->nseen) {
+		/* nothing read before it to forget: only processes with samples are kept, as
+		 * many as the count map holds keys at most */
+		if (exec)
+			return;
+		if (ctx->nseen == ctx->seen_cap) {
+			size_t cap = ctx->seen_cap ? ctx->seen_cap * 2 : 64;
+			struct seen_pid *v = realloc(ctx->seen, cap * sizeof(*v));
+
+			if (!v)
+				return;
+			ctx->seen = v;
+			ctx->seen_cap = cap;
+		}
+		ctx->seen[ctx->nseen++] = (struct seen_pid){ pid, 0 };
+	} else if (exec) {
+		ctx->seen[i].read_ns = 0;
+		return;
+	} else if (ctx->seen[i].read_ns && now - ctx->seen[i].read_ns < REFRESH_NS) {
+		return;
+	}
+	ctx->seen[i].read_ns = now;
+	symbolizer_cache_pid(ctx->sym, pid);
+}
+
+static int on_new(void *data, void *raw, size_t size)
+{
+	const struct profile_new *n = raw;
+
+	if (size >= sizeof(*n))
+		note_pid(data, (int)n->tgid, n->exec);
+	return 0;
+}
+
+static void drain(void *data)
+{
+	ring_buffer__consume(((struct profile_ctx *)data)->rb);
+}
+
+static int profile_attach(void *data, const struct run_target *t, struct loop *loop,
+			  struct event_sink *sink)
+{
+	struct profile_ctx *ctx = data;
+	int err;
+
+	(void)sink;
+	ctx->pid = t->pid;
+	ctx->command = t->command;
+	/* TAILTRACE_NO_TP_BTF=1 plays a kernel that refuses tp_btf (the tests use it). */
+	err = getenv("TAILTRACE_NO_TP_BTF") ? -EOPNOTSUPP : load_set(ctx, true);
+	if (err) {
+		msg_verbose("tp_btf programs refused (%s): using raw_tp", strerror(-err));
+		profile_bpf__destroy(ctx->skel);
+		err = load_set(ctx, false);
+	}
+	if (err) {
+		msg_error("cannot load the sampling programs: %s (run with -vv for libbpf's log)",
+			  strerror(-err));
+		return 1;
+	}
+	ctx->sym = symbolizer_new(NULL);
+	ctx->rb = ring_buffer__new(bpf_map__fd(ctx->skel->maps.news), on_new, ctx, NULL);
+	if (!ctx->sym || !ctx->rb || loop_add_periodic(loop, LOOP_PERIOD_NS, drain, ctx)) {
+		msg_error("cannot set up the symbolizer and its ring buffer: %s", strerror(errno));
+		return 1;
+	}
+	return attach_sampling(ctx);
+}
+
+/* Ends the sampling before the last read, so that it and the last drain agree. */
+static void profile_stop(void *data)
+{
+	detach_sampling(data);
+}
+
+/* Adds the frames of kernel stack id to st, leaf first. */
+static int add_kernel_frames(struct profile_ctx *ctx, struct stack *st, int id)
+{
+	__u64 ips[PROFILE_STACK_DEPTH] = {};
+
+	if (id < 0 || bpf_map_lookup_elem(bpf_map__fd(ctx->skel->maps.stackmap), &id, ips))
+		return 0;
+	for (int i = 0; i < PROFILE_STACK_DEPTH && ips[i]; i++) {
+		struct sym_frame f;
+
+		symbolizer_kernel_frame(ctx->sym, ips[i], &f);
+		if (stack_add_frame(st, ips[i], f.symbol, f.offset, f.module, f.build_id,
+				    FRAME_KERNEL))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * A sample's user frames as model frames: ips[0..n) are the addresses of process pid, leaf
+ * first, whatever found them (a frame-pointer walk here; an unwinder of a copied stack can
+ * hand its own). The leaf stays even where nothing is mapped (code generated at run time);
+ * above it, an address in no mapping means a frame-pointer walk left code built without
+ * them and reads noise: the stack ends there. It ends too at the thread's start (_start,
+ * start_thread): a walk that goes on reads whatever the start left in its registers.
+ */
+static int add_user_frames(struct symbolizer *sym, struct stack *st, int pid, const __u64 *ips,
+			   size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct sym_frame f;
+
+		symbolizer_user_frame(sym, pid, ips[i], &f);
+		if (i && !f.module)
+			break;
+		if (stack_add_frame(st, ips[i], f.symbol, f.offset, f.module, f.build_id,
+				    FRAME_USER))
+			return -ENOMEM;
+		if (frame_is_thread_start(&st->frames[st->nframes - 1]))
+			break;
+	}
+	return 0;
+}
+
+/* The user frames of a key: none for a kernel thread; one unknown frame where the walk
+ * failed, so that the sample still counts as a user stack, and an incomplete one. */
+static int add_key_user_frames(struct profile_ctx *ctx, struct stack *st,
+			       const struct profile_key *k)
+{
+	__u64 ips[PROFILE_STACK_DEPTH] = {};
+	size_t n = 0;
+
+	if (k->user == PROFILE_USER_NONE)
+		return 0;
+	if (k->ustack < 0 ||
+	    bpf_map_lookup_elem(bpf_map__fd(ctx->skel->maps.stackmap), &k->ustack, ips))
+		return stack_add_frame(st, 0, NULL, 0, NULL, NULL, FRAME_USER) ? -ENOMEM : 0;
+	while (n < PROFILE_STACK_DEPTH && ips[n])
+		n++;
+	return add_user_frames(ctx->sym, st, (int)k->tgid, ips, n);
+}
+
+/* Samples by stack, for the whole run so far: weighed in ns (samples x the period of -F),
+ * counted in samples. */
+static int add_stacks(struct profile_ctx *ctx, struct snapshot *s)
+{
+	int fd = bpf_map__fd(ctx->skel->maps.samples);
+	uint64_t period_ns = 1000000000ull / ctx->hz;
+	struct profile_key k, next;
+	struct series *se;
+	bool first = true;
+	__u64 n;
+
+	if (snapshot_add_stacks(s, "profile.cpu", "ns", &se) ||
+	    series_add_label(se, "event", ctx->event))
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
+		char pid[16], comm[PROFILE_COMM_LEN + 1];
+		struct stack *st;
+
+		first = false;
+		k = next;
+		if (bpf_map_lookup_elem(fd, &k, &n) || !n)
+			continue;
+		memcpy(comm, k.comm, PROFILE_COMM_LEN);
+		comm[PROFILE_COMM_LEN] = 0;
+		snprintf(pid, sizeof(pid), "%u", k.tgid);
+		if (series_add_stack(se, n * period_ns, n, &st) ||
+		    stack_add_label(st, "comm", comm) || stack_add_label(st, "pid", pid) ||
+		    add_kernel_frames(ctx, st, k.kstack) || add_key_user_frames(ctx, st, &k))
+			return -ENOMEM;
+	}
+	/* user stack ids differ where only the noise above a walk's end does */
+	series_merge_stacks(se);
+	return 0;
+}
+
+static int profile_read(void *data, struct snapshot *s, bool stacks)
+{
+	struct profile_ctx *ctx = data;
+	uint64_t cnt[PROFILE_CNT_MAX];
+
+	map_percpu_sums(bpf_map__fd(ctx->skel->maps.counts), PROFILE_CNT_MAX, cnt);
+	if (snapshot_add_counter(s, "profile.samples", "count", cnt[PROFILE_CNT_SAMPLES], NULL) ||
+	    snapshot_add_counter(s, "profile.idle_samples", "count", cnt[PROFILE_CNT_IDLE], NULL) ||
+	    snapshot_add_drop(s, "map_full", cnt[PROFILE_DROP_FULL] + cnt[PROFILE_DROP_FOLLOW]) ||
+	    snapshot_add_drop(s, "stack_missing",
+			      cnt[PROFILE_DROP_KSTACK] + cnt[PROFILE_DROP_USTACK]) ||
+	    snapshot_add_drop(s, "stack_collision", cnt[PROFILE_DROP_COLLIDE]))
+		return -ENOMEM;
+	return stacks ? add_stacks(ctx, s) : 0;
+}
+
+static void profile_describe(void *data, char *buf, size_t len)
+{
+	struct profile_ctx *ctx = data;
+
+	snprintf(buf, len, "CPU samples, %s at %llu Hz per CPU%s", ctx->event,
+		 (unsigned long long)ctx->hz,
+		 ctx->comm || ctx->cgroup_id ? " (filtered in the kernel)" : "");
+}
+
+static void profile_free(void *data)
+{
+	struct profile_ctx *ctx = data;
+
+	detach_sampling(ctx);
+	ring_buffer__free(ctx->rb);
+	profile_bpf__destroy(ctx->skel);
+	symbolizer_free(ctx->sym);
+	free(ctx->seen);
+}
+
+const struct collector profile_collector = {
+	.name = "profile",
+	.summary = "where CPU time goes: sampled kernel and user stacks",
+	.doc =
+	"Samples what every CPU runs, -F times a second (cycles where the CPU has a PMU, else\n"
+	"the software cpu-clock), and counts the samples in the kernel by process, thread name\n"
+	"and kernel and user stack (walked by frame pointers):\n"
+	"  profile.cpu         stacks; value = samples x 1/HZ in ns, count = samples\n"
+	"The report gives the top functions by self time (the leaf frame) and total time (any\n"
+	"frame), the heaviest stacks, and how many samples have a user stack that reaches the\n"
+	"thread's start (_start, __libc_start_main, start_thread, clone3): code built without\n"
+	"frame pointers (Debian's libc, python3) cuts stacks short.\n"
+	"\n"
+	"Options:\n"
+	"  -F, --frequency HZ  samples per second on each CPU, 1 to 10000 (default 49)\n"
+	"      --comm NAME     only threads named NAME (at most 15 characters)\n"
+	"      --cgroup PATH   only tasks in this cgroup v2 (a path under /sys/fs/cgroup, or\n"
+	"                      relative to it)\n"
+	"\n"
+	"Examples:\n"
+	"  tailtrace profile -d 10s                  the whole host for 10 s\n"
+	"  tailtrace profile -p 1234 -F 999 -d 5s    one process, 999 samples a second\n"
+	"  tailtrace profile --format folded -- ./app > app.folded\n"
+	"                                            a command and its children, for\n"
+	"                                            flamegraph.pl (values in microseconds)\n",
+	.options = profile_options,
+	.shortopts = "F:",
+	.flags = COLLECTOR_STACKS,
+	.size = sizeof(struct profile_ctx),
+	.init = profile_init,
+	.option = profile_opt,
+	.setup = profile_setup,
+	.attach = profile_attach,
+	.stop = profile_stop,
+	.describe = profile_describe,
+	.read = profile_read,
+	.free = profile_free,
+};
