@@ -38,10 +38,13 @@ BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS      := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 USER_SRCS  := $(wildcard userspace/*.c userspace/*/*.c)
 USER_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(USER_SRCS))
-# The core library: everything but the command table, the run and the collectors. Unit
-# tests link it and nothing else, so they need no BPF object and no privilege.
+# The core library: everything but the command table, the run, the collectors and the
+# commands on saved runs (they write through the run's output files); the reader of saved
+# runs is in. Unit tests link it and nothing else, so they need no BPF object and no
+# privilege.
 CORE_OBJS  := $(filter-out $(BUILD)/userspace/main.o $(BUILD)/userspace/collectors/% \
-		$(BUILD)/userspace/runtime/%,$(USER_OBJS))
+		$(BUILD)/userspace/runtime/% $(BUILD)/userspace/offline/%,$(USER_OBJS)) \
+	      $(BUILD)/userspace/offline/runfile.o
 
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
 UNIT_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRCS))

@@ -18,7 +18,9 @@ declare -A allowed=(
 	[userspace/uprobe]="uprobe symbols core"
 	[userspace/collectors]="collectors uprobe symbols labels model core abi skel"
 	[userspace/runtime]="runtime core model report symbols json"
-	[userspace]="collectors core runtime"
+	[userspace/gates]="gates model json report core abi"
+	[userspace/offline]="offline gates model report json core runtime abi"
+	[userspace]="collectors core runtime offline"
 )
 
 # Headers that depend on nothing (libc only), so any folder may use them.

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "collectors/collectors.h"
 #include "core/msg.h"
+#include "offline/diff.h"
 #include "runtime/run.h"
 
 #ifndef TAILTRACE_VERSION
@@ -22,6 +23,16 @@ static const struct collector *const collectors[] = {
 };
 #define NCOLLECTORS (sizeof(collectors) / sizeof(collectors[0]))
 
+/* Commands that trace nothing: they read runs saved with -o. */
+static const struct {
+	const char *name, *summary;
+	int (*main)(int argc, char **argv);
+} offline_commands[] = {
+	{ "diff", "compare saved runs: a verdict per quantile, exit 3 on a regression",
+	  offline_diff },
+};
+#define NOFFLINE (sizeof(offline_commands) / sizeof(offline_commands[0]))
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -34,6 +45,9 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < NCOLLECTORS; i++)
 		fprintf(f, "  %-8s %s\n", collectors[i]->name, collectors[i]->summary);
 	fprintf(f, "  %-8s %s\n", "record", "several of them over one target, in one run");
+	fprintf(f, "\nCommands on saved runs (-o FILE.json):\n");
+	for (size_t i = 0; i < NOFFLINE; i++)
+		fprintf(f, "  %-8s %s\n", offline_commands[i].name, offline_commands[i].summary);
 	fprintf(f,
 		"\n"
 		"Examples:\n"
@@ -41,6 +55,7 @@ static void usage(FILE *f)
 		"  tailtrace func libc:malloc -p 1234 -d 10s      malloc latency of pid 1234\n"
 		"  tailtrace sched -p 1234 --by tid -d 5s        why its threads wait\n"
 		"  tailtrace record --func 'handle_*' --sched --net -- ./server\n"
+		"  tailtrace diff baseline.json run.json         exit 3 if a quantile regressed\n"
 		"\n"
 		"'tailtrace COMMAND --help' tells more. Tracing needs root (or CAP_BPF and\n"
 		"CAP_PERFMON) and a kernel with BTF.\n");
@@ -92,6 +107,12 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "record")) {
 		msg_prog = prog;
 		return run_record(collectors, NCOLLECTORS, argc - 1, argv + 1);
+	}
+	for (size_t i = 0; i < NOFFLINE; i++) {
+		if (strcmp(argv[1], offline_commands[i].name))
+			continue;
+		msg_prog = prog;
+		return offline_commands[i].main(argc - 1, argv + 1);
 	}
 	for (size_t i = 0; i < NCOLLECTORS; i++) {
 		if (strcmp(argv[1], collectors[i]->name))

@@ -7,6 +7,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+/* The exit status of a run or comparison that worked but found a regression or a failed
+ * objective: apart from 1 (runtime error) and 2 (usage error), for a CI script. */
+#define EXIT_REGRESSION 3
+
 extern int msg_verbosity;	/* -v count */
 extern const char *msg_prog;	/* "tailtrace func" */
 extern bool msg_json;		/* errors and warnings as one JSON object a line */

@@ -23,6 +23,14 @@ static const struct option common_long[] = {
 
 static const char *usage_cmd = "";
 
+void usage_set_command(const char *cmd)
+{
+	static char buf[32];
+
+	snprintf(buf, sizeof(buf), "%s ", cmd);
+	usage_cmd = buf;
+}
+
 void usage_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -42,6 +50,18 @@ void usage_error(const char *fmt, ...)
 	msg_vprint(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry 'tailtrace %s--help' for more information.\n", usage_cmd);
+}
+
+void usage_bad_option(char *const *argv, const char *optstring)
+{
+	if (optopt > 0 && optopt < 256 && strchr(optstring, optopt))
+		usage_error("option -%c needs a value", optopt);
+	else if (optopt > 0 && optopt < 256)
+		usage_error("unknown option -%c", optopt);
+	else if (optopt >= 256)
+		usage_error("option '%s' needs a value", argv[optind - 1]);
+	else
+		usage_error("unknown option '%s'", argv[optind - 1]);
 }
 
 int opt_duration(const char *opt, const char *arg, bool allow_zero, uint64_t *ns)

@@ -44,8 +44,15 @@ enum opts_result common_opts_parse(int argc, char **argv, const struct option *e
 extern const char common_opts_help[];
 /* Whether argv asks for --format json or ndjson (before any "--"). */
 bool opts_want_json(int argc, char **argv);
+/* The command usage errors point to ("report" gives "Try 'tailtrace report --help'"), for
+ * commands that parse their own options. */
+void usage_set_command(const char *cmd);
 /* Prints "<prog>: error: <msg>" and "Try 'tailtrace CMD --help'." for usage errors. */
 void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The usage error of getopt_long's '?' (opterr 0): an unknown option, or one without its
+ * value. */
+void usage_bad_option(char *const *argv, const char *optstring);
 
 /* Parsers for option values that print a usage error naming the option on failure. */
 int opt_duration(const char *opt, const char *arg, bool allow_zero, uint64_t *ns);
