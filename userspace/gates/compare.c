@@ -447,16 +447,18 @@ static void quantile_row(struct builder *b, const struct group *g, struct compar
 			row->verdict = VERDICT_TOO_FEW;
 			snprintf(row->why, sizeof(row->why), "%s needs %llu calls a run", row->stat,
 				 (unsigned long long)calls_needed(q, a));
-		} else if (row->new_lo > row->base_hi * (1 + t)) {
+		} else if (fabs(row->change) <= t) {
+			row->verdict = VERDICT_UNCHANGED;
+			snprintf(row->why, sizeof(row->why), "within the threshold");
+		} else if (row->change > 0 && row->new_lo > row->base_hi) {
 			row->verdict = VERDICT_REGRESSED;
 			snprintf(row->why, sizeof(row->why), "beyond threshold and noise");
-		} else if (row->new_hi < row->base_lo * (1 - t)) {
+		} else if (row->change < 0 && row->new_hi < row->base_lo) {
 			row->verdict = VERDICT_IMPROVED;
 			snprintf(row->why, sizeof(row->why), "beyond threshold and noise");
 		} else {
 			row->verdict = VERDICT_UNCHANGED;
-			snprintf(row->why, sizeof(row->why), "%s", fabs(row->change) <= t ?
-				 "within the threshold" : "within noise");
+			snprintf(row->why, sizeof(row->why), "within noise (intervals overlap)");
 		}
 	}
 }

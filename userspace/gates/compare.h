@@ -4,14 +4,17 @@
  * whole run shares is left out, or no two runs would ever pair): the verdicts of
  * `tailtrace diff`, as data that each output format prints.
  *
- * A quantile's verdict is never a point estimate's. With one run a side, each quantile
- * has a distribution-free interval from its run's buckets (gates/stats.h), at a confidence
- * shared by every quantile compared (Bonferroni: alpha / comparisons for both intervals of
- * a comparison together). It regressed when the lowest value new's interval allows is above
- * the highest base's allows by more than the threshold:
- *     new_lo > base_hi * (1 + threshold)
- * so the change is beyond the threshold and beyond noise at once; improved when
- *     new_hi < base_lo * (1 - threshold).
+ * A quantile's verdict is never a point estimate's: it needs the change beyond the
+ * threshold and beyond noise. With one run a side, noise is each quantile's distribution-
+ * free interval from its run's buckets (gates/stats.h), at a confidence shared by every
+ * quantile compared (Bonferroni: both intervals of a comparison hold together with
+ * probability 1 - alpha / comparisons). A quantile regressed when
+ *     new > base * (1 + threshold)   and   new_lo > base_hi
+ * (the estimates differ by more than the threshold, and no value base's interval allows
+ * reaches any that new's allows: the change is real); improved when new < base * (1 -
+ * threshold) and new_hi < base_lo. Not new_lo > base_hi * (1 + threshold): the intervals
+ * are widened to bucket edges (up to 3% each) and that rule would quietly make a 5%
+ * threshold mean 10% or more.
  * With several runs on a side, noise is how runs differ: each run's quantile is one value,
  * and the verdict needs the Mann-Whitney p-value at or below the same level and the change
  * of the medians of the runs beyond the threshold. Counts, rates and counters are said
