@@ -229,7 +229,11 @@ Test(compare, thresholds_parse_and_bad_ones_say_why)
 	char err[128];
 
 	compare_opts_default(&o);
-	cr_assert_float_eq(o.threshold[0], 0.05, 1e-12, "the default stated in --help");
+	cr_assert_float_eq(o.threshold[0], 0.05, 1e-12, "the defaults stated in --help");
+	cr_assert_float_eq(o.threshold[1], 0.10, 1e-12);
+	cr_assert_float_eq(o.threshold[2], 0.20, 1e-12);
+	cr_assert_float_eq(o.threshold[3], 0.20, 1e-12);
+	cr_assert_float_eq(o.threshold_other, 0.05, 1e-12);
 	cr_assert_eq(compare_parse_threshold("10%", &o, err, sizeof(err)), 0);
 	for (int i = 0; i < HIST_NQUANTILES; i++)
 		cr_assert_float_eq(o.threshold[i], 0.10, 1e-12);

@@ -11,8 +11,10 @@
 
 void compare_opts_default(struct compare_opts *o)
 {
+	static const double q[HIST_NQUANTILES] = COMPARE_THRESHOLDS_DEFAULT;
+
 	for (int i = 0; i < HIST_NQUANTILES; i++)
-		o->threshold[i] = COMPARE_THRESHOLD_DEFAULT;
+		o->threshold[i] = q[i];
 	o->threshold_other = COMPARE_THRESHOLD_DEFAULT;
 	o->alpha = COMPARE_ALPHA_DEFAULT;
 }
