@@ -234,14 +234,7 @@ enum opts_result common_opts_parse(int argc, char **argv, const struct option *e
 			print_help(usage);
 			return OPTS_HELP;
 		case '?':
-			if (optopt > 0 && optopt < 256 && strchr(optstring, optopt))
-				usage_error("option -%c needs a value", optopt);
-			else if (optopt > 0 && optopt < 256)
-				usage_error("unknown option -%c", optopt);
-			else if (optopt >= 256)
-				usage_error("option '%s' needs a value", argv[optind - 1]);
-			else
-				usage_error("unknown option '%s'", argv[optind - 1]);
+			usage_bad_option(argv, optstring);
 			return OPTS_USAGE;
 		default:
 			if (!handler || handler(c, optarg, ctx))
