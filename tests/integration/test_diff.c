@@ -129,6 +129,25 @@ Test(diff, ten_percent_slower_regresses_at_p50_and_exits_3)
 	run_free(&r);
 }
 
+/* On a terminal (script(1) gives it one) the verdicts are in colour, unless NO_COLOR. */
+Test(diff, colour_only_on_a_terminal)
+{
+	char *base = rerun(0), *slow = delay_run("delay-220", "220", "2000", NULL, NULL);
+	char cmd[1024];
+	struct run r;
+
+	snprintf(cmd, sizeof(cmd), "'%s' diff '%s' '%s'", tt_bin(), base, slow);
+	run_cmd(&r, 60, (char *[]){ "/usr/bin/script", "-qec", cmd, "/dev/null", NULL });
+	cr_assert_eq(r.status, 3, "exit %d: %s%s", r.status, r.out, r.err);
+	cr_assert(strstr(r.out, "\033[1;31mregressed\033[0m"), "%s", r.out);
+	run_free(&r);
+	snprintf(cmd, sizeof(cmd), "NO_COLOR=1 '%s' diff '%s' '%s'", tt_bin(), base, slow);
+	run_cmd(&r, 60, (char *[]){ "/usr/bin/script", "-qec", cmd, "/dev/null", NULL });
+	cr_assert_eq(r.status, 3, "exit %d: %s%s", r.status, r.out, r.err);
+	cr_assert(strstr(r.out, "regressed") && !strchr(r.out, '\033'), "%s", r.out);
+	run_free(&r);
+}
+
 Test(diff, twenty_reruns_of_the_same_delay_never_exit_3)
 {
 	int alarms = 0;
