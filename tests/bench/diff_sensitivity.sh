@@ -26,6 +26,11 @@ RESULTS=${BENCH_DIFF_RESULTS:-$HERE/DIFF.md}
 [[ $(id -u) -eq 0 ]] || die "needs root (it loads BPF programs): run 'sudo make bench-diff'"
 WORK=$(mktemp -d /tmp/tt-bench-diff.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
+# a copy, and of the target: minutes of runs must not meet a rebuild half-way
+cp "$TAILTRACE" "$WORK/tailtrace"
+cp "$TARGETS/delay" "$TARGETS/libttdemo.so" "$WORK/"
+TAILTRACE=$WORK/tailtrace
+TARGETS=$WORK
 
 # run FILE ARGS...: func work over delay ARGS, saved to FILE.
 run() {

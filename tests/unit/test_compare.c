@@ -412,6 +412,8 @@ Test(compare, series_on_one_side_counters_and_warnings)
 	cr_assert_eq(series_add_label(se, "func", "added"), 0);
 	cr_assert_eq(snapshot_add_counter(&b, "net.tcp_retransmits", "count", 10, NULL), 0);
 	cr_assert_eq(snapshot_add_counter(&n, "net.tcp_retransmits", "count", 400, NULL), 0);
+	cr_assert_eq(snapshot_add_drop(&b, "ringbuf", 0), 0);
+	cr_assert_eq(snapshot_add_drop(&n, "ringbuf", 70), 0);
 	free(n.host);
 	n.host = strdup("host2");
 	n.duration_ns *= 3;
@@ -426,6 +428,16 @@ Test(compare, series_on_one_side_counters_and_warnings)
 				rt = &r.rows[i];
 		cr_assert(rt);
 		cr_assert_eq(rt->verdict, VERDICT_HIGHER, "10 -> 400 over 3x the time");
+		cr_assert(strstr(rt->why, "10 -> 400;"), "%s", rt->why);
+		cr_assert_float_eq(rt->new_count, 400, 1e-9);
+		rt = NULL;
+		for (size_t i = 0; i < r.nrows; i++)
+			if (!strcmp(r.rows[i].metric, "tailtrace.not_recorded"))
+				rt = &r.rows[i];
+		cr_assert(rt, "no row of what the new run did not record");
+		cr_assert_str_eq(labels_get(&rt->labels, "what"), "ringbuf");
+		cr_assert_eq(rt->verdict, VERDICT_ONLY_NEW);
+		cr_assert_float_eq(rt->new, 70, 1e-9);
 	}
 	cr_assert_eq(r.regressions, 0, "rates and one-sided series never regress");
 	cr_assert_eq(r.nwarnings, 2, "host and duration: %zu", r.nwarnings);

@@ -275,6 +275,7 @@ static struct compare_row *add_row(struct builder *b, const struct group *g, con
 	row->base_lo = row->base_hi = row->new_lo = row->new_hi = NAN;
 	row->p = NAN;
 	row->change = NAN;
+	row->base_count = row->new_count = NAN;
 	return row;
 }
 
@@ -385,13 +386,15 @@ static void said_row(struct builder *b, const struct group *g, struct compare_ro
 	row->base_runs = row->new_runs = 1;
 	row->base = run_value(sb, &b->base[0], -1);
 	row->new = run_value(sn, &b->new[0], -1);
+	row->base_count = (double)(sb->kind == SERIES_HIST ? sb->hist->count : sb->value);
+	row->new_count = (double)(sn->kind == SERIES_HIST ? sn->hist->count : sn->value);
 	set_change(row);
-	poisson_ratio_interval(sb->kind == SERIES_HIST ? sb->hist->count : sb->value,
-			       seconds(&b->base[0]),
-			       sn->kind == SERIES_HIST ? sn->hist->count : sn->value,
-			       seconds(&b->new[0]), b->r->level, &lo, &hi);
+	poisson_ratio_interval((uint64_t)row->base_count, seconds(&b->base[0]),
+			       (uint64_t)row->new_count, seconds(&b->new[0]), b->r->level, &lo,
+			       &hi);
 	row->verdict = lo > 1 + t ? VERDICT_HIGHER : hi < 1 - t ? VERDICT_LOWER : VERDICT_SAME;
-	snprintf(row->why, sizeof(row->why), "rate ratio %.3g to %.3g", lo, hi);
+	snprintf(row->why, sizeof(row->why), "%.0f -> %.0f; rate ratio %.3g to %.3g",
+		 row->base_count, row->new_count, lo, hi);
 }
 
 /* The fewest values for an interval of q at error a bounded on both sides. */
@@ -585,6 +588,28 @@ static int check_comparable(struct compare_result *r, const struct snapshot *s,
 	return err ? -ENOMEM : 0;
 }
 
+/* A run's drops as counter series, so that they pair and compare as any counter: the
+ * labels borrow the drops' names, and live until the rows are made. */
+struct drop_series {
+	struct series *v;
+	struct label *l;
+};
+
+static int drops_as_series(const struct snapshot *s, struct drop_series *d)
+{
+	d->v = calloc(s->ndrops ? s->ndrops : 1, sizeof(*d->v));
+	d->l = calloc(s->ndrops ? s->ndrops : 1, sizeof(*d->l));
+	if (!d->v || !d->l)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->ndrops; i++) {
+		d->l[i] = (struct label){ .key = "what", .value = s->drops[i].name };
+		d->v[i] = (struct series){ .metric = "tailtrace.not_recorded", .unit = "count",
+					   .kind = SERIES_COUNTER, .value = s->drops[i].count,
+					   .labels = { .v = &d->l[i], .n = 1 } };
+	}
+	return 0;
+}
+
 static int cmp_rows(const void *x, const void *y)
 {
 	const struct compare_row *a = x, *b = y;
@@ -614,7 +639,8 @@ int compare_runs(const struct snapshot *base, const char *const *base_names, siz
 	struct pairing p = { .nruns = nbase + nnew };
 	struct builder b = { .r = out, .o = o, .base = base, .new = new, .nbase = nbase,
 			     .nnew = nnew };
-	int err = 0;
+	struct drop_series *drops = calloc(nbase + nnew, sizeof(*drops));
+	int err = drops ? 0 : -ENOMEM;
 
 	memset(out, 0, sizeof(*out));
 	for (size_t run = 0; !err && run < nbase + nnew; run++) {
@@ -624,6 +650,10 @@ int compare_runs(const struct snapshot *base, const char *const *base_names, siz
 		for (size_t i = 0; !err && i < s->nseries; i++)
 			if (s->series[i].kind != SERIES_STACKS)
 				err = pair_series(&p, &s->series[i], skip, run, i);
+		if (!err)
+			err = drops_as_series(s, &drops[run]);
+		for (size_t i = 0; !err && i < s->ndrops; i++)
+			err = pair_series(&p, &drops[run].v[i], false, run, s->nseries + i);
 	}
 	for (size_t i = 0; !err && i < p.n; i++)
 		if (p.g[i].first->kind == SERIES_HIST && sides_with_data(&b, &p.g[i]) == 3)
@@ -638,6 +668,11 @@ int compare_runs(const struct snapshot *base, const char *const *base_names, siz
 				       i < nbase ? base_names[i] : new_names[i - nbase], &base[0],
 				       base_names[0]);
 	pairing_free(&p);
+	for (size_t run = 0; drops && run < nbase + nnew; run++) {
+		free(drops[run].v);
+		free(drops[run].l);
+	}
+	free(drops);
 	if (err) {
 		compare_result_free(out);
 		return -ENOMEM;

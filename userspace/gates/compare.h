@@ -17,7 +17,9 @@
  * threshold mean 10% or more.
  * With several runs on a side, noise is how runs differ: each run's quantile is one value,
  * and the verdict needs the Mann-Whitney p-value at or below the same level and the change
- * of the medians of the runs beyond the threshold. Counts, rates and counters are said
+ * of the medians of the runs beyond the threshold. What a run did not record (its drops)
+ * is compared as the counter tailtrace.not_recorded{what=NAME}. Counts, rates and counters
+ * are said
  * (higher, lower, same) and never change the outcome: a workload that did more has more of
  * everything.
  */
@@ -66,6 +68,7 @@ struct compare_row {
 	/* One run a side: the intervals (INFINITY: unbounded above); NAN otherwise. */
 	double base_lo, base_hi, new_lo, new_hi;
 	double p;			/* several runs: the rank test's p-value; else NAN */
+	double base_count, new_count;	/* one run a side: what a rate counts; else NAN */
 	double threshold;
 	size_t base_runs, new_runs;	/* runs with this series */
 	enum verdict verdict;

@@ -327,6 +327,10 @@ int diff_print_json(FILE *f, const struct diff_report *d)
 		}
 		if (!isnan(row->p))
 			jsonw_float_field(w, "p", row->p);
+		if (!isnan(row->base_count)) {
+			jsonw_float_field(w, "base_count", row->base_count);
+			jsonw_float_field(w, "new_count", row->new_count);
+		}
 		jsonw_u64_field(w, "base_runs", row->base_runs);
 		jsonw_u64_field(w, "new_runs", row->new_runs);
 		jsonw_string_field(w, "why", row->why);
