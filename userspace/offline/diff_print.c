@@ -62,14 +62,16 @@ static const char *labels_text(const struct labels *l, char *buf, size_t len)
 	return buf;
 }
 
+/* "p50 5%, p90 10%, p99 20%, p999 20%, rates 5%" */
 static const char *threshold_text(const struct compare_opts *o, char *buf, size_t len)
 {
-	size_t n = (size_t)snprintf(buf, len, "%g%%", o->threshold_other * 100);
+	size_t n = 0;
 
 	for (int i = 0; i < HIST_NQUANTILES && n < len; i++)
-		if (o->threshold[i] != o->threshold_other)
-			n += (size_t)snprintf(buf + n, len - n, ", %s %g%%", hist_quantiles[i].name,
-					      o->threshold[i] * 100);
+		n += (size_t)snprintf(buf + n, len - n, "%s %g%%, ", hist_quantiles[i].name,
+				      o->threshold[i] * 100);
+	if (n < len)
+		snprintf(buf + n, len - n, "rates %g%%", o->threshold_other * 100);
 	return buf;
 }
 
@@ -96,10 +98,10 @@ static void method_text(const struct diff_report *d, char *buf, size_t len)
 
 	threshold_text(d->o, t, sizeof(t));
 	if (r->ranks)
-		snprintf(buf, len, "threshold %s; several runs: Mann-Whitney U, p <= %.2g each "
+		snprintf(buf, len, "thresholds %s; several runs: Mann-Whitney U, p <= %.2g each "
 			 "(alpha %g over %zu quantiles)", t, r->level, d->o->alpha, r->comparisons);
 	else
-		snprintf(buf, len, "threshold %s; one run a side: intervals from the buckets, "
+		snprintf(buf, len, "thresholds %s; one run a side: intervals from the buckets, "
 			 "%.4g%% both (alpha %g over %zu quantiles)", t, (1 - r->level) * 100,
 			 d->o->alpha, r->comparisons);
 }
