@@ -376,7 +376,7 @@ Test(diff, bad_input_says_what_to_do)
 		{ { NULL, "diff", base, "/nonexistent/run.json", NULL }, 1,
 		  "/nonexistent/run.json: No such file or directory" },
 		{ { NULL, "diff", base, notjson, NULL }, 1, "not a tailtrace run" },
-		{ { NULL, "diff", base, "/tmp", NULL }, 1, "a directory, not a saved run" },
+		{ { NULL, "diff", base, "/tmp", NULL }, 1, "/tmp: a directory" },
 	};
 
 	snprintf(notjson, sizeof(notjson), "%s/notjson.txt", dir);

@@ -74,7 +74,7 @@ int runfile_load(const char *path, struct snapshot *out)
 			msg_error("%s: larger than any saved run (%llu MiB): give a run saved with "
 				  "-o FILE.json", path, RUNFILE_MAX >> 20);
 		else if (kind)
-			msg_error("%s: %s, not a saved run: give a file saved with -o FILE.json",
+			msg_error("%s: %s, not a file; give a run saved with -o FILE.json",
 				  path, kind);
 		else
 			msg_error("%s: %s; give a run saved with -o FILE.json", path,
