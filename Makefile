@@ -30,8 +30,10 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall \
 CFLAGS   ?= -g -O2
 TT_CFLAGS := -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -DTAILTRACE_VERSION='"$(VERSION)"' \
 	    -I$(BUILD) -Ibpf -Iuserspace
-LIBS     := $(shell pkg-config --libs libbpf libelf 2>/dev/null || echo -lbpf -lelf) -lz -lm -pthread
-STATIC_LIBS := $(shell pkg-config --static --libs libbpf libelf 2>/dev/null) -lz -lzstd -lm -pthread
+LIBS     := $(shell pkg-config --libs libbpf libelf libdw 2>/dev/null || echo -lbpf -ldw -lelf) \
+	    -lz -lm -pthread
+STATIC_LIBS := $(shell pkg-config --static --libs libbpf libelf libdw 2>/dev/null) -lz -lzstd -lm \
+	       -pthread
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -115,7 +117,10 @@ $(BUILD)/targets/libttdemo-v2.so: tests/targets/lib/ttdemo.c
 # libwait's test puts the second version in place of the first under the running program.
 $(BUILD)/targets/libwait: $(BUILD)/targets/libttdemo-v2.so
 $(BUILD)/targets/cet: TARGET_CFLAGS += -fcf-protection=full
-$(BUILD)/targets/%: tests/targets/%.c tests/targets/busy.h tests/targets/netaddr.h $(BUILD)/targets/libttdemo.so
+# Built as distributions build: the unwinding tests' stacks have no frame pointer at all.
+$(BUILD)/targets/nofp_qsort: private TARGET_CFLAGS := -O2 -fomit-frame-pointer -Wall -pthread
+$(BUILD)/targets/%: tests/targets/%.c tests/targets/busy.h tests/targets/netaddr.h \
+		tests/targets/qsort_chain.h $(BUILD)/targets/libttdemo.so
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TARGET_CFLAGS) -Itests/targets $< -o $@ -L$(BUILD)/targets -lttdemo \
@@ -126,6 +131,22 @@ $(BUILD)/targets/%: tests/targets/%.c tests/targets/busy.h tests/targets/netaddr
 $(BUILD)/tests/unit_tests: $(UNIT_OBJS) $(CORE_OBJS) $(UNIT_FIXTURES)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.o,$^) $(LIBS) -lcriterion -lm -o $@
+
+# The integration tests' own BPF programs (tests/integration/bpf/), never part of tailtrace.
+INTEG_BPF   := $(wildcard tests/integration/bpf/*.bpf.c)
+INTEG_SKELS := $(patsubst tests/integration/bpf/%.bpf.c,$(BUILD)/tests/%.skel.h,$(INTEG_BPF))
+
+$(BUILD)/tests/bpf/%.bpf.o: tests/integration/bpf/%.bpf.c $(wildcard bpf/*/*.h) \
+		vmlinux/$(ARCH)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%.skel.h: $(BUILD)/tests/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(INTEG_OBJS): $(INTEG_SKELS)
 
 $(BUILD)/tests/integration_tests: $(INTEG_OBJS) $(CORE_OBJS)
 	$(call msg,LINK,$@)
@@ -151,12 +172,12 @@ test: layers unit integration
 	$(Q)$(MAKE) --no-print-directory fuzz
 
 # The tool and both test programs with AddressSanitizer and UBSan, in a build dir of their
-# own; every unit test and a few integration ones: the hostile inputs, a symbolized stack, func
-# runs. A report (leaks too) exits 86, which no test expects of tailtrace.
+# own; every unit test and a few integration ones: the hostile inputs, a symbolized stack (and
+# its svg and pprof), func runs. A report (leaks too) exits 86, which no test expects of tailtrace.
 SAN_BUILD := build-san
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_ENV   := ASAN_OPTIONS=exitcode=86 UBSAN_OPTIONS=exitcode=86:print_stacktrace=1
-SAN_INTEGRATION := '@(bad_input/*|diff/bad_input*|diff/markdown*|diff/series_in*|sched/offcpu_stacks*|func/exact_count*|func/shared_library*|func/library_replaced*|run/*)'
+SAN_INTEGRATION := '@(bad_input/*|gates/*|diff/bad_input*|diff/markdown*|diff/series_in*|sched/offcpu_stacks*|stack_formats/*|func/exact_count*|func/shared_library*|func/library_replaced*|run/*)'
 
 sanitize: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) CFLAGS='-g -O1 $(SAN_FLAGS)' \

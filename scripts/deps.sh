@@ -6,8 +6,12 @@
 set -euo pipefail
 
 # libclang-rt-14-dev: clang's libFuzzer and sanitizer runtimes, for `make fuzz`.
-need_pkgs=(clang llvm libelf-dev zlib1g-dev libzstd-dev libcriterion-dev pkg-config make gcc
-           iproute2 bpftrace linux-perf libclang-rt-14-dev)
+# libdw-dev: DWARF unwinding (userspace/unwind); libbz2-dev and liblzma-dev are what its static
+# library needs for `make static`. python3.11: the unwinding tests' no-frame-pointer workload.
+# golang-go (go tool pprof) and chromium (headless) read the pprof and svg outputs in the tests.
+need_pkgs=(clang llvm libelf-dev libdw-dev libbz2-dev liblzma-dev zlib1g-dev libzstd-dev
+           libcriterion-dev pkg-config make gcc iproute2 bpftrace linux-perf libclang-rt-14-dev
+           python3.11 golang-go chromium)
 backports_pkgs=(libbpf-dev bpftool)
 
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }

@@ -9,6 +9,8 @@
 #include "collectors/collectors.h"
 #include "core/msg.h"
 #include "offline/diff.h"
+#include "offline/merge.h"
+#include "offline/report.h"
 #include "runtime/run.h"
 
 #ifndef TAILTRACE_VERSION
@@ -30,6 +32,8 @@ static const struct {
 } offline_commands[] = {
 	{ "diff", "compare saved runs: a verdict per quantile, exit 3 on a regression",
 	  offline_diff },
+	{ "report", "render a saved run again: any format, filters, objectives", offline_report },
+	{ "merge", "add saved runs together (hosts, repeated runs), exactly", offline_merge },
 };
 #define NOFFLINE (sizeof(offline_commands) / sizeof(offline_commands[0]))
 
@@ -56,6 +60,8 @@ static void usage(FILE *f)
 		"  tailtrace sched -p 1234 --by tid -d 5s        why its threads wait\n"
 		"  tailtrace record --func 'handle_*' --sched --net -- ./server\n"
 		"  tailtrace diff baseline.json run.json         exit 3 if a quantile regressed\n"
+		"  tailtrace func 'handle_*' --slo 'func.latency:p99<2ms' -o run.json -- ./test\n"
+		"  tailtrace report run.json --format markdown\n"
 		"\n"
 		"'tailtrace COMMAND --help' tells more. Tracing needs root (or CAP_BPF and\n"
 		"CAP_PERFMON) and a kernel with BTF.\n");
@@ -118,7 +124,7 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], collectors[i]->name))
 			continue;
 		msg_prog = prog;
-		return run_command(collectors[i], argc - 1, argv + 1);
+		return run_command(collectors, NCOLLECTORS, collectors[i], argc - 1, argv + 1);
 	}
 	msg_print(stderr, "tailtrace: error: unknown command '%s'", argv[1]);
 	fputs("\nTry 'tailtrace --help' for the list of commands.\n", stderr);

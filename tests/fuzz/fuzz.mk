@@ -1,5 +1,7 @@
-# `make fuzz`: the ELF reader (userspace/symbols/elf_syms.c) under libFuzzer with ASan and
-# UBSan for FUZZ_SECONDS, from a seed corpus of the unit fixtures (tests/unit/fixtures.mk).
+# `make fuzz`: the ELF reader (userspace/symbols/elf_syms.c) and the reader of saved runs
+# (report/json.c, and what is done with a run read back) under libFuzzer with ASan and UBSan
+# for FUZZ_SECONDS each, from seed corpora: the unit fixtures (tests/unit/fixtures.mk), and
+# a run saved by the unit tests' emitters.
 # clang's libFuzzer runtime comes from Debian's libclang-rt-14-dev (scripts/deps.sh).
 # A crash fails the run and leaves the input in $(FUZZ_DIR)/crash-*; replay one with
 # `$(FUZZ_DIR)/fuzz_elf_syms FILE`.
@@ -16,9 +18,21 @@ $(FUZZ_DIR)/fuzz_elf_syms: $(FUZZ_SRCS) userspace/symbols/elf_syms.h userspace/c
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(TT_CFLAGS) $(FUZZ_SRCS) \
 		$(shell pkg-config --libs libelf 2>/dev/null || echo -lelf) -o $@
 
-# The corpus grows run after run in $(FUZZ_DIR)/corpus; the seeds are copied in each time.
-fuzz: deps $(FUZZ_DIR)/fuzz_elf_syms $(UNIT_FIXTURES)
-	$(Q)mkdir -p $(FUZZ_DIR)/corpus
+FUZZ_RUN_SRCS := tests/fuzz/fuzz_run_json.c $(wildcard userspace/report/*.c userspace/model/*.c \
+		 userspace/json/*.c) userspace/gates/slo.c userspace/core/safe_open.c
+
+$(FUZZ_DIR)/fuzz_run_json: $(FUZZ_RUN_SRCS) $(wildcard userspace/*/*.h)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(TT_CFLAGS) $(FUZZ_RUN_SRCS) -lm -o $@
+
+# The corpora grow run after run in $(FUZZ_DIR)/corpus*; the seeds are copied in each time.
+fuzz: deps $(FUZZ_DIR)/fuzz_elf_syms $(FUZZ_DIR)/fuzz_run_json $(UNIT_FIXTURES) \
+      tests/fuzz/run-seed.json
+	$(Q)mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/corpus-run
 	$(Q)cp $(UNIT_FIXTURES) $(FUZZ_DIR)/corpus/
+	$(Q)cp tests/fuzz/run-seed.json $(FUZZ_DIR)/corpus-run/
 	$(FUZZ_DIR)/fuzz_elf_syms -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		-artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus
+	$(FUZZ_DIR)/fuzz_run_json -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		-max_len=65536 -artifact_prefix=$(FUZZ_DIR)/run- $(FUZZ_DIR)/corpus-run

@@ -11,7 +11,8 @@ STRIP          ?= strip
 
 UNIT_FIXTURES := $(FIXTURE_DIR)/syms_pie $(FIXTURE_DIR)/syms_nopie \
 		 $(FIXTURE_DIR)/syms_stripped $(FIXTURE_DIR)/libsyms.so $(FIXTURE_DIR)/libver.so \
-		 $(FIXTURE_DIR)/syms_truncated $(FIXTURE_DIR)/libver_verdef_count.so
+		 $(FIXTURE_DIR)/syms_truncated $(FIXTURE_DIR)/libver_verdef_count.so \
+		 $(FIXTURE_DIR)/unwind_qsort
 
 .PHONY: unit-fixtures
 unit-fixtures: $(UNIT_FIXTURES)
@@ -58,3 +59,19 @@ $(FIXTURE_DIR)/syms_truncated: $(FIXTURE_DIR)/syms_pie $(FIXTURE_DIR)/elf_patch
 $(FIXTURE_DIR)/libver_verdef_count.so: $(FIXTURE_DIR)/libver.so $(FIXTURE_DIR)/elf_patch
 	$(call msg,PATCH,$@)
 	$(Q)$(FIXTURE_DIR)/elf_patch $< $@ verdef-count
+
+# A stack with no frame pointer anywhere (tests/unit/test_unwind.c): -O2 as distributions
+# build, so the unwinder has only the call frame information to go by.
+$(FIXTURE_DIR)/unwind_qsort: $(FIXTURE_SRC)/unwind_qsort.c bpf/abi/ustack.h \
+		tests/targets/qsort_chain.h $(FIXTURE_DIR)/unwind_nocfi.o
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -fomit-frame-pointer -Wall -Wextra -Ibpf -Itests/targets -pthread $< \
+		$(FIXTURE_DIR)/unwind_nocfi.o -o $@
+
+# One function with no CFI at all (JIT code, hand-written assembly), but a frame pointer.
+$(FIXTURE_DIR)/unwind_nocfi.o: $(FIXTURE_SRC)/unwind_nocfi.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-unwind-tables \
+		-Wall -Wextra -c $< -o $@

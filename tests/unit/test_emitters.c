@@ -123,7 +123,80 @@ Test(emitters, table_and_extensions)
 	cr_assert_eq(emitter_for_path("run.json"), emitter_find("json"));
 	cr_assert_eq(emitter_for_path("-"), emitter_find("json"), "-o - is JSON, as before");
 	cr_assert_null(emitter_find("xml"));
-	cr_assert_str_eq(emitter_names(), "text, json, ndjson or folded");
+	cr_assert_eq(emitter_for_path("run.svg"), emitter_find("svg"));
+	cr_assert_eq(emitter_for_path("cpu.pb.gz"), emitter_find("pprof"));
+	cr_assert_eq(emitter_for_path("cpu.pprof"), emitter_find("pprof"));
+	cr_assert_eq(emitter_for_path("run.gz"), emitter_find("json"), "gzip alone is not pprof");
+	cr_assert(emitter_find("pprof")->binary && emitter_find("pprof")->stacks_only);
+	cr_assert(emitter_find("svg")->stacks_only && !emitter_find("svg")->binary);
+	cr_assert_str_eq(emitter_names(), "text, json, ndjson, folded, markdown, svg or pprof");
+	cr_assert_eq(emitter_for_path("run.md"), emitter_find("markdown"));
 	cr_assert(emitter_find("ndjson")->streams);
 	cr_assert_not(emitter_find("json")->streams);
+}
+
+/* The cells of a Markdown table row: the text between unescaped '|', or -1 when the line is
+ * not a row. */
+static int md_cells(const char *line)
+{
+	int n = -1;
+
+	if (line[0] != '|')
+		return -1;
+	for (const char *p = line; *p && *p != '\n'; p++) {
+		if (*p == '\\' && p[1]) {
+			p++;
+			continue;
+		}
+		n += *p == '|';
+	}
+	return n;
+}
+
+Test(emitters, markdown_parses_as_tables)
+{
+	struct snapshot s;
+	struct series *se;
+	struct check *c;
+	struct hist h = { 0 };
+	char *t, *line;
+	int tables = 0, rows = 0;
+
+	known(&s);
+	hist_add(&h, 5000, 3);
+	cr_assert_eq(snapshot_add_hist(&s, "func.latency", "ns", &h, &se), 0);
+	cr_assert_eq(series_add_label(se, "func", "a|b<script>`x`_*"), 0);
+	cr_assert_eq(snapshot_add_check(&s, "func.latency:p99<1ms", "p99", "ns", &c), 0);
+	c->have = true;
+	c->value = 2e6;
+	c->bound = 1e6;
+	t = emit("markdown", &s);
+	cr_assert(strstr(t, "\n### func.latency\n"), "%s", t);
+	cr_assert(strstr(t, "| work | 100 | 5.05 ms | 50.5 us |"), "work's row:\n%s", t);
+	cr_assert(strstr(t, "a\\|b&lt;script&gt;\\`x\\`\\_\\*"), "a name is escaped:\n%s", t);
+	cr_assert(strstr(t, "### Objectives: 0 of 1 met"), "%s", t);
+	cr_assert(strstr(t, "| **FAIL** | func.latency:p99&lt;1ms | - | 2.00 ms |"), "%s", t);
+	cr_assert_null(strchr(t, '\x1b'), "no raw escape:\n%s", t);
+	/* every table: a header, a separator of as many cells, rows of as many */
+	for (line = t; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		int head = md_cells(line), k;
+		char *sep;
+
+		if (head < 0)
+			continue;
+		tables++;
+		sep = strchr(line, '\n') + 1;
+		cr_assert_eq(md_cells(sep), head, "separator of the table at:\n%.200s", line);
+		cr_assert(strncmp(sep, "|---", 4) == 0, "%.80s", sep);
+		for (line = strchr(sep, '\n') + 1; (k = md_cells(line)) >= 0;
+		     line = strchr(line, '\n') + 1) {
+			cr_assert_eq(k, head, "a row of %d cells in a table of %d:\n%.200s", k, head,
+				     line);
+			rows++;
+		}
+	}
+	cr_expect_geq(tables, 4, "summary, metric, counters, objectives: %d", tables);
+	cr_expect_geq(rows, 6, "%d rows", rows);
+	free(t);
+	snapshot_free(&s);
 }

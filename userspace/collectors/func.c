@@ -368,6 +368,8 @@ static void func_free(void *data)
 	uprobe_targets_free(&fs->t);
 }
 
+static const char *const func_metrics[] = { "func.latency", "func.traced", NULL };
+
 const struct collector func_collector = {
 	.name = "func",
 	.summary = "latency of user-space functions (uprobes)",
@@ -398,6 +400,7 @@ const struct collector func_collector = {
 	"  tailtrace func 'libsqlite3:sqlite3_*' -i 1s --format ndjson -p 1234\n"
 	"  tailtrace func 'work*' --dry-run -- ./app\n",
 	.options = func_options,
+	.metrics = func_metrics,
 	.size = sizeof(struct func_state),
 	.option = func_option,
 	.setup = func_setup,

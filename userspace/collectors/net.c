@@ -619,6 +619,12 @@ static void net_describe(void *data, char *buf, size_t len)
 		 ctx->port || ctx->remote_arg || ctx->dev ? " (filtered in the kernel)" : "");
 }
 
+static const char *const net_metrics[] = {
+	"net.tcp_connect", "net.tcp_rtt", "net.tx_queue", "net.tcp_lifetime", "net.rx_to_user",
+	"net.tcp_accept", "net.tcp_connect_failed", "net.tcp_retransmits", "net.tcp_resets",
+	"net.tcp_opened", "net.tcp_closed", "net.tcp_bytes", "net.drops", "net.drops_total", NULL,
+};
+
 const struct collector net_collector = {
 	.name = "net",
 	.summary = "TCP connect, RTT and lifetime, transmit queueing, drops",
@@ -661,6 +667,7 @@ const struct collector net_collector = {
 	"  tailtrace net --packets -d 5s               also per-packet queueing and reads\n"
 	"  tailtrace net --dev eth0 -d 5s              transmit queueing on eth0\n",
 	.options = net_options,
+	.metrics = net_metrics,
 	.size = sizeof(struct net_ctx),
 	.init = net_init,
 	.option = net_opt,

@@ -494,8 +494,8 @@ static int sched_setup(void *data, const struct common_opts *o, char **args, int
 	if (collector_no_args(args, nargs))
 		return SETUP_USAGE;
 	if (o->stacks_wanted && !ctx->stacks) {
-		usage_error("folded output (--format folded, -o FILE.folded) writes stacks: add "
-			    "--offcpu-stacks");
+		usage_error("stack output (--format folded|svg|pprof, -o FILE.folded|.svg|.pb.gz) "
+			    "writes stacks: add --offcpu-stacks");
 		return SETUP_USAGE;
 	}
 	if (ctx->cgroup_arg && resolve_cgroup(ctx))
@@ -539,6 +539,11 @@ static void sched_describe(void *data, char *buf, size_t len)
 		 ctx->comm || ctx->cgroup_id ? " (filtered in the kernel)" : "");
 }
 
+static const char *const sched_metrics[] = {
+	"sched.runq_latency", "sched.offcpu", "sched.oncpu", "sched.offcpu_stack",
+	"sched.switches", "sched.wakeups", "sched.migrations", NULL,
+};
+
 const struct collector sched_collector = {
 	.name = "sched",
 	.summary = "run-queue latency, off-CPU and on-CPU time (scheduler)",
@@ -560,7 +565,7 @@ const struct collector sched_collector = {
 	"                      of DUR or longer (default 1ms); the report ends with the\n"
 	"                      top stacks of the whole run; --format folded writes them\n"
 	"                      for flamegraph.pl (kernel frames end in _[k]; values in\n"
-	"                      microseconds)\n"
+	"                      microseconds), svg as a flame graph, pprof for go tool pprof\n"
 	"\n"
 	"Examples:\n"
 	"  tailtrace sched -d 5                      the whole host for 5 s, by comm\n"
@@ -569,9 +574,11 @@ const struct collector sched_collector = {
 	"  tailtrace sched --cgroup system.slice/nginx.service -d 10s\n"
 	"  tailtrace sched --by tid -- make -j8      a command and its children, until it\n"
 	"                                            exits (-p: that process only)\n"
-	"  tailtrace sched -p 1234 --offcpu-stacks=10ms --format folded > off.folded\n",
+	"  tailtrace sched -p 1234 --offcpu-stacks=10ms --format folded > off.folded\n"
+	"  tailtrace sched -p 1234 --offcpu-stacks=10ms -d 30s -o off.svg\n",
 	.options = sched_options,
 	.flags = COLLECTOR_STACKS,
+	.metrics = sched_metrics,
 	.size = sizeof(struct sched_ctx),
 	.init = sched_init,
 	.option = sched_opt,

@@ -53,6 +53,9 @@ struct collector {
 	const char *doc;	/* --help: what it measures, its options, examples */
 	const struct option *options;	/* its own long options, zero-terminated */
 	unsigned flags;
+	/* The metrics its read() produces, NULL-terminated: --slo names them, and an
+	 * objective on another collector's metric is told where it comes from. */
+	const char *const *metrics;
 	size_t size;		/* of its state, which the run allocates zeroed */
 
 	/* Defaults, before any option. Optional. */

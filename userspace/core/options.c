@@ -7,7 +7,7 @@
 #include "core/msg.h"
 #include "core/options.h"
 
-enum { OPT_FORMAT = 1000, OPT_HELP, OPT_TOP };
+enum { OPT_FORMAT = 1000, OPT_HELP, OPT_TOP, OPT_SLO, OPT_SLO_FILE };
 
 static const struct option common_long[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -16,6 +16,8 @@ static const struct option common_long[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "output", required_argument, NULL, 'o' },
 	{ "top", required_argument, NULL, OPT_TOP },
+	{ "slo", required_argument, NULL, OPT_SLO },
+	{ "slo-file", required_argument, NULL, OPT_SLO_FILE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 };
@@ -113,10 +115,19 @@ const char common_opts_help[] =
 	       "  -i, --interval DUR     report every DUR, each report covering that interval\n"
 	       "      --format FMT       of standard output: text (default), json, or ndjson\n"
 	       "                         (one object a line, with -i one per interval);\n"
-	       "                         folded for stacks\n"
+	       "                         folded, svg (a flame graph) or pprof for stacks;\n"
+	       "                         markdown (tables for a pull request)\n"
 	       "  -o, --output FILE      also save the whole run to FILE, as its extension says\n"
-	       "                         (.txt, .ndjson, .folded; otherwise JSON); '-': stdout\n"
+	       "                         (.txt, .ndjson, .folded, .svg, .pb.gz or .pprof;\n"
+	       "                         otherwise JSON); '-': stdout\n"
 	       "      --top N            show the N rows with the most time per table\n"
+	       "      --slo OBJECTIVE    check a latency objective at the end (and each -i\n"
+	       "                         interval), e.g. 'func.latency{func=handle}:p99<2ms',\n"
+	       "                         'sched.runq_latency:p99.9<=500us', 'net.tcp_connect:\n"
+	       "                         count>=50'; statistics count, rate, total, mean, min,\n"
+	       "                         max, pNN; the report ends with a pass/fail table, and\n"
+	       "                         exit status 3 says one failed (repeatable)\n"
+	       "      --slo-file FILE    objectives from FILE, one a line, '#' for comments\n"
 	       "  -v, --verbose          say what was found and attached (-vv: libbpf debug)\n"
 	       "  -h, --help             this help\n"
 	       "\nDurations take the units ns, us, ms, s and m; a bare number means seconds.\n";
@@ -182,7 +193,9 @@ enum opts_result common_opts_parse(int argc, char **argv, const struct option *e
 		}
 	}
 	o->args = calloc(argc + 1, sizeof(char *));
-	if (!o->args)
+	o->slo = calloc(argc + 1, sizeof(char *));
+	o->slo_files = calloc(argc + 1, sizeof(char *));
+	if (!o->args || !o->slo || !o->slo_files)
 		return OPTS_USAGE;
 
 	optind = 1;
@@ -227,6 +240,12 @@ enum opts_result common_opts_parse(int argc, char **argv, const struct option *e
 				return OPTS_USAGE;
 			o->top = (uint32_t)v;
 			break;
+		case OPT_SLO:
+			o->slo[o->nslo++] = optarg;
+			break;
+		case OPT_SLO_FILE:
+			o->slo_files[o->nslo_files++] = optarg;
+			break;
 		case 'v':
 			msg_verbosity++;
 			break;
@@ -247,4 +266,13 @@ enum opts_result common_opts_parse(int argc, char **argv, const struct option *e
 		return OPTS_USAGE;
 	}
 	return ret;
+}
+
+void common_opts_free(struct common_opts *o)
+{
+	free(o->args);
+	free(o->slo);
+	free(o->slo_files);
+	o->args = NULL;
+	o->slo = o->slo_files = NULL;
 }

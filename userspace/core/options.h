@@ -15,6 +15,10 @@ struct common_opts {
 	const char *format;		/* --format: the emitter of standard output ("text") */
 	const char *output;		/* -o FILE: the whole run, written atomically */
 	uint32_t top;			/* --top N: rows per metric in text; 0 = the default */
+	const char **slo;		/* --slo EXPR, in order (the run parses them) */
+	size_t nslo;
+	const char **slo_files;		/* --slo-file FILE */
+	size_t nslo_files;
 	bool stacks_wanted;		/* set by the run: an output writes only stacks */
 	char **command;			/* after --: NULL-terminated, or NULL */
 	char **args;			/* positional arguments */
@@ -49,6 +53,9 @@ bool opts_want_json(int argc, char **argv);
 void usage_set_command(const char *cmd);
 /* Prints "<prog>: error: <msg>" and "Try 'tailtrace CMD --help'." for usage errors. */
 void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Frees what common_opts_parse allocated (args, slo, slo_files). */
+void common_opts_free(struct common_opts *o);
 
 /* The usage error of getopt_long's '?' (opterr 0): an unknown option, or one without its
  * value. */

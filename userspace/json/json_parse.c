@@ -395,6 +395,15 @@ err:
 	return -1;
 }
 
+/* Gives back what array_grow took beyond n items: a saved run has millions of three-item
+ * arrays (buckets), which would otherwise hold room for 16 each, 5 times the memory. */
+static void *fit(void *v, size_t n, size_t size)
+{
+	void *p = n ? realloc(v, n * size) : NULL;
+
+	return p ? p : v;
+}
+
 static int parse_array(struct parser *ps, struct json_value *v)
 {
 	size_t cap = 0;
@@ -424,6 +433,7 @@ static int parse_array(struct parser *ps, struct json_value *v)
 			ps->p++;
 		} else if (ps->p < ps->end && *ps->p == ']') {
 			ps->p++;
+			v->array.items = fit(v->array.items, v->array.len, sizeof(*item));
 			return 0;
 		} else {
 			return expected(ps, "',' or ']' after an array element");
@@ -473,6 +483,7 @@ static int parse_object(struct parser *ps, struct json_value *v)
 			ps->p++;
 		} else if (ps->p < ps->end && *ps->p == '}') {
 			ps->p++;
+			v->object.members = fit(v->object.members, v->object.len, sizeof(*m));
 			return 0;
 		} else {
 			return expected(ps, "',' or '}' after an object member");

@@ -74,3 +74,14 @@ char *duration_format(uint64_t ns, char *buf, size_t len)
 	snprintf(buf, len, "%llu ns", (unsigned long long)ns);
 	return buf;
 }
+
+char *value_format(double v, const char *unit, char *buf, size_t len)
+{
+	if (!strcmp(unit, "ns"))
+		return duration_format(v > 0 ? (uint64_t)llround(v) : 0, buf, len);
+	if (!strcmp(unit, "/s"))
+		snprintf(buf, len, v >= 100 || v == floor(v) ? "%.0f/s" : "%.1f/s", v);
+	else
+		snprintf(buf, len, v == floor(v) ? "%.0f" : "%.2f", v);
+	return buf;
+}

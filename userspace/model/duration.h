@@ -11,4 +11,8 @@ int duration_parse(const char *s, uint64_t default_unit_ns, uint64_t *ns);
 /* Three significant digits and the unit that keeps the number in [1, 1000): "1.23 ms". */
 char *duration_format(uint64_t ns, char *buf, size_t len);
 
+/* A value in its unit for a person: "ns" as a duration ("3.10 ms"), "/s" as a rate
+ * ("12.5/s"), anything else as a number ("52"). Returns buf. */
+char *value_format(double v, const char *unit, char *buf, size_t len);
+
 #endif

@@ -17,6 +17,17 @@ void hist_merge(struct hist *dst, const struct hist *src)
 		dst->buckets[i] += src->buckets[i];
 }
 
+void hist_settle(struct hist *h)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < HIST_NBUCKETS; i++)
+		n += h->buckets[i];
+	h->count = n;
+	if (!n)
+		h->inv_min = h->max = 0;
+}
+
 void hist_add(struct hist *h, uint64_t v, uint64_t n)
 {
 	if (!n)

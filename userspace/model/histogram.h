@@ -9,6 +9,10 @@
 
 /* Adds src into dst (shards of one histogram, or several runs). */
 void hist_merge(struct hist *dst, const struct hist *src);
+/* Sets count to the sum of the buckets. The kernel adds to a bucket, then to the count: a
+ * read while calls complete can see them apart by the calls in flight. The model keeps the
+ * buckets' sum, which every quantile is taken from, so that a saved run adds up. */
+void hist_settle(struct hist *h);
 /* Records one value (userspace twin of the kernel's hist_record, for tests and imports). */
 void hist_add(struct hist *h, uint64_t v, uint64_t n);
 /* cur - prev for cumulative histograms read at two moments. min and max of the interval are

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/array.h"
+#include "model/histogram.h"
 #include "model/model.h"
 
 int snapshot_init(struct snapshot *s, const char *command)
@@ -80,17 +81,35 @@ static void summary_free(struct summary *sm)
 	free(sm->note);
 }
 
+static void series_free(struct series *se)
+{
+	free(se->metric);
+	free(se->unit);
+	free(se->hist);
+	labels_free(&se->labels);
+	for (size_t k = 0; k < se->nstacks; k++)
+		stack_free(&se->stacks[k]);
+	free(se->stacks);
+}
+
+void snapshot_keep_series(struct snapshot *s, bool (*keep)(const struct series *se, void *ctx),
+			  void *ctx)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nseries; i++) {
+		if (keep(&s->series[i], ctx))
+			s->series[n++] = s->series[i];
+		else
+			series_free(&s->series[i]);
+	}
+	s->nseries = n;
+}
+
 void snapshot_free(struct snapshot *s)
 {
-	for (size_t i = 0; i < s->nseries; i++) {
-		free(s->series[i].metric);
-		free(s->series[i].unit);
-		free(s->series[i].hist);
-		labels_free(&s->series[i].labels);
-		for (size_t k = 0; k < s->series[i].nstacks; k++)
-			stack_free(&s->series[i].stacks[k]);
-		free(s->series[i].stacks);
-	}
+	for (size_t i = 0; i < s->nseries; i++)
+		series_free(&s->series[i]);
 	for (size_t i = 0; i < s->nsummaries; i++)
 		summary_free(&s->summaries[i]);
 	free(s->summaries);
@@ -103,6 +122,7 @@ void snapshot_free(struct snapshot *s)
 		event_free(&s->events[i]);
 	for (size_t i = 0; i < s->ndrops; i++)
 		free(s->drops[i].name);
+	snapshot_clear_checks(s);
 	free(s->series);
 	free(s->events);
 	free(s->drops);
@@ -144,6 +164,7 @@ int snapshot_add_hist(struct snapshot *s, const char *metric, const char *unit,
 	if (!copy)
 		return -ENOMEM;
 	memcpy(copy, h, sizeof(*copy));
+	hist_settle(copy);
 	if (add_series(s, metric, unit, SERIES_HIST, &se)) {
 		free(copy);
 		return -ENOMEM;
@@ -185,9 +206,48 @@ static int labels_add(struct labels *l, const char *key, const char *value)
 	return 0;
 }
 
+static int labels_copy(struct labels *dst, const struct labels *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		if (labels_add(dst, src->v[i].key, src->v[i].value))
+			return -ENOMEM;
+	return 0;
+}
+
 int series_add_label(struct series *se, const char *key, const char *value)
 {
 	return labels_add(&se->labels, key, value);
+}
+
+void series_remove_label(struct series *se, const char *key)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < se->labels.n; i++) {
+		if (strcmp(se->labels.v[i].key, key)) {
+			se->labels.v[n++] = se->labels.v[i];
+			continue;
+		}
+		free(se->labels.v[i].key);
+		free(se->labels.v[i].value);
+	}
+	se->labels.n = n;
+}
+
+bool snapshot_drop_run_label(struct snapshot *s, const char *key)
+{
+	const char *one = NULL;
+
+	for (size_t i = 0; i < s->nseries; i++) {
+		const char *v = labels_get(&s->series[i].labels, key);
+
+		if (v && one && strcmp(v, one))
+			return false;
+		one = v ? v : one;
+	}
+	for (size_t i = 0; one && i < s->nseries; i++)
+		series_remove_label(&s->series[i], key);
+	return one != NULL;
 }
 
 int event_add_label(struct event *e, const char *key, const char *value)
@@ -454,4 +514,89 @@ int snapshot_take_events(struct snapshot *dst, struct snapshot *src, size_t limi
 	}
 	src->nevents = 0;
 	return err;
+}
+
+int snapshot_add_check(struct snapshot *s, const char *objective, const char *stat,
+		       const char *unit, struct check **out)
+{
+	struct check *v = realloc(s->checks, (s->nchecks + 1) * sizeof(*v)), *c;
+
+	if (!v)
+		return -ENOMEM;
+	s->checks = v;
+	c = &v[s->nchecks];
+	memset(c, 0, sizeof(*c));
+	c->objective = strdup(objective);
+	c->stat = strdup(stat);
+	c->unit = strdup(unit);
+	if (!c->objective || !c->stat || !c->unit) {
+		free(c->objective);
+		free(c->stat);
+		free(c->unit);
+		return -ENOMEM;
+	}
+	s->nchecks++;
+	if (out)
+		*out = c;
+	return 0;
+}
+
+int check_add_label(struct check *c, const char *key, const char *value)
+{
+	return labels_add(&c->labels, key, value);
+}
+
+void snapshot_clear_checks(struct snapshot *s)
+{
+	for (size_t i = 0; i < s->nchecks; i++) {
+		free(s->checks[i].objective);
+		free(s->checks[i].stat);
+		free(s->checks[i].unit);
+		free(s->checks[i].note);
+		labels_free(&s->checks[i].labels);
+	}
+	free(s->checks);
+	s->checks = NULL;
+	s->nchecks = 0;
+}
+
+bool snapshot_checks_failed(const struct snapshot *s)
+{
+	for (size_t i = 0; i < s->nchecks; i++)
+		if (!s->checks[i].passed)
+			return true;
+	return false;
+}
+
+int snapshot_copy_event(struct snapshot *dst, const struct event *e)
+{
+	struct event *c;
+
+	if (snapshot_add_event(dst, e->kind, e->time_unix_ns, e->pid, e->tid, e->comm,
+			       e->duration_ns, &c))
+		return -ENOMEM;
+	for (size_t i = 0; i < e->labels.n; i++)
+		if (event_add_label(c, e->labels.v[i].key, e->labels.v[i].value))
+			return -ENOMEM;
+	return 0;
+}
+
+int snapshot_copy_checks(struct snapshot *dst, const struct snapshot *src)
+{
+	for (size_t i = 0; i < src->nchecks; i++) {
+		const struct check *c = &src->checks[i];
+		struct check *n;
+
+		if (snapshot_add_check(dst, c->objective, c->stat, c->unit, &n))
+			return -ENOMEM;
+		n->value = c->value;
+		n->bound = c->bound;
+		n->have = c->have;
+		n->passed = c->passed;
+		if (c->note && !(n->note = strdup(c->note)))
+			return -ENOMEM;
+		if (labels_copy(&n->labels, &c->labels))
+			return -ENOMEM;
+	}
+	return 0;
 }

@@ -16,6 +16,9 @@
 #include "abi/hist.h"
 
 #define MODEL_SCHEMA 1
+/* Events a snapshot keeps for a report that carries them (a saved run, JSON, a merge): more
+ * are counted as dropped ("event_limit"), so a flood never grows memory without bound. */
+#define MAX_KEPT_EVENTS 100000
 
 enum series_kind {
 	SERIES_HIST,
@@ -154,6 +157,19 @@ struct drop {
 };
 
 /* How a report shows a metric's series: declared by the collector, optional. */
+/* The outcome of one latency objective (--slo) on one series, or on none: a check is data
+ * of the snapshot, so that every format shows it and a saved run keeps it. */
+struct check {
+	char *objective;	/* as written: "func.latency{func=work}:p99<2ms" */
+	struct labels labels;	/* of the series it was taken on; none when no series matched */
+	char *stat;		/* "p99", "count" */
+	char *unit;		/* of value and bound: "ns", "count", "/s" */
+	double value, bound;
+	bool have;		/* value was measured (false: nothing to measure, see note) */
+	bool passed;
+	char *note;		/* why there is no value ("no series matched"), or NULL */
+};
+
 struct metric_info {
 	char *metric;
 	char *count_name;	/* the text table's count column: "CALLS" */
@@ -179,6 +195,8 @@ struct snapshot {
 	size_t nevents, events_cap;
 	struct drop *drops;
 	size_t ndrops, drops_cap;
+	struct check *checks;
+	size_t nchecks;
 };
 
 /* All return 0 or -ENOMEM; strings are copied. */
@@ -195,6 +213,13 @@ int snapshot_add_counter(struct snapshot *s, const char *metric, const char *uni
 int snapshot_add_stacks(struct snapshot *s, const char *metric, const char *unit,
 			struct series **out);
 int series_add_label(struct series *se, const char *key, const char *value);
+/* Removes the label key of se, if it has one. */
+void series_remove_label(struct series *se, const char *key);
+/* Removes label key from every series of s when it has one value in all that have it: then
+ * it is about the run (func's pid of -p or of the command), not about a series, and runs of
+ * one program pair only without it (merge, diff). A key that tells series apart (sched
+ * --by pid) stays. Returns whether it was removed. */
+bool snapshot_drop_run_label(struct snapshot *s, const char *key);
 /* Appends a stack with no frames yet; *out points at it until the next append. */
 int series_add_stack(struct series *se, uint64_t value, uint64_t count, struct stack **out);
 /* Merges the stacks of se that are the same functions with the same labels (weights and
@@ -234,16 +259,31 @@ int snapshot_add_event(struct snapshot *s, const char *kind, uint64_t time_unix_
 		       uint32_t pid, uint32_t tid, const char *comm, uint64_t duration_ns,
 		       struct event **out);
 int event_add_label(struct event *e, const char *key, const char *value);
+/* Appends a copy of e (with its labels) to dst. 0 or -ENOMEM. */
+int snapshot_copy_event(struct snapshot *dst, const struct event *e);
 void event_free(struct event *e);
 /* Adds count to the drop called name, creating it at zero first. */
 int snapshot_add_drop(struct snapshot *s, const char *name, uint64_t count);
 uint64_t snapshot_drop(const struct snapshot *s, const char *name);
+/* Keeps the series for which keep() is true, in their order, and frees the others. */
+void snapshot_keep_series(struct snapshot *s, bool (*keep)(const struct series *se, void *ctx),
+			  void *ctx);
 /* Frees every event of s. */
 void snapshot_clear_events(struct snapshot *s);
 /* Moves the events of src to the end of dst while dst holds fewer than limit, and frees the
  * rest (counted in *discarded when given); src is left with none. 0 or -ENOMEM. */
 int snapshot_take_events(struct snapshot *dst, struct snapshot *src, size_t limit,
 			 uint64_t *discarded);
+
+/* Appends a check (note may be NULL); *out points at it until the next append. */
+int snapshot_add_check(struct snapshot *s, const char *objective, const char *stat,
+		       const char *unit, struct check **out);
+int check_add_label(struct check *c, const char *key, const char *value);
+void snapshot_clear_checks(struct snapshot *s);
+/* Appends copies of the checks of src to dst. 0 or -ENOMEM. */
+int snapshot_copy_checks(struct snapshot *dst, const struct snapshot *src);
+/* Whether any check of s failed. */
+bool snapshot_checks_failed(const struct snapshot *s);
 
 /*
  * What changed from base to cur, two cumulative snapshots of one run: each series of cur
@@ -254,5 +294,17 @@ int snapshot_take_events(struct snapshot *dst, struct snapshot *src, size_t limi
  * out is initialised here; 0 or -ENOMEM.
  */
 int snapshot_diff(struct snapshot *out, const struct snapshot *cur, const struct snapshot *base);
+
+/*
+ * Adds the run src into dst (several runs, several hosts): series paired by kind, metric and
+ * labels; histograms merged bucket by bucket (exact: count, sum, min, max and every bucket),
+ * counters added (a gauge keeps the larger level), stacks merged; series, summaries and
+ * metric infos only in src are copied; drops added; events appended while dst holds fewer
+ * than max_events, the rest counted as dropped "event_limit". The header covers both: the
+ * earliest start to the latest end; a host, kernel or command that differs is listed
+ * ("a,b"). Checks are about one run: dst's stay, src's are not taken.
+ * 0, -ENOMEM, or -EDOM when the runs were sampled differently (their counts cannot add).
+ */
+int snapshot_merge(struct snapshot *dst, const struct snapshot *src, size_t max_events);
 
 #endif /* TAILTRACE_MODEL_H */

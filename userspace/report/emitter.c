@@ -4,6 +4,9 @@
 #include "report/emitter.h"
 #include "report/folded.h"
 #include "report/json.h"
+#include "report/markdown.h"
+#include "report/pprof.h"
+#include "report/svg.h"
 #include "report/text.h"
 
 static int write_json(FILE *f, const struct snapshot *s, const struct emit_opts *o)
@@ -19,10 +22,15 @@ static int write_ndjson(FILE *f, const struct snapshot *s, const struct emit_opt
 }
 
 static const struct emitter emitters[] = {
-	{ "text", ".txt", true, false, report_text_write, report_text_event },
-	{ "json", ".json", false, false, write_json, NULL },
-	{ "ndjson", ".ndjson", true, false, write_ndjson, NULL },
-	{ "folded", ".folded", false, true, report_folded_write, NULL },
+	{ .name = "text", .ext = ".txt", .streams = true, .write = report_text_write,
+	  .event = report_text_event },
+	{ .name = "json", .ext = ".json", .write = write_json },
+	{ .name = "ndjson", .ext = ".ndjson", .streams = true, .write = write_ndjson },
+	{ .name = "folded", .ext = ".folded", .stacks_only = true, .write = report_folded_write },
+	{ .name = "markdown", .ext = ".md", .write = report_markdown_write },
+	{ .name = "svg", .ext = ".svg", .stacks_only = true, .write = report_svg_write },
+	{ .name = "pprof", .ext = ".pb.gz", .ext2 = ".pprof", .stacks_only = true,
+	  .binary = true, .write = report_pprof_write },
 };
 #define NEMITTERS (sizeof(emitters) / sizeof(emitters[0]))
 
@@ -39,10 +47,14 @@ const struct emitter *emitter_for_path(const char *path)
 	size_t n = strlen(path);
 
 	for (size_t i = 0; i < NEMITTERS; i++) {
-		size_t e = strlen(emitters[i].ext);
+		const char *exts[] = { emitters[i].ext, emitters[i].ext2 };
 
-		if (n > e && !strcmp(path + n - e, emitters[i].ext))
-			return &emitters[i];
+		for (size_t k = 0; k < 2 && exts[k]; k++) {
+			size_t e = strlen(exts[k]);
+
+			if (n > e && !strcmp(path + n - e, exts[k]))
+				return &emitters[i];
+		}
 	}
 	return emitter_find("json");
 }

@@ -25,13 +25,15 @@ struct emitter {
 	/* Writes an event as it comes (NULL: events go in the snapshots). first: the first
 	 * of the run. */
 	void (*event)(FILE *f, const struct event *e, bool first);
+	const char *ext2;	/* another extension that asks for it, or NULL */
+	bool binary;		/* not text: never written to a terminal */
 };
 
 /* The emitter called name, or NULL. */
 const struct emitter *emitter_find(const char *name);
-/* The emitter an -o path asks for by its extension (".folded"), else JSON. */
+/* The emitter an -o path asks for by its extension (".folded", ".svg"), else JSON. */
 const struct emitter *emitter_for_path(const char *path);
-/* "text, json, ndjson or folded" */
+/* "text, json, ndjson, folded, svg or pprof" */
 const char *emitter_names(void);
 
 #endif

@@ -56,6 +56,10 @@ static void write_series(struct json_writer *w, const struct series *se)
 	jsonw_string_field(w, "metric", se->metric);
 	jsonw_string_field(w, "unit", se->unit);
 	write_labels(w, &se->labels);
+	if (se->sparse)
+		jsonw_bool_field(w, "sparse", true);
+	if (se->gauge)
+		jsonw_bool_field(w, "gauge", true);
 	if (se->kind == SERIES_HIST && se->hist)
 		write_hist(w, se->hist);
 	else if (se->kind == SERIES_STACKS)
@@ -119,6 +123,9 @@ static void write_summary(struct json_writer *w, const struct snapshot *s,
 	jsonw_string_field(w, "key", sm->key);
 	if (sm->note)
 		jsonw_string_field(w, "note", sm->note);
+	jsonw_string_field(w, "layout", sm->layout == SUMMARY_LINE ? "line" : "table");
+	jsonw_u64_field(w, "top", sm->top);
+	jsonw_u64_field(w, "prefer_min", sm->prefer_min);
 	jsonw_name(w, "columns");
 	jsonw_start_array(w);
 	for (size_t c = 0; c < sm->ncols; c++) {
@@ -130,6 +137,11 @@ static void write_summary(struct json_writer *w, const struct snapshot *s,
 		jsonw_string_field(w, "stat", summary_stat_name(col->stat));
 		if (col->label_key)
 			jsonw_string_field(w, col->label_key, col->label_value);
+		/* the same, under names a reader can look for */
+		jsonw_string_field(w, "label_key", col->label_key);
+		jsonw_string_field(w, "label_value", col->label_value);
+		jsonw_bool_field(w, "weight", col->weight);
+		jsonw_bool_field(w, "hidden", col->hidden);
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);
@@ -165,6 +177,47 @@ static void write_event(struct json_writer *w, const struct event *e)
 	write_labels(w, &e->labels);
 	jsonw_u64_field(w, "duration_ns", e->duration_ns);
 	jsonw_end_object(w);
+}
+
+static void write_metric_infos(struct json_writer *w, const struct snapshot *s)
+{
+	jsonw_name(w, "metrics");
+	jsonw_start_array(w);
+	for (size_t i = 0; i < s->nmetrics; i++) {
+		const struct metric_info *m = &s->metrics[i];
+
+		jsonw_start_object(w);
+		jsonw_string_field(w, "metric", m->metric);
+		jsonw_string_field(w, "count_name", m->count_name);
+		jsonw_u64_field(w, "histograms", m->histograms);
+		jsonw_u64_field(w, "top", m->top);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+}
+
+static void write_checks(struct json_writer *w, const struct snapshot *s)
+{
+	jsonw_name(w, "objectives");
+	jsonw_start_array(w);
+	for (size_t i = 0; i < s->nchecks; i++) {
+		const struct check *c = &s->checks[i];
+
+		jsonw_start_object(w);
+		jsonw_string_field(w, "objective", c->objective);
+		write_labels(w, &c->labels);
+		jsonw_string_field(w, "stat", c->stat);
+		jsonw_string_field(w, "unit", c->unit);
+		if (c->have)
+			jsonw_float_field(w, "value", c->value);
+		else
+			jsonw_null_field(w, "value");
+		jsonw_float_field(w, "bound", c->bound);
+		jsonw_bool_field(w, "passed", c->passed);
+		jsonw_string_field(w, "note", c->note);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
 }
 
 int report_json_write(FILE *f, const struct snapshot *s, bool pretty)
@@ -204,6 +257,9 @@ int report_json_write(FILE *f, const struct snapshot *s, bool pretty)
 	for (size_t i = 0; i < s->ndrops; i++)
 		jsonw_u64_field(w, s->drops[i].name, s->drops[i].count);
 	jsonw_end_object(w);
+	write_metric_infos(w, s);
+	if (s->nchecks)
+		write_checks(w, s);
 	jsonw_end_object(w);
 
 	err = jsonw_error(w);
@@ -341,9 +397,9 @@ static int get_string(struct reader *r, const struct json_value *obj, const char
 	return err;
 }
 
-/* Optional "labels" object of strings, added to se or to ev. */
+/* Optional "labels" object of strings, added to se, ev, st or ck (the one not NULL). */
 static int read_labels(struct reader *r, const struct json_value *obj, const char *path,
-		       struct series *se, struct event *ev, struct stack *st)
+		       struct series *se, struct event *ev, struct stack *st, struct check *ck)
 {
 	const struct json_value *labels;
 	char lpath[64];
@@ -363,7 +419,8 @@ static int read_labels(struct reader *r, const struct json_value *obj, const cha
 		if (!err)
 			err = se ? series_add_label(se, m->key, value) :
 			      ev ? event_add_label(ev, m->key, value) :
-				   stack_add_label(st, m->key, value);
+			      st ? stack_add_label(st, m->key, value) :
+				   check_add_label(ck, m->key, value);
 		if (err)
 			return err;
 	}
@@ -393,14 +450,15 @@ static int read_bucket(struct reader *r, const struct json_value *b, const char 
 	return 0;
 }
 
-/* Count, sum, min and max are taken as written, not checked against the buckets: the
- * kernel updates them one by one, so a live read can see them momentarily apart. */
+/* The buckets must add up to the count: the model settles every histogram so (see
+ * hist_settle), so a file where they do not was altered or damaged. Sum, min and max are
+ * taken as written. */
 static int read_hist(struct reader *r, const struct json_value *js, const char *path,
 		     struct hist *h)
 {
 	uint64_t seen[HIST_NBUCKETS / 64] = { 0 };
 	const struct json_value *buckets;
-	uint64_t count, sum, min, max;
+	uint64_t count, sum, min, max, total = 0;
 	char bpath[96];
 	int err;
 
@@ -422,6 +480,14 @@ static int read_hist(struct reader *r, const struct json_value *js, const char *
 		if (err)
 			return err;
 	}
+	for (uint32_t i = 0; i < HIST_NBUCKETS; i++) {
+		if (total + h->buckets[i] < total)
+			return bad(r, path, "buckets", "their counts add up past 2^64");
+		total += h->buckets[i];
+	}
+	if (total != count)
+		return bad(r, path, "buckets", "they add up to %" PRIu64 ", not to the count %"
+			   PRIu64 ": the file was altered or damaged", total, count);
 	return 0;
 }
 
@@ -478,13 +544,24 @@ static int read_stacks(struct reader *r, const struct json_value *js, const char
 		    (err = get_u64(r, v, spath, "count", UINT64_MAX, &count)) ||
 		    (err = get(r, v, spath, "frames", JSON_ARRAY, false, &frames)) ||
 		    (err = series_add_stack(se, value, count, &st)) ||
-		    (err = read_labels(r, v, spath, NULL, NULL, st)))
+		    (err = read_labels(r, v, spath, NULL, NULL, st, NULL)))
 			return err;
 		for (size_t k = 0; !err && k < json_array_len(frames); k++) {
 			snprintf(fpath, sizeof(fpath), "%s.frames[%zu]", spath, k);
 			err = read_frame(r, json_array_at(frames, k), fpath, st);
 		}
 	}
+	return err;
+}
+
+/* An optional boolean member: false when absent. */
+static int read_flag(struct reader *r, const struct json_value *obj, const char *path,
+		     const char *key, bool *out)
+{
+	const struct json_value *v;
+	int err = get(r, obj, path, key, JSON_BOOL, true, &v);
+
+	*out = !err && v && v->boolean;
 	return err;
 }
 
@@ -517,7 +594,11 @@ static int read_series(struct reader *r, const struct json_value *js, const char
 		return bad(r, path, NULL,
 			   "expected \"buckets\" (a histogram) or \"value\" (a counter)");
 	}
-	return err ? err : read_labels(r, js, path, se, NULL, NULL);
+	if (!err)
+		err = read_flag(r, js, path, "sparse", &se->sparse);
+	if (!err)
+		err = read_flag(r, js, path, "gauge", &se->gauge);
+	return err ? err : read_labels(r, js, path, se, NULL, NULL, NULL);
 }
 
 static int read_event(struct reader *r, const struct json_value *js, const char *path,
@@ -539,7 +620,153 @@ static int read_event(struct reader *r, const struct json_value *js, const char 
 	    (err = get_u64(r, js, path, "duration_ns", UINT64_MAX, &duration_ns)))
 		return err;
 	err = snapshot_add_event(out, kind, time_unix_ns, pid, tid, comm, duration_ns, &e);
-	return err ? err : read_labels(r, js, path, NULL, e, NULL);
+	return err ? err : read_labels(r, js, path, NULL, e, NULL, NULL);
+}
+
+/* How metrics are shown (optional: files before it was written lack it). */
+static int read_metric_infos(struct reader *r, const struct json_value *doc,
+			     struct snapshot *out)
+{
+	const struct json_value *metrics;
+	char path[48];
+	int err = get(r, doc, "", "metrics", JSON_ARRAY, true, &metrics);
+
+	for (size_t i = 0; !err && i < json_array_len(metrics); i++) {
+		const struct json_value *m = json_array_at(metrics, i);
+		const char *metric, *count_name;
+		uint32_t histograms, top;
+
+		snprintf(path, sizeof(path), "metrics[%zu]", i);
+		if (m->type != JSON_OBJECT)
+			return bad(r, path, NULL, "expected an object, found %s",
+				   json_type_name(m->type));
+		if ((err = get_string(r, m, path, "metric", false, &metric)) ||
+		    (err = get_string(r, m, path, "count_name", true, &count_name)) ||
+		    (err = get_u32(r, m, path, "histograms", &histograms)) ||
+		    (err = get_u32(r, m, path, "top", &top)))
+			return err;
+		err = snapshot_describe_metric(out, metric, count_name, histograms, top);
+	}
+	return err;
+}
+
+static int read_summary_col(struct reader *r, const struct json_value *js, const char *path,
+			    struct summary *sm)
+{
+	const char *title, *metric, *stat, *label_key, *label_value;
+	bool weight, hidden;
+	int err, k;
+
+	if (js->type != JSON_OBJECT)
+		return bad(r, path, NULL, "expected an object, found %s", json_type_name(js->type));
+	if ((err = get_string(r, js, path, "title", false, &title)) ||
+	    (err = get_string(r, js, path, "metric", false, &metric)) ||
+	    (err = get_string(r, js, path, "stat", false, &stat)) ||
+	    (err = get_string(r, js, path, "label_key", true, &label_key)) ||
+	    (err = get_string(r, js, path, "label_value", true, &label_value)) ||
+	    (err = read_flag(r, js, path, "weight", &weight)) ||
+	    (err = read_flag(r, js, path, "hidden", &hidden)))
+		return err;
+	for (k = STAT_COUNT; k <= STAT_MAX; k++)
+		if (!strcmp(stat, summary_stat_name((enum summary_stat)k)))
+			break;
+	if (k > STAT_MAX)
+		return bad(r, path, "stat", "unknown statistic '%s'", stat);
+	if (!!label_key != !!label_value)
+		return bad(r, path, "label_value", "label_key and label_value come together");
+	return summary_add_col(sm, title, metric, label_key, label_value, (enum summary_stat)k,
+			       weight, hidden);
+}
+
+/* The summaries' definitions; their rows are computed again from the series. A file
+ * written before the definitions were saved has none: its summaries are left out. */
+static int read_summaries(struct reader *r, const struct json_value *doc,
+			  struct snapshot *out)
+{
+	const struct json_value *list, *cols;
+	char path[48], cpath[80];
+	int err = get(r, doc, "", "summaries", JSON_ARRAY, true, &list);
+
+	for (size_t i = 0; !err && i < json_array_len(list); i++) {
+		const struct json_value *js = json_array_at(list, i);
+		const char *name, *title, *key, *note, *layout;
+		uint64_t top = 0, prefer_min = 0;
+		struct summary *sm;
+
+		snprintf(path, sizeof(path), "summaries[%zu]", i);
+		if (js->type != JSON_OBJECT)
+			return bad(r, path, NULL, "expected an object, found %s",
+				   json_type_name(js->type));
+		if (!json_get(js, "layout"))
+			continue;
+		if ((err = get_string(r, js, path, "name", false, &name)) ||
+		    (err = get_string(r, js, path, "title", false, &title)) ||
+		    (err = get_string(r, js, path, "key", true, &key)) ||
+		    (err = get_string(r, js, path, "note", true, &note)) ||
+		    (err = get_string(r, js, path, "layout", false, &layout)) ||
+		    (err = get_u64(r, js, path, "top", UINT32_MAX, &top)) ||
+		    (err = get_u64(r, js, path, "prefer_min", UINT64_MAX, &prefer_min)) ||
+		    (err = get(r, js, path, "columns", JSON_ARRAY, false, &cols)))
+			return err;
+		if (strcmp(layout, "line") && strcmp(layout, "table"))
+			return bad(r, path, "layout", "expected \"line\" or \"table\"");
+		if ((err = snapshot_add_summary(out, name, title, key,
+						strcmp(layout, "line") ? SUMMARY_TABLE :
+						SUMMARY_LINE, &sm)) ||
+		    (note && (err = summary_set_note(sm, note))))
+			return err;
+		sm->top = (uint32_t)top;
+		sm->prefer_min = prefer_min;
+		for (size_t c = 0; !err && c < json_array_len(cols); c++) {
+			snprintf(cpath, sizeof(cpath), "%s.columns[%zu]", path, c);
+			err = read_summary_col(r, json_array_at(cols, c), cpath, sm);
+		}
+	}
+	return err;
+}
+
+static int read_check(struct reader *r, const struct json_value *js, const char *path,
+		      struct snapshot *out)
+{
+	const char *objective, *stat, *unit, *note;
+	const struct json_value *value, *bound, *passed;
+	struct check *c;
+	int err;
+
+	if (js->type != JSON_OBJECT)
+		return bad(r, path, NULL, "expected an object, found %s", json_type_name(js->type));
+	if ((err = get_string(r, js, path, "objective", false, &objective)) ||
+	    (err = get_string(r, js, path, "stat", false, &stat)) ||
+	    (err = get_string(r, js, path, "unit", false, &unit)) ||
+	    (err = get_string(r, js, path, "note", true, &note)) ||
+	    (err = get(r, js, path, "bound", JSON_NUMBER, false, &bound)) ||
+	    (err = get(r, js, path, "passed", JSON_BOOL, false, &passed)))
+		return err;
+	value = json_get(js, "value");
+	if (!value || (value->type != JSON_NULL && value->type != JSON_NUMBER))
+		return bad(r, path, "value", "expected a number or null");
+	if ((err = snapshot_add_check(out, objective, stat, unit, &c)))
+		return err;
+	c->have = value->type == JSON_NUMBER;
+	c->value = c->have ? value->number.d : 0;
+	c->bound = bound->number.d;
+	c->passed = passed->boolean;
+	if (note && !(c->note = strdup(note)))
+		return -ENOMEM;
+	return read_labels(r, js, path, NULL, NULL, NULL, c);
+}
+
+static int read_checks(struct reader *r, const struct json_value *doc, struct snapshot *out)
+{
+	const struct json_value *list;
+	char path[48];
+	int err = get(r, doc, "", "objectives", JSON_ARRAY, true, &list);
+
+	for (size_t i = 0; !err && i < json_array_len(list); i++) {
+		snprintf(path, sizeof(path), "objectives[%zu]", i);
+		err = read_check(r, json_array_at(list, i), path, out);
+	}
+	return err;
 }
 
 static int read_drops(struct reader *r, const struct json_value *doc, struct snapshot *out)
@@ -606,14 +833,16 @@ static int read_snapshot(struct reader *r, const struct json_value *doc, struct 
 		if (err)
 			return err;
 	}
-	return read_drops(r, doc, out);
+	if ((err = read_drops(r, doc, out)) || (err = read_metric_infos(r, doc, out)) ||
+	    (err = read_summaries(r, doc, out)))
+		return err;
+	return read_checks(r, doc, out);
 }
 
-int snapshot_from_json(const char *text, size_t len, struct snapshot *out,
-		       char *err, size_t errlen)
+int snapshot_from_json_value(const struct json_value *doc, struct snapshot *out, char *err,
+			     size_t errlen)
 {
 	struct reader r = { .err = err, .errlen = errlen };
-	struct json_value *doc;
 	struct hist *h = NULL;
 	uint64_t schema;
 	const char *command;
@@ -622,9 +851,6 @@ int snapshot_from_json(const char *text, size_t len, struct snapshot *out,
 	memset(out, 0, sizeof(*out));
 	if (err && errlen)
 		err[0] = '\0';
-	doc = json_parse(text, len, err, errlen);
-	if (!doc)
-		return errno == ENOMEM ? -ENOMEM : -EINVAL;
 	ret = doc->type == JSON_OBJECT ? 0 :
 	      bad(&r, "", NULL, "expected an object, found %s", json_type_name(doc->type));
 	/* Schema first: a document of another schema may lack what schema 1 requires. */
@@ -646,6 +872,20 @@ int snapshot_from_json(const char *text, size_t len, struct snapshot *out,
 	if (ret == -ENOMEM && err && errlen)
 		snprintf(err, errlen, "out of memory");
 	free(h);
+	return ret;
+}
+
+int snapshot_from_json(const char *text, size_t len, struct snapshot *out,
+		       char *err, size_t errlen)
+{
+	struct json_value *doc;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	doc = json_parse(text, len, err, errlen);
+	if (!doc)
+		return errno == ENOMEM ? -ENOMEM : -EINVAL;
+	ret = snapshot_from_json_value(doc, out, err, errlen);
 	json_free(doc);
 	return ret;
 }

@@ -21,4 +21,9 @@ int report_json_write(FILE *f, const struct snapshot *s, bool pretty);
 int snapshot_from_json(const char *text, size_t len, struct snapshot *out,
 		       char *err, size_t errlen);
 
+struct json_value;
+/* The same from a document already parsed (by a caller that looked at it first). */
+int snapshot_from_json_value(const struct json_value *doc, struct snapshot *out, char *err,
+			     size_t errlen);
+
 #endif /* TAILTRACE_REPORT_JSON_H */

@@ -427,6 +427,69 @@ static void write_summaries(FILE *f, const struct snapshot *s, const struct emit
 		fprintf(f, "\n");
 }
 
+/* Whether label l of a check has the same value in every check that has its key: then it
+ * tells no row from another (the binary, the pid) and the table leaves it out. */
+static bool check_label_constant(const struct snapshot *s, const struct label *l)
+{
+	for (size_t i = 0; i < s->nchecks; i++) {
+		const char *v = labels_get(&s->checks[i].labels, l->key);
+
+		if (v && strcmp(v, l->value))
+			return false;
+	}
+	return true;
+}
+
+/* "k=v k=v" of a check's series that tell it from the others, escaped; its first label
+ * when none does; "-" for none. */
+static const char *check_series(const struct snapshot *s, const struct check *c, char *buf,
+				size_t len)
+{
+	size_t n = 0;
+	char e[256];
+
+	snprintf(buf, len, "-");
+	for (size_t l = 0; l < c->labels.n && n < len; l++)
+		if (!check_label_constant(s, &c->labels.v[l]))
+			n += (size_t)snprintf(buf + n, len - n, "%s%s=%s", n ? " " : "",
+					      c->labels.v[l].key, ESC(c->labels.v[l].value, e));
+	if (!n && c->labels.n)
+		snprintf(buf, len, "%s=%s", c->labels.v[0].key, ESC(c->labels.v[0].value, e));
+	return buf;
+}
+
+/* The pass/fail table of the objectives (--slo): last, where a CI log ends. */
+void report_text_checks(FILE *f, const struct snapshot *s)
+{
+	int wo = (int)strlen("OBJECTIVE"), ws = (int)strlen("SERIES");
+	char buf[512], e[512], v[32];
+	size_t failed = 0;
+
+	if (!s->nchecks)
+		return;
+	for (size_t i = 0; i < s->nchecks; i++) {
+		int a = (int)strlen(ESC(s->checks[i].objective, e));
+		int b = (int)strlen(check_series(s, &s->checks[i], buf, sizeof(buf)));
+
+		wo = a > wo ? (a > 60 ? 60 : a) : wo;
+		ws = b > ws ? (b > 48 ? 48 : b) : ws;
+		failed += !s->checks[i].passed;
+	}
+	fprintf(f, "\nObjectives: %zu of %zu met%s\n", s->nchecks - failed, s->nchecks,
+		failed ? "" : ", all");
+	fprintf(f, "  %-6s  %-*s  %-*s  %s\n", "RESULT", wo, "OBJECTIVE", ws, "SERIES", "VALUE");
+	for (size_t i = 0; i < s->nchecks; i++) {
+		const struct check *c = &s->checks[i];
+
+		fprintf(f, "  %-6s  %-*s  %-*s  ", c->passed ? "pass" : "FAIL", wo,
+			ESC(c->objective, e), ws, check_series(s, c, buf, sizeof(buf)));
+		if (c->have)
+			fprintf(f, "%s\n", value_format(c->value, c->unit, v, sizeof(v)));
+		else
+			fprintf(f, "%s\n", c->note ? ESC(c->note, e) : "-");
+	}
+}
+
 int report_text_write(FILE *f, const struct snapshot *s, const struct emit_opts *o)
 {
 	bool any = false;
@@ -479,6 +542,7 @@ int report_text_write(FILE *f, const struct snapshot *s, const struct emit_opts 
 		if (dropped)
 			fprintf(f, "\n");
 	}
+	report_text_checks(f, s);
 	return ferror(f) ? -EIO : 0;
 }
 

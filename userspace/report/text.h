@@ -12,6 +12,8 @@
 struct emit_opts;
 
 int report_text_write(FILE *f, const struct snapshot *s, const struct emit_opts *o);
+/* The pass/fail table of the snapshot's checks (nothing when it has none). */
+void report_text_checks(FILE *f, const struct snapshot *s);
 /* One line per event as it is seen; a header before the first. */
 void report_text_event(FILE *f, const struct event *e, bool first);
 /* Rows of a histogram drawn with bars: bucket groups chosen so that at most max_rows rows

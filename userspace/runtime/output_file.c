@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include "runtime/output_file.h"
+#include "core/msg.h"
 #include "core/path_walk.h"
 
 /* Tries at an unused random name before giving up (each has 64 random bits). */
@@ -248,4 +250,42 @@ void output_file_abort(struct output_file *of)
 		close(of->dirfd);
 	of->fd = of->dirfd = -1;
 	of->tmp_name[0] = 0;
+}
+
+/* What the -o file's problem is, and what to do, in one line. */
+void output_file_say_problem(const struct output_file *of, const char *path, int err)
+{
+	mode_t m = of->refused_mode;
+	char via[PATH_MAX + 8] = "";
+
+	switch (of->refusal) {
+	case OUTPUT_FOREIGN_LINK:
+		/* the link may be one on the way to path */
+		if (strcmp(path, of->refused_link))
+			snprintf(via, sizeof(via), ": '%s'", of->refused_link);
+		msg_error("-o '%s'%s is a symlink of uid %u in a sticky world-writable directory "
+			  "of another owner, which tailtrace does not follow (the "
+			  "fs.protected_symlinks rule): give -o the file's real path, or remove "
+			  "the link", path, via, (unsigned)of->refused_owner);
+		break;
+	case OUTPUT_FOREIGN_FILE:
+		msg_error("-o '%s' is a file of uid %u in a sticky world-writable directory of "
+			  "another owner, which tailtrace does not replace (the "
+			  "fs.protected_regular rule): remove it, or choose another path for -o",
+			  path, (unsigned)of->refused_owner);
+		break;
+	case OUTPUT_NO_READER:
+		msg_error("-o '%s' is a FIFO that no process reads: start its reader first, or "
+			  "give -o a file", path);
+		break;
+	case OUTPUT_NOT_WRITABLE:
+		msg_error("-o '%s' is %s: give -o a file, a FIFO, a terminal or '-'", path,
+			  S_ISSOCK(m) ? "a socket" : S_ISBLK(m) ? "a block device" :
+			  S_ISREG(m) ? "a file open in a process (through /proc)" : "not a file");
+		break;
+	case OUTPUT_OK:
+		msg_error("cannot write '%s': %s: choose a writable path for -o", path,
+			  strerror(-err));
+		break;
+	}
 }

@@ -47,6 +47,9 @@ struct output_file {
 int output_file_open(struct output_file *of, const char *path);
 /* Runs write(f, ctx) on the file, then gives it its name. 0 or -errno; on error no file. */
 int output_file_commit(struct output_file *of, int (*write)(FILE *f, void *ctx), void *ctx);
+/* Says in one line (msg_error) what is wrong with writing path, from err and of->refusal,
+ * and what to do. */
+void output_file_say_problem(const struct output_file *of, const char *path, int err);
 /* Drops the file without naming it. */
 void output_file_abort(struct output_file *of);
 

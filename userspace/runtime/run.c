@@ -10,21 +10,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include "core/clock.h"
 #include "core/loop.h"
 #include "core/msg.h"
+#include "gates/slo.h"
 #include "model/model.h"
 #include "report/emitter.h"
 #include "runtime/output_file.h"
 #include "runtime/run.h"
 #include "runtime/session.h"
-
-/* Events kept for a report that carries them (a saved run, JSON): more are counted as
- * dropped ("event_limit"), so a flood never grows memory without bound. */
-#define MAX_KEPT_EVENTS 100000
 
 struct instance {
 	const struct collector *c;
@@ -36,6 +34,9 @@ struct instance {
 
 struct run {
 	const char *name;		/* "func", "record" */
+	/* every collector tailtrace has, on or not: to say where a metric comes from */
+	const struct collector *const *all;
+	size_t nall;
 	struct common_opts o;
 	struct instance *inst;
 	size_t ninst;
@@ -58,6 +59,9 @@ struct run {
 	struct snapshot interval_events, run_events;
 	uint64_t interval_over, run_over;
 	bool events_printed;
+
+	struct slo_set slo;		/* --slo, --slo-file */
+	bool slo_failed;		/* on the whole run */
 };
 
 static struct run *of_sink(struct event_sink *sink)
@@ -73,41 +77,7 @@ static uint64_t unix_of_mono(const struct run *r, uint64_t mono)
 /* What the -o file's problem is, and what to do, in one line. */
 static void say_output_problem(const struct run *r, int err)
 {
-	const struct output_file *of = &r->file;
-	const char *path = r->o.output;
-	mode_t m = of->refused_mode;
-	char via[PATH_MAX + 8] = "";
-
-	switch (of->refusal) {
-	case OUTPUT_FOREIGN_LINK:
-		/* the link may be one on the way to path */
-		if (strcmp(path, of->refused_link))
-			snprintf(via, sizeof(via), ": '%s'", of->refused_link);
-		msg_error("-o '%s'%s is a symlink of uid %u in a sticky world-writable directory "
-			  "of another owner, which tailtrace does not follow (the "
-			  "fs.protected_symlinks rule): give -o the file's real path, or remove "
-			  "the link", path, via, (unsigned)of->refused_owner);
-		break;
-	case OUTPUT_FOREIGN_FILE:
-		msg_error("-o '%s' is a file of uid %u in a sticky world-writable directory of "
-			  "another owner, which tailtrace does not replace (the "
-			  "fs.protected_regular rule): remove it, or choose another path for -o",
-			  path, (unsigned)of->refused_owner);
-		break;
-	case OUTPUT_NO_READER:
-		msg_error("-o '%s' is a FIFO that no process reads: start its reader first, or "
-			  "give -o a file", path);
-		break;
-	case OUTPUT_NOT_WRITABLE:
-		msg_error("-o '%s' is %s: give -o a file, a FIFO, a terminal or '-'", path,
-			  S_ISSOCK(m) ? "a socket" : S_ISBLK(m) ? "a block device" :
-			  S_ISREG(m) ? "a file open in a process (through /proc)" : "not a file");
-		break;
-	case OUTPUT_OK:
-		msg_error("cannot write '%s': %s: choose a writable path for -o", path,
-			  strerror(-err));
-		break;
-	}
+	output_file_say_problem(&r->file, r->o.output, err);
 }
 
 /* Whether the whole run's events are kept: for a report that carries them. */
@@ -137,19 +107,11 @@ static void output_failed(struct run *r, int err)
 /* A copy of e in dst while dst holds fewer than MAX_KEPT_EVENTS, else counted in *over. */
 static int keep_event(struct snapshot *dst, const struct event *e, uint64_t *over)
 {
-	struct event *c;
-
 	if (dst->nevents >= MAX_KEPT_EVENTS) {
 		(*over)++;
 		return 0;
 	}
-	if (snapshot_add_event(dst, e->kind, e->time_unix_ns, e->pid, e->tid, e->comm,
-			       e->duration_ns, &c))
-		return -ENOMEM;
-	for (size_t i = 0; i < e->labels.n; i++)
-		if (event_add_label(c, e->labels.v[i].key, e->labels.v[i].value))
-			return -ENOMEM;
-	return 0;
+	return snapshot_copy_event(dst, e);
 }
 
 static struct event *sink_begin(struct event_sink *sink, const char *kind, uint64_t mono_ns,
@@ -231,12 +193,46 @@ static int write_stdout(struct run *r, const struct snapshot *s, bool interval, 
 	return err;
 }
 
-/* The interval report: what changed since its base; cur becomes the base. */
+/* The objectives on interval d: each violation said on stderr as it happens. An interval
+ * with nothing to measure (no samples, no series) is no violation: the end decides. */
+static int interval_objectives(struct run *r, struct snapshot *d)
+{
+	struct slo_set some = { 0 };
+	char when[32], line[768];
+	time_t t = (time_t)((d->start_unix_ns + d->duration_ns) / 1000000000ull);
+	struct tm tm;
+	int err;
+
+	some.v = malloc((r->slo.n + 1) * sizeof(*some.v));
+	if (!some.v)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->slo.n; i++)
+		if (slo_per_interval(&r->slo.v[i]))
+			some.v[some.n++] = r->slo.v[i];	/* borrowed, not freed */
+	err = slo_evaluate(&some, d);
+	free(some.v);
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	for (size_t i = 0; !err && i < d->nchecks; i++)
+		if (d->checks[i].have && !d->checks[i].passed)
+			msg_warn("objective failed in the interval to %s: %s", when,
+				 slo_check_text(&d->checks[i], line, sizeof(line)));
+	snapshot_clear_checks(d);
+	return err;
+}
+
+/* The interval report: what changed since its base; cur becomes the base. The last one
+ * ends with the objectives of the whole run, already in cur. */
 static void interval_report(struct run *r, struct snapshot *cur, bool final)
 {
 	struct snapshot d;
 
 	if (snapshot_diff(&d, cur, r->have_base ? &r->base : NULL)) {
+		output_failed(r, -ENOMEM);
+		return;
+	}
+	if ((r->slo.n && interval_objectives(r, &d)) || (final && snapshot_copy_checks(&d, cur))) {
+		snapshot_free(&d);
 		output_failed(r, -ENOMEM);
 		return;
 	}
@@ -293,6 +289,12 @@ static void final_reports(struct run *r)
 		output_failed(r, -ENOMEM);
 		return;
 	}
+	if (r->slo.n && slo_evaluate(&r->slo, &cur)) {
+		snapshot_free(&cur);
+		output_failed(r, -ENOMEM);
+		return;
+	}
+	r->slo_failed = snapshot_checks_failed(&cur);
 	if (r->o.interval_ns)
 		interval_report(r, &cur, true);
 	snapshot_take_events(&cur, &r->run_events, SIZE_MAX, NULL);
@@ -374,9 +376,16 @@ static int check_formats(struct run *r)
 		r->o.output = NULL;
 		r->file_fmt = NULL;
 	}
+	/* a compressed profile on a terminal is noise, and can be control sequences */
+	if (r->out->binary && isatty(STDOUT_FILENO)) {
+		usage_error("--format %s is binary: redirect standard output to a file, or save "
+			    "it with -o FILE%s", r->out->name, r->out->ext);
+		return 2;
+	}
 	r->o.stacks_wanted = r->out->stacks_only || (r->file_fmt && r->file_fmt->stacks_only);
 	if (r->o.stacks_wanted && !stacks) {
-		usage_error("%s has no stacks to fold: use text, json or ndjson", r->name);
+		usage_error("%s has no stacks to fold or draw (%s output): use text, json or ndjson",
+			    r->name, r->out->stacks_only ? r->out->name : r->file_fmt->name);
 		return 2;
 	}
 	return 0;
@@ -398,6 +407,77 @@ static void say_tracing(struct run *r)
 	session_say_tracing(&r->sess, what);
 }
 
+/* The collector that makes metric, or NULL. */
+static const struct collector *maker_of(const struct run *r, const char *metric)
+{
+	for (size_t i = 0; i < r->nall; i++)
+		for (const char *const *m = r->all[i]->metrics; m && *m; m++)
+			if (!strcmp(*m, metric))
+				return r->all[i];
+	return NULL;
+}
+
+static bool collector_on(const struct run *r, const struct collector *c)
+{
+	for (size_t i = 0; i < r->ninst; i++)
+		if (r->inst[i].c == c && r->inst[i].on)
+			return true;
+	return false;
+}
+
+/* --slo and --slo-file, parsed and their metrics checked against the collectors before
+ * anything is attached. 0, 1 (a file) or 2 (an expression), printed. */
+static int load_objectives(struct run *r)
+{
+	char err[512], known[1024];
+	int ret;
+
+	for (size_t i = 0; i < r->o.nslo; i++) {
+		ret = slo_set_add(&r->slo, r->o.slo[i], err, sizeof(err));
+		if (ret == -ENOMEM)
+			return 1;
+		if (ret) {
+			usage_error("--slo '%s': %s", r->o.slo[i], err);
+			return 2;
+		}
+	}
+	for (size_t i = 0; i < r->o.nslo_files; i++) {
+		ret = slo_set_load(&r->slo, r->o.slo_files[i], err, sizeof(err));
+		if (ret == -ENOMEM)
+			return 1;
+		if (ret) {
+			msg_error("--slo-file %s: fix the file, or give the objectives with --slo",
+				  err);
+			return 1;
+		}
+	}
+	for (size_t i = 0; i < r->slo.n; i++) {
+		const struct slo *o = &r->slo.v[i];
+		const struct collector *c = maker_of(r, o->metric);
+		size_t n = 0;
+
+		if (c && collector_on(r, c))
+			continue;
+		if (c) {
+			usage_error("objective '%s': %s is a metric of %s, which this run does not "
+				    "use: run 'tailtrace record --%s ...' with every collector the "
+				    "objectives check", o->text, o->metric, c->name, c->name);
+			return 2;
+		}
+		known[0] = 0;
+		for (size_t c = 0; c < r->ninst; c++)
+			for (const char *const *m = r->inst[c].c->metrics; r->inst[c].on && m && *m;
+			     m++)
+				n += (size_t)snprintf(known + n, n < sizeof(known) ?
+						      sizeof(known) - n : 0, "%s%s", n ? ", " : "",
+						      *m);
+		usage_error("objective '%s': unknown metric '%s': this run has %s", o->text,
+			    o->metric, known);
+		return 2;
+	}
+	return 0;
+}
+
 /* Everything after the options: the stages of every collector, the loop, the reports. */
 static int run_main(struct run *r)
 {
@@ -406,6 +486,9 @@ static int run_main(struct run *r)
 
 	msg_json = !strcmp(r->o.format, "json") || !strcmp(r->o.format, "ndjson");
 	ret = check_formats(r);
+	if (ret)
+		return ret;
+	ret = load_objectives(r);
 	if (ret)
 		return ret;
 	if (session_check_target(&r->o))
@@ -483,9 +566,9 @@ static int run_main(struct run *r)
 		final_reports(r);
 	if (r->err)
 		return 1;
-	if (r->sess.end == END_OUTPUT)
-		return 0;
-	return session_exit_code(&r->sess);
+	/* the traced command's own failure comes first: it is what went wrong */
+	ret = r->sess.end == END_OUTPUT ? 0 : session_exit_code(&r->sess);
+	return !ret && r->slo_failed ? EXIT_REGRESSION : ret;
 }
 
 static void run_free(struct run *r)
@@ -506,7 +589,8 @@ static void run_free(struct run *r)
 	snapshot_free(&r->staging);
 	snapshot_free(&r->interval_events);
 	snapshot_free(&r->run_events);
-	free(r->o.args);
+	slo_set_free(&r->slo);
+	common_opts_free(&r->o);
 }
 
 static int new_instances(struct run *r, const struct collector *const *all, size_t n)
@@ -541,9 +625,10 @@ static int one_option(int key, const char *arg, void *data)
 	return in->c->option(in->st, key, arg);
 }
 
-int run_command(const struct collector *c, int argc, char **argv)
+int run_command(const struct collector *const *all, size_t n, const struct collector *c,
+		int argc, char **argv)
 {
-	struct run r = { .name = c->name };
+	struct run r = { .name = c->name, .all = all, .nall = n };
 	char synopsis[128];
 	struct cmd_usage usage = { synopsis, c->doc };
 	int ret = 1;
@@ -602,7 +687,7 @@ static int record_option(int key, const char *arg, void *data)
 
 int run_record(const struct collector *const *all, size_t n, int argc, char **argv)
 {
-	struct run r = { .name = "record" };
+	struct run r = { .name = "record", .all = all, .nall = n };
 	struct record_parse rp = { &r };
 	struct option longopts[48];
 	char names[48][RECORD_NAME_MAX], doc[8192], synopsis[160];

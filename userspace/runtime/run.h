@@ -10,9 +10,11 @@
 #include <stddef.h>
 #include "core/collector.h"
 
-/* `tailtrace NAME ...`: one collector with its own options. Returns the exit code: 0, 1
- * (runtime error), 2 (usage), or the traced command's own status. */
-int run_command(const struct collector *c, int argc, char **argv);
+/* `tailtrace NAME ...`: collector c of all[0..n) with its own options. Returns the exit
+ * code: 0, 1 (runtime error), 2 (usage), the traced command's own status, or 3 when an
+ * objective (--slo) failed and the command did not. */
+int run_command(const struct collector *const *all, size_t n, const struct collector *c,
+		int argc, char **argv);
 /* `tailtrace record --func PROBE --sched ...`: several collectors over one target, each
  * with its options prefixed by its name (--sched-by tid). */
 int run_record(const struct collector *const *all, size_t n, int argc, char **argv);
