@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "collectors/collectors.h"
 #include "core/msg.h"
+#include "offline/diff.h"
 #include "offline/merge.h"
 #include "offline/report.h"
 #include "runtime/run.h"
@@ -30,6 +31,8 @@ static const struct {
 	const char *name, *summary;
 	int (*main)(int argc, char **argv);
 } offline_commands[] = {
+	{ "diff", "compare saved runs: a verdict per quantile, exit 3 on a regression",
+	  offline_diff },
 	{ "report", "render a saved run again: any format, filters, objectives", offline_report },
 	{ "merge", "add saved runs together (hosts, repeated runs), exactly", offline_merge },
 };
@@ -58,6 +61,7 @@ static void usage(FILE *f)
 		"  tailtrace sched -p 1234 --by tid -d 5s        why its threads wait\n"
 		"  tailtrace profile -p 1234 -d 10s              where its CPU time goes\n"
 		"  tailtrace record --func 'handle_*' --sched --net -- ./server\n"
+		"  tailtrace diff baseline.json run.json         exit 3 if a quantile regressed\n"
 		"  tailtrace func 'handle_*' --slo 'func.latency:p99<2ms' -o run.json -- ./test\n"
 		"  tailtrace report run.json --format markdown\n"
 		"\n"

@@ -23,3 +23,8 @@ $(BUILD)/bench/empty_%.skel.h: $(BUILD)/bench/empty_%.bpf.o
 $(BUILD)/bench/empty_%: tests/bench/empty_%.c $(BUILD)/bench/empty_%.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) -g -O2 -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -I$(BUILD)/bench $< $(LIBS) -o $@
+
+# What diff tells apart: false alarms over identical reruns, the smallest shift detected.
+bench-diff: all $(TARGETS)
+	TAILTRACE=$(abspath $(BUILD)/tailtrace) TARGETS=$(abspath $(BUILD)/targets) \
+		tests/bench/diff_sensitivity.sh
