@@ -199,9 +199,10 @@ sanitize: deps
 
 -include tests/bench/bench.mk
 
+# BENCH=profile: that section alone, put in place of its own in tests/bench/RESULTS.md
 bench: all $(TARGETS) $(BENCH_BINS)
 	TAILTRACE=$(abspath $(BUILD)/tailtrace) BENCH_BUILD=$(abspath $(BUILD)/bench) \
-		TARGETS=$(abspath $(BUILD)/targets) tests/bench/run.sh
+		TARGETS=$(abspath $(BUILD)/targets) BENCH_ONLY='$(BENCH)' tests/bench/run.sh
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h

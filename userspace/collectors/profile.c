@@ -128,9 +128,9 @@ static int profile_opt(void *data, int key, const char *arg)
 		} else if (!strcmp(arg, "fp")) {
 			ctx->call_graph = CALL_GRAPH_FP;
 		} else {
-			usage_error("--call-graph '%s' is not a way to take user stacks: give dwarf "
-				    "(call frame information, the default) or fp (frame pointers)",
-				    arg);
+			usage_error("--call-graph '%s' is not a way to take user stacks: "
+				    "give dwarf (call frame information, the default) or fp "
+				    "(frame pointers)", arg);
 			return -EINVAL;
 		}
 		return 0;
