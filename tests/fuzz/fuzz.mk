@@ -24,7 +24,7 @@ FUZZ_RUN_SRCS := tests/fuzz/fuzz_run_json.c $(wildcard userspace/report/*.c user
 $(FUZZ_DIR)/fuzz_run_json: $(FUZZ_RUN_SRCS) $(wildcard userspace/*/*.h)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(TT_CFLAGS) $(FUZZ_RUN_SRCS) -lm -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(TT_CFLAGS) $(FUZZ_RUN_SRCS) -lm -lz -o $@
 
 # The corpora grow run after run in $(FUZZ_DIR)/corpus*; the seeds are copied in each time.
 fuzz: deps $(FUZZ_DIR)/fuzz_elf_syms $(FUZZ_DIR)/fuzz_run_json $(UNIT_FIXTURES) \
