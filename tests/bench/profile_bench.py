@@ -107,12 +107,10 @@ def tt_stacks(out):
     doc = json.load(open(out))
     for se in doc["series"]:
         if se["metric"] == "profile.cpu":
-            n = whole = frames = 0
+            frames = 0
             for st in se["stacks"]:
-                c = st["count"]
                 user = [f for f in st["frames"] if f["kind"] != "kernel"]
-                n += c
-                frames += c * len(user)
+                frames += st["count"] * len(user)
             us = se["user_stacks"]
             return us["samples"], us["complete"], frames
     raise RuntimeError("no profile.cpu in tailtrace's output")
