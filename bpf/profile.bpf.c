@@ -3,7 +3,9 @@
  * profile: CPU samples from a perf event on every CPU (cpu-clock, or cycles where a PMU
  * exists), counted here by thread group, thread name and pair of stacks (frame-pointer walks
  * kept in a stack map). The hot path is two stack walks and one hash update; userspace reads
- * the counts and symbolizes them once, at the end.
+ * the counts and symbolizes them once, at the end. With --call-graph dwarf, the user stack is
+ * a copy of the thread's registers and stack sent through a ring buffer without wakeups,
+ * unwound and counted in userspace, which drains it on a timer.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -13,11 +15,17 @@
 #define COUNTERS_MAX PROFILE_CNT_MAX
 #include "lib/counters.bpf.h"
 #include "lib/filter.bpf.h"
+#include "lib/ustack.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+#define ENOENT 2
 #define EFAULT 14
 #define EEXIST 17
+#define EAGAIN 11
+
+/* --call-graph dwarf: user stacks copied whole into ustacks, not walked by frame pointers */
+const volatile bool dwarf = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -33,19 +41,25 @@ struct {
 	__type(value, __u64);
 } samples SEC(".maps");
 
+/* Stack copies for unwinding (dwarf); sized by userspace, a page when unused. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} ustacks SEC(".maps");
+
 /* New keys, so that userspace reads the mappings of their process while it lives. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 64 * 1024);
 } news SEC(".maps");
 
-static __always_inline void tell(__u32 tgid, __u32 exec)
+static __always_inline void tell(__u32 tgid, __u32 what)
 {
 	struct profile_new *n = bpf_ringbuf_reserve(&news, sizeof(*n), 0);
 
 	if (n) {
 		n->tgid = tgid;
-		n->exec = exec;
+		n->what = what;
 		bpf_ringbuf_submit(n, BPF_RB_NO_WAKEUP);
 	}
 }
@@ -70,7 +84,27 @@ static __always_inline void add_sample(struct profile_key *key)
 		return;
 	}
 	/* a lost notice costs only symbols of a process that exits within 20 ms; no counter */
-	tell(key->tgid, 0);
+	tell(key->tgid, PROFILE_NEW_KEY);
+}
+
+/* dwarf: sends the user stack with the kernel stack's id; 0 when sent, else what the count
+ * map is to hold instead (the sample's time stays, its user stack unknown). */
+static __always_inline int send_ustack(struct bpf_perf_event_data *ctx, struct profile_key *key)
+{
+	long err = ustack_capture(&ustacks, &ctx->regs, (__u64)(__u32)key->kstack,
+				  BPF_RB_NO_WAKEUP);
+
+	if (!err)
+		return 0;
+	if (err == -ENOENT) {
+		/* a thread with no user stack of its own (an io_uring worker, one exiting) */
+		key->user = PROFILE_USER_NONE;
+	} else {
+		count(err == -EAGAIN ? PROFILE_DROP_RINGBUF : PROFILE_DROP_USTACK);
+		key->user = PROFILE_USER_DWARF;
+	}
+	key->ustack = -1;
+	return 1;
 }
 
 SEC("perf_event")
@@ -99,9 +133,15 @@ int tt_profile(struct bpf_perf_event_data *ctx)
 			count(PROFILE_DROP_KSTACK);
 		key.kstack = -1;	/* one key for every failure */
 	}
-	key.user = BPF_CORE_READ(t, mm) ? PROFILE_USER_FP : PROFILE_USER_NONE;
 	key.ustack = -1;
-	if (key.user == PROFILE_USER_FP) {
+	key.user = PROFILE_USER_NONE;
+	if (!BPF_CORE_READ(t, mm)) {
+		/* a kernel thread: no user stack */
+	} else if (dwarf) {
+		if (!send_ustack(ctx, &key))
+			return 0;
+	} else {
+		key.user = PROFILE_USER_FP;
 		key.ustack = bpf_get_stackid(ctx, &stackmap, BPF_F_USER_STACK);
 		if (key.ustack < 0) {
 			count(key.ustack == -EEXIST ? PROFILE_DROP_COLLIDE : PROFILE_DROP_USTACK);
@@ -117,8 +157,30 @@ int tt_profile(struct bpf_perf_event_data *ctx)
 static __always_inline int on_exec(struct task_struct *p)
 {
 	if (task_selected(p))
-		tell(BPF_CORE_READ(p, tgid), 1);
+		tell(BPF_CORE_READ(p, tgid), PROFILE_NEW_EXEC);
 	return 0;
+}
+
+/* dwarf: a process is gone when its last thread exits (do_exit has counted it out of
+ * signal->live before this tracepoint); any process, since one sampled may have left the
+ * filter's view (a command's child forgotten by the follow programs first). */
+static __always_inline int on_exit(struct task_struct *p)
+{
+	if (!BPF_CORE_READ(p, signal, live.counter))
+		tell(BPF_CORE_READ(p, tgid), PROFILE_NEW_EXIT);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(tt_profile_gone, struct task_struct *p)
+{
+	return on_exit(p);
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(tt_profile_gone_raw, struct task_struct *p)
+{
+	return on_exit(p);
 }
 
 SEC("tp_btf/sched_process_exec")

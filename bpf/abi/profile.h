@@ -7,11 +7,13 @@
 #define PROFILE_STACK_DEPTH 127
 
 /* Where a sample's user frames come from. Frame-pointer stacks are counted in the kernel by
- * stack id; another source (registers and a copy of the stack, unwound in userspace) would
- * add its own value here and its own path beside the stack map. */
+ * stack id. With --call-graph dwarf a sample of a user task goes to userspace whole (its
+ * registers and a copy of its stack, abi/ustack.h, the kernel stack's id in the cookie) and
+ * is counted there; the count map holds only those that could not be sent. */
 enum profile_user {
 	PROFILE_USER_NONE,	/* a kernel thread: no user stack to take */
 	PROFILE_USER_FP,	/* ustack: a stack map id, or < 0 when the walk failed */
+	PROFILE_USER_DWARF,	/* ustack -1: the copy could not be taken or sent */
 };
 
 /* Samples counted per thread group, thread name and pair of stacks. */
@@ -33,14 +35,22 @@ enum profile_count {
 	PROFILE_DROP_USTACK,	/* a user task's stack could not be walked or stored */
 	PROFILE_DROP_COLLIDE,	/* a stack whose hash bucket holds another stack: lost */
 	PROFILE_DROP_FOLLOW,	/* a command's child not followed: the set of processes is full */
+	PROFILE_DROP_RINGBUF,	/* dwarf: a stack copy the ring buffer had no room for */
 	PROFILE_CNT_MAX,
 };
 
-/* Told once per new key, so that userspace reads a process's mappings while it lives, and
- * at each exec, after which the mappings read before are another program's. */
+/* Told once per new key, so that userspace reads a process's mappings while it lives; at
+ * each exec, after which the mappings read before are another program's; and with
+ * --call-graph dwarf when a process is gone, so that its unwinding state goes too. */
+enum profile_news {
+	PROFILE_NEW_KEY,
+	PROFILE_NEW_EXEC,
+	PROFILE_NEW_EXIT,	/* the last thread of tgid exited */
+};
+
 struct profile_new {
 	__u32 tgid;
-	__u32 exec;		/* 1: tgid ran exec */
+	__u32 what;		/* enum profile_news */
 };
 
 #endif /* TAILTRACE_PROFILE_H */

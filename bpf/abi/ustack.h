@@ -22,6 +22,8 @@
  */
 #define USTACK_MAX	(16 * 1024)
 
+#define USTACK_COMM_LEN	16
+
 /* The registers DWARF numbers 0 to 16 on x86-64, in that order, as libdw takes them. */
 #define USTACK_NREGS	17
 enum ustack_reg {
@@ -48,6 +50,7 @@ struct ustack_sample {
 	__u32 flags;		/* enum ustack_flag */
 	__u32 size;		/* bytes of stack[] copied: a multiple of USTACK_CHUNK */
 	__u64 base;		/* the user address of stack[0]: sp rounded down to USTACK_CHUNK */
+	char comm[USTACK_COMM_LEN];	/* the thread's name when sampled */
 	__u64 regs[USTACK_NREGS];
 	__u8 stack[USTACK_MAX];
 };

@@ -121,6 +121,7 @@ static __always_inline long ustack_capture(void *ringbuf, const void *regs, __u6
 	s->tgid = id >> 32;
 	s->tid = (__u32)id;
 	s->cookie = cookie;
+	bpf_get_current_comm(s->comm, sizeof(s->comm));
 	s->time_ns = bpf_ktime_get_ns();
 	return bpf_ringbuf_output(ringbuf, s, USTACK_HEADER_SIZE + size, rb_flags);
 }

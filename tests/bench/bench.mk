@@ -1,9 +1,17 @@
 # Overhead benchmark (`make bench`): included by the Makefile after its own variables.
 # caller: calls a function of known first instruction N times. The kernel's floors, BPF
 # programs that do nothing: empty_pair, an empty uprobe + uretprobe pair around a command;
-# empty_net, empty programs on the net collector's tracepoints.
+# empty_net, empty programs on the net collector's tracepoints. nofp_loop: the profile
+# benchmark's fixed work through libc's qsort, without frame pointers.
 
-BENCH_BINS := $(BUILD)/bench/caller $(BUILD)/bench/empty_pair $(BUILD)/bench/empty_net
+BENCH_BINS := $(BUILD)/bench/caller $(BUILD)/bench/empty_pair $(BUILD)/bench/empty_net \
+	      $(BUILD)/bench/nofp_loop
+
+# Built as distributions build: no frame pointer anywhere, like libc beneath it.
+$(BUILD)/bench/nofp_loop: tests/bench/nofp_loop.c tests/targets/qsort_chain.h tests/targets/busy.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -g -O2 -fomit-frame-pointer -Wall -Itests/targets $< -o $@
 
 # -O2: the loop around the call must cost next to nothing (~2 ns a call).
 $(BUILD)/bench/caller: tests/bench/caller.c tests/bench/callee.S

@@ -12,7 +12,9 @@
 # Knobs (environment): BENCH_RUNS (7), BENCH_N_PUSH (500000), BENCH_N_ENDBR (100000),
 # BENCH_START_RUNS (5), BENCH_N_STATS (1000000), BENCH_MANY_ROUNDS (300), BENCH_RESULTS (file),
 # BENCH_SCHED (1; 0 leaves out the sched section), BENCH_NET (1; 0 leaves out the net section),
-# and sched.sh's BENCH_SCHED_* and net.sh's BENCH_NET_* (see there).
+# BENCH_PROFILE (1; 0 leaves out the profile section), BENCH_ONLY (profile: that section
+# alone, put in place of its own in RESULTS.md), and sched.sh's BENCH_SCHED_*, net.sh's
+# BENCH_NET_* and profile.sh's BENCH_PROFILE_* (see there).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -34,6 +36,31 @@ RESULTS=${BENCH_RESULTS:-$HERE/RESULTS.md}
 
 TT=$TAILTRACE
 CALLER=$BENCH_BUILD/caller
+
+case ${BENCH_ONLY:-} in
+'') ;;
+profile)
+	SECTION=$(mktemp /tmp/tailtrace-profile-section.XXXXXX)
+	trap 'rm -f "$SECTION"' EXIT
+	TAILTRACE=$TT BENCH_BUILD=$BENCH_BUILD "$HERE/profile.sh" >"$SECTION" ||
+		die "tests/bench/profile.sh failed"
+	# its section replaced (or added), the others kept
+	python3 - "$RESULTS" "$SECTION" <<'PYEOF'
+import re, sys
+results, section = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+m = re.search(r"^## profile collector\n.*?(?=^## |\Z)", results, re.S | re.M)
+results = (results[:m.start()] + section + results[m.end():] if m else
+           results.rstrip("\n") + "\n\n" + section)
+open(sys.argv[1] + ".tmp", "w").write(results)
+PYEOF
+	mv "$RESULTS.tmp" "$RESULTS"
+	cat "$SECTION"
+	log "the profile section written to $RESULTS"
+	exit 0
+	;;
+*) die "BENCH=$BENCH_ONLY: the only section that runs alone is profile" ;;
+esac
+
 PAIR=$BENCH_BUILD/empty_pair
 MANY=$TARGETS/many
 
@@ -595,10 +622,15 @@ if [[ ${BENCH_NET:-1} != 0 ]]; then
 	log "g. net collector (tests/bench/net.sh)"
 	TAILTRACE=$TT TARGETS=$TARGETS BENCH_BUILD=$BENCH_BUILD "$HERE/net.sh" >"$TMP/net.md" || die "tests/bench/net.sh failed"
 fi
+if [[ ${BENCH_PROFILE:-1} != 0 ]]; then
+	log "h. profile collector (tests/bench/profile.sh)"
+	TAILTRACE=$TT BENCH_BUILD=$BENCH_BUILD "$HERE/profile.sh" >"$TMP/profile.md" ||
+		die "tests/bench/profile.sh failed"
+fi
 
 export M_ELAPSED=$((SECONDS - START))
 python3 "$PY" report "$TMP" >"$TMP/RESULTS.md"
-for section in sched net; do
+for section in sched net profile; do
 	if [[ -s $TMP/$section.md ]]; then
 		cat "$TMP/$section.md" >>"$TMP/RESULTS.md"
 	fi

@@ -87,6 +87,95 @@ static uint64_t samples_of(const struct json_value *se, const char *key, const c
 	return n;
 }
 
+/* Whether the user frames of a stack, leaf first, hold names in order (others between). */
+static bool user_frames_hold(const struct json_value *st, const char *const *names, size_t n)
+{
+	const struct json_value *frames = json_get(st, "frames");
+	size_t at = 0;
+
+	for (size_t i = 0; i < json_array_len(frames) && at < n; i++)
+		if (frame_is_user(frames, i) && frame_symbol(frames, i) &&
+		    !strcmp(frame_symbol(frames, i), names[at]))
+			at++;
+	return at == n;
+}
+
+/* Whether a stack's last user frame is one a thread starts in. */
+static bool ends_at_start(const struct json_value *st)
+{
+	static const char *const starts[] = { "_start", "start_thread", "clone3", "clone" };
+	const struct json_value *frames = json_get(st, "frames");
+	size_t n = json_array_len(frames);
+	const char *top = n && frame_is_user(frames, n - 1) ? frame_symbol(frames, n - 1) : NULL;
+
+	for (size_t i = 0; top && i < sizeof(starts) / sizeof(starts[0]); i++)
+		if (!strcmp(top, starts[i]))
+			return true;
+	return false;
+}
+
+/* Samples of comm in the series; of them, how many hold names (in order) and end at a
+ * thread's start, and how many the stacks mark "complete" (the unwinder's word). */
+static uint64_t whole_of(const struct json_value *se, const char *comm, const char *const *names,
+			 size_t n, uint64_t *whole, uint64_t *marked)
+{
+	const struct json_value *stacks = json_get(se, "stacks");
+	uint64_t all = 0;
+
+	*whole = *marked = 0;
+	for (size_t i = 0; i < json_array_len(stacks); i++) {
+		const struct json_value *st = json_array_at(stacks, i);
+		const struct json_value *c = json_get(st, "complete");
+		uint64_t k = json_u64_at(st, "count");
+
+		if (strcmp(label(st, "comm"), comm))
+			continue;
+		all += k;
+		if (user_frames_hold(st, names, n) && ends_at_start(st))
+			*whole += k;
+		if (c && c->boolean)
+			*marked += k;
+	}
+	return all;
+}
+
+/* The first stack of comm, as text, for a failure's message. */
+static void first_stack(const struct json_value *se, const char *comm, char *buf, size_t len)
+{
+	const struct json_value *stacks = json_get(se, "stacks");
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < json_array_len(stacks); i++) {
+		const struct json_value *st = json_array_at(stacks, i);
+		const struct json_value *frames = json_get(st, "frames");
+
+		if (strcmp(label(st, "comm"), comm))
+			continue;
+		for (size_t k = 0; k < json_array_len(frames) && off + 64 < len; k++) {
+			const char *sym = frame_symbol(frames, k);
+
+			off += (size_t)snprintf(buf + off, len - off, "%s;", sym ? sym : "?");
+		}
+		return;
+	}
+}
+
+/* run_json_ok for a target that prints "ready" on the same stdout before the report. */
+static struct json_value *run_json_after_ready(struct run *r, char *const argv[])
+{
+	char err[256];
+	const char *doc;
+	struct json_value *v;
+
+	run_cmd(r, 60, argv);
+	cr_assert_eq(r->status, 0, "exit %d: %s", r->status, r->err);
+	doc = !strncmp(r->out, "ready\n", 6) ? r->out + 6 : r->out;
+	v = json_parse(doc, strlen(doc), err, sizeof(err));
+	cr_assert(v, "output is not JSON (%s):\n%s\nstderr:\n%s", err, r->out, r->err);
+	return v;
+}
+
 /* The CPU time chain said it used ("cpu_ns N" on stderr). */
 static double cpu_ns_of(const char *err)
 {
@@ -393,6 +482,12 @@ Test(profile, usage_and_runtime_errors)
 		{ { NULL, "profile", "stray", NULL }, 2, "unexpected argument 'stray'" },
 		{ { NULL, "record", "--profile", "--profile-frequency", "0", NULL }, 2,
 		  "-F needs a whole number from 1 to 10000" },
+		{ { NULL, "profile", "--call-graph", "lbr", NULL }, 2,
+		  "--call-graph 'lbr' is not a way to take user stacks: give dwarf" },
+		{ { NULL, "profile", "--call-graph", "", NULL }, 2, "give dwarf" },
+		{ { NULL, "profile", "--call-graph", "DWARF", NULL }, 2, "or fp (frame pointers)" },
+		{ { NULL, "record", "--profile", "--profile-call-graph", "x", NULL }, 2,
+		  "--call-graph 'x' is not a way" },
 	};
 
 	expect_each(cases, sizeof(cases) / sizeof(cases[0]));
@@ -421,4 +516,126 @@ Test(profile, raw_tp_twins_follow_children_too)
 	json_free(j);
 	run_free(&r);
 	assert_no_leftovers("profile raw_tp");
+}
+
+/* nofp_qsort: -O2 -fomit-frame-pointer, main -> a -> b -> qsort (libc, no frame pointers)
+ * -> cmp -> c. By DWARF (the default and --call-graph dwarf) nearly every sample holds the
+ * whole chain and reaches _start, and the run's share of complete stacks says so. */
+static void dwarf_on_nofp_qsort(const char *const *mode)
+{
+	static const char *const chain[] = { "c", "cmp", "b", "a", "main", "_start" };
+	char *argv[16] = { TT, "profile", "-F", "199", "--format", "json" };
+	size_t k = 6;
+	struct run r;
+	struct json_value *j;
+	const struct json_value *se, *us;
+	uint64_t n, whole, marked;
+	double pct;
+	char example[1024];
+
+	for (size_t i = 0; mode[i]; i++)
+		argv[k++] = (char *)mode[i];
+	argv[k++] = "--";
+	argv[k++] = TG("nofp_qsort");
+	argv[k++] = "2";
+	argv[k] = NULL;
+	j = run_json_after_ready(&r, argv);
+	se = profile_series(j, r.out);
+	n = whole_of(se, "nofp_qsort", chain, 6, &whole, &marked);
+	first_stack(se, "nofp_qsort", example, sizeof(example));
+	cr_assert_geq(n, 150, "2 s at 199 Hz: %llu samples", (unsigned long long)n);
+	cr_assert_geq(whole, 0.95 * n, "%llu of %llu samples hold c, cmp, b, a, main, _start; "
+		      "one: %s", (unsigned long long)whole, (unsigned long long)n, example);
+	cr_assert_geq(marked, 0.95 * n, "%llu of %llu marked complete by the unwinder",
+		      (unsigned long long)marked, (unsigned long long)n);
+	us = json_get(se, "user_stacks");
+	cr_assert_eq(json_as_double(json_get(us, "complete_percent"), &pct), 0);
+	cr_assert_geq(pct, 95.0, "user_stacks.complete_percent %.1f", pct);
+	cr_assert_eq(json_u64_at(json_get(j, "drops"), "ringbuf"), 0);
+	json_free(j);
+	run_free(&r);
+	assert_no_leftovers("profile dwarf");
+}
+
+Test(profile, dwarf_by_default_whole_stacks_without_frame_pointers)
+{
+	dwarf_on_nofp_qsort((const char *const[]){ NULL });
+}
+
+Test(profile, dwarf_whole_stacks_without_frame_pointers)
+{
+	dwarf_on_nofp_qsort((const char *const[]){ "--call-graph", "dwarf", NULL });
+}
+
+/* The same program by frame pointers: the walk stops in libc's qsort (or reads noise), so
+ * few stacks are whole; the option does something. */
+Test(profile, fp_stacks_stop_short_without_frame_pointers)
+{
+	static const char *const chain[] = { "c", "cmp", "b", "a", "main", "_start" };
+	struct run r;
+	struct json_value *j;
+	const struct json_value *se;
+	uint64_t n, whole, marked;
+	double pct;
+
+	j = run_json_after_ready(&r, (char *[]){ TT, "profile", "--call-graph", "fp", "-F", "199",
+					"--format", "json", "--", TG("nofp_qsort"), "2", NULL });
+	se = profile_series(j, r.out);
+	n = whole_of(se, "nofp_qsort", chain, 6, &whole, &marked);
+	cr_assert_geq(n, 150, "%llu samples", (unsigned long long)n);
+	cr_assert_lt(whole, 0.5 * n, "%llu of %llu whole by frame pointers, through code built "
+		     "without them", (unsigned long long)whole, (unsigned long long)n);
+	cr_assert_eq(marked, 0, "no unwinder's word without --call-graph dwarf");
+	cr_assert_eq(json_as_double(json_get(json_get(se, "user_stacks"), "complete_percent"),
+				 &pct), 0);
+	cr_assert_lt(pct, 50.0, "complete_percent %.1f", pct);
+	cr_assert_null(json_get(json_get(j, "drops"), "ringbuf"), "no ring buffer in fp mode");
+	json_free(j);
+	run_free(&r);
+}
+
+/* Debian's python3.11 (no frame pointers, .dynsym only: no symbol for _start's callers'
+ * statics) spinning in nested functions: 95% of its samples reach the thread's start, by
+ * the unwinder's word and the run's share. */
+Test(profile, dwarf_python3_11_reaches_the_thread_start)
+{
+	static const char *const chain[] = { "_PyEval_EvalFrameDefault", "Py_RunMain",
+					     "Py_BytesMain", "_start" };
+	const char *py = "/usr/bin/python3.11";
+	struct run r;
+	struct json_value *j;
+	const struct json_value *se;
+	uint64_t n, whole, marked, with_user, complete;
+	char example[1024];
+
+	if (access(py, X_OK))
+		cr_skip_test("no %s (make deps installs it)", py);
+	j = run_json_ok(&r, (char *[]){ TT, "profile", "-F", "199", "--format", "json", "--",
+					(char *)py, "-c",
+					"import time\n"
+					"def inner(n):\n"
+					"    s = 0\n"
+					"    for i in range(n):\n"
+					"        s += i * i\n"
+					"    return s\n"
+					"def middle(n):\n"
+					"    return inner(n) + 1\n"
+					"end = time.monotonic() + 2\n"
+					"while time.monotonic() < end:\n"
+					"    middle(20000)\n", NULL });
+	se = profile_series(j, r.out);
+	n = whole_of(se, "python3.11", chain, 4, &whole, &marked);
+	first_stack(se, "python3.11", example, sizeof(example));
+	cr_assert_geq(n, 150, "2 s at 199 Hz: %llu samples", (unsigned long long)n);
+	cr_assert_geq(marked, 0.95 * n, "%llu of %llu reach the thread's start; one: %s",
+		      (unsigned long long)marked, (unsigned long long)n, example);
+	cr_assert_geq(whole, 0.95 * n, "%llu of %llu hold the interpreter's chain to _start; "
+		      "one: %s", (unsigned long long)whole, (unsigned long long)n, example);
+	/* the run's own share agrees with the stacks' */
+	with_user = json_u64_at(json_get(se, "user_stacks"), "samples");
+	complete = json_u64_at(json_get(se, "user_stacks"), "complete");
+	cr_assert_geq(complete, 0.95 * with_user, "user_stacks: %llu of %llu",
+		      (unsigned long long)complete, (unsigned long long)with_user);
+	json_free(j);
+	run_free(&r);
 }

@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "json/json_parse.h"
 #include "model/model.h"
+#include "offline/runfile.h"
 #include "report/emitter.h"
 
 /* A stack of value and count, frames leaf first ("k:" marks a kernel frame, "?" an
@@ -249,6 +251,50 @@ Test(stacks, json_functions_and_user_stacks)
 		cr_assert_eq(complete, 13);
 	}
 	json_free(j);
+	free(t);
+	snapshot_free(&s);
+}
+
+/* A stack the unwinder found whole counts as complete without a start symbol (a stripped or
+ * dynamic binary's _start has none); the mark survives a delta, a saved run read back, and
+ * keeps it apart from the same frames cut short. */
+Test(stacks, complete_by_the_unwinders_word)
+{
+	struct snapshot s, d, back;
+	struct series *se;
+	char path[] = "/tmp/tt-stacks-XXXXXX", *t;
+	uint64_t with_user, complete;
+	int fd;
+
+	cr_assert_eq(snapshot_init(&s, "profile"), 0);
+	cr_assert_eq(snapshot_add_stacks(&s, "x.cpu", "ns", &se), 0);
+	add(se, 70, 7, (const char *[]){ "c", "b", "?", NULL });
+	se->stacks[0].complete = true;
+	add(se, 30, 3, (const char *[]){ "c", "b", "?", NULL });
+	series_merge_stacks(se);
+	cr_assert_eq(se->nstacks, 2, "a whole stack and one cut short are two stacks");
+	stacks_user_complete(se, &with_user, &complete);
+	cr_assert_eq(with_user, 10);
+	cr_assert_eq(complete, 7);
+
+	cr_assert_eq(snapshot_diff(&d, &s, NULL), 0);
+	stacks_user_complete(&d.series[0], &with_user, &complete);
+	cr_assert_eq(complete, 7, "a copy keeps the mark");
+	snapshot_free(&d);
+
+	t = emit("json", &s);
+	cr_assert(strstr(t, "\"complete\": true") || strstr(t, "\"complete\":true"), "%s", t);
+	fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, t, strlen(t)), (ssize_t)strlen(t));
+	close(fd);
+	cr_assert_eq(runfile_load(path, &back), 0);
+	unlink(path);
+	cr_assert_eq(back.nseries, 1);
+	stacks_user_complete(&back.series[0], &with_user, &complete);
+	cr_assert_eq(with_user, 10);
+	cr_assert_eq(complete, 7, "read back from the saved run");
+	snapshot_free(&back);
 	free(t);
 	snapshot_free(&s);
 }

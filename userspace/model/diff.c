@@ -31,7 +31,7 @@ static int add_stack_label(void *st, const char *k, const char *v)
 
 static bool frames_equal(const struct stack *a, const struct stack *b)
 {
-	if (a->nframes != b->nframes)
+	if (a->nframes != b->nframes || a->complete != b->complete)
 		return false;
 	for (size_t i = 0; i < a->nframes; i++) {
 		const struct frame *x = &a->frames[i], *y = &b->frames[i];
@@ -52,6 +52,7 @@ static int copy_stack(struct series *se, const struct stack *src, uint64_t value
 	if (series_add_stack(se, value, count, &st) ||
 	    copy_labels(&src->labels, add_stack_label, st))
 		return -ENOMEM;
+	st->complete = src->complete;
 	for (size_t f = 0; f < src->nframes; f++) {
 		const struct frame *fr = &src->frames[f];
 

@@ -67,6 +67,10 @@ struct stack {
 	struct labels labels;
 	uint64_t value;
 	uint64_t count;
+	/* The user frames reach the thread's start by the unwinder's word (the outermost
+	 * frame's CFI ends the stack), whatever their symbols say: stripped and dynamic
+	 * binaries have none for _start. */
+	bool complete;
 };
 
 struct series {

@@ -17,7 +17,8 @@ static bool same_function(const struct frame *a, const struct frame *b)
 
 static bool same_stack(const struct stack *a, const struct stack *b)
 {
-	if (a->nframes != b->nframes || !labels_equal(&a->labels, &b->labels))
+	if (a->nframes != b->nframes || a->complete != b->complete ||
+	    !labels_equal(&a->labels, &b->labels))
 		return false;
 	for (size_t i = 0; i < a->nframes; i++)
 		if (!same_function(&a->frames[i], &b->frames[i]))
@@ -159,7 +160,7 @@ void stacks_user_complete(const struct series *se, uint64_t *with_user, uint64_t
 	*with_user = *complete = 0;
 	for (size_t i = 0; i < se->nstacks; i++) {
 		const struct stack *st = &se->stacks[i];
-		bool user = false, start = false;
+		bool user = false, start = st->complete;
 
 		for (size_t k = 0; k < st->nframes; k++) {
 			user |= st->frames[k].kind != FRAME_KERNEL;

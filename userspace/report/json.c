@@ -122,6 +122,9 @@ static void write_stacks(struct json_writer *w, const struct series *se)
 		write_labels(w, &st->labels);
 		jsonw_u64_field(w, "value", st->value);
 		jsonw_u64_field(w, "count", st->count);
+		/* only where the unwinder said so: the frames say the rest */
+		if (st->complete)
+			jsonw_bool_field(w, "complete", true);
 		jsonw_name(w, "frames");
 		jsonw_start_array(w);
 		for (size_t k = 0; k < st->nframes; k++) {
@@ -564,6 +567,17 @@ static int read_frame(struct reader *r, const struct json_value *js, const char 
 	return 0;
 }
 
+/* An optional boolean member: false when absent. */
+static int read_flag(struct reader *r, const struct json_value *obj, const char *path,
+		     const char *key, bool *out)
+{
+	const struct json_value *v;
+	int err = get(r, obj, path, key, JSON_BOOL, true, &v);
+
+	*out = !err && v && v->boolean;
+	return err;
+}
+
 static int read_stacks(struct reader *r, const struct json_value *js, const char *path,
 		       struct series *se)
 {
@@ -583,24 +597,14 @@ static int read_stacks(struct reader *r, const struct json_value *js, const char
 		    (err = get_u64(r, v, spath, "count", UINT64_MAX, &count)) ||
 		    (err = get(r, v, spath, "frames", JSON_ARRAY, false, &frames)) ||
 		    (err = series_add_stack(se, value, count, &st)) ||
-		    (err = read_labels(r, v, spath, NULL, NULL, st, NULL)))
+		    (err = read_labels(r, v, spath, NULL, NULL, st, NULL)) ||
+		    (err = read_flag(r, v, spath, "complete", &st->complete)))
 			return err;
 		for (size_t k = 0; !err && k < json_array_len(frames); k++) {
 			snprintf(fpath, sizeof(fpath), "%s.frames[%zu]", spath, k);
 			err = read_frame(r, json_array_at(frames, k), fpath, st);
 		}
 	}
-	return err;
-}
-
-/* An optional boolean member: false when absent. */
-static int read_flag(struct reader *r, const struct json_value *obj, const char *path,
-		     const char *key, bool *out)
-{
-	const struct json_value *v;
-	int err = get(r, obj, path, key, JSON_BOOL, true, &v);
-
-	*out = !err && v && v->boolean;
 	return err;
 }
 
