@@ -38,11 +38,14 @@ cp "$TARGETS/delay" "$TARGETS/libttdemo.so" "$WORK/"
 TAILTRACE=$WORK/tailtrace
 TARGETS=$WORK
 
-# run FILE ARGS...: func work over delay ARGS, saved to FILE.
+# run FILE ARGS...: func work over delay ARGS, saved to FILE; tailtrace on CPU 0, delay on
+# the last CPU (as the diff tests do: tailtrace's wake-ups on the target's CPU widen the tail).
+CPU=$(($(nproc) - 1))
 run() {
 	local f=$1
 	shift
-	"$TAILTRACE" func work -o "$f" -- "$TARGETS/delay" "$@" >/dev/null 2>&1 ||
+	taskset -c 0 "$TAILTRACE" func work -o "$f" -- "$TARGETS/delay" "$@" --cpu "$CPU" \
+		>/dev/null 2>&1 ||
 		die "tailtrace func work -- delay $* failed"
 }
 

@@ -1,9 +1,13 @@
-/* delay USEC CALLS [--bimodal SLOWUSEC] [--fifo]: calls work() CALLS times, each busy for
+/* delay USEC CALLS [--bimodal SLOWUSEC] [--fifo] [--cpu N]: calls work() CALLS times, each busy for
  * USEC microseconds, then exits 0. With --bimodal, every 50th call (2%) is busy for
  * SLOWUSEC instead: p99 and p99.9 move, p50 and p90 do not. The runs diff compares.
  * --fifo runs it SCHED_FIFO, so that what else the machine runs does not preempt the calls:
- * reruns then differ by what tailtrace and the kernel add, not by the neighbours' load. */
+ * reruns then differ by what tailtrace and the kernel add, not by the neighbours' load.
+ * --cpu N pins it to CPU N, away from tailtrace's own wake-ups when tailtrace is pinned
+ * elsewhere. */
+#define _GNU_SOURCE
 #include <sched.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include "busy.h"
@@ -29,12 +33,21 @@ int main(int argc, char **argv)
 				perror("delay: SCHED_FIFO");
 				return 1;
 			}
+		} else if (!strcmp(argv[i], "--cpu") && i + 1 < argc) {
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET(atoi(argv[++i]), &set);
+			if (sched_setaffinity(0, sizeof(set), &set)) {
+				perror("delay: --cpu");
+				return 1;
+			}
 		} else {
 			slow_us = -2;
 		}
 	}
 	if (us < 0 || calls < 0 || slow_us < -1) {
-		fprintf(stderr, "usage: delay USEC CALLS [--bimodal SLOWUSEC] [--fifo]\n");
+		fprintf(stderr, "usage: delay USEC CALLS [--bimodal SLOWUSEC] [--fifo] [--cpu N]\n");
 		return 2;
 	}
 	for (long i = 0; i < calls; i++)

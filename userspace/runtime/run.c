@@ -533,11 +533,13 @@ static int run_main(struct run *r)
 	for (size_t i = 0; i < r->ninst; i++)
 		if (r->inst[i].on && r->inst[i].c->attach(r->inst[i].st, &t, r->loop, &r->sink))
 			return 1;
+	/* The run starts when the command is let go: taken after, a command that outruns
+	 * tailtrace (SCHED_FIFO, a loaded machine) could end before the clock started. */
+	r->start_mono = mono_now_ns();
+	r->start_unix = unix_now_ns();
 	if (session_release(&r->sess))
 		return 1;
 	say_tracing(r);
-	r->start_mono = mono_now_ns();
-	r->start_unix = unix_now_ns();
 	{
 		struct utsname u;
 
