@@ -76,21 +76,13 @@ int offline_merge(int argc, char **argv)
 		return 1;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1 || optind < argc) {
-		if (c == -1) {
-			files[nfiles++] = argv[optind++];
-			continue;
-		}
+	while ((c = offline_getopt(argc, argv, "+o:h", longopts, files, &nfiles, &output)) !=
+	       -1) {
 		switch (c) {
+		case OFFLINE_OPT_BAD:
+			goto out;
 		case OPT_FORMAT:
 			format = optarg;
-			break;
-		case 'o':
-			if (!*optarg) {
-				usage_error("-o needs a file name ('-' for standard output)");
-				goto out;
-			}
-			output = optarg;
 			break;
 		case 'h':
 			fputs(merge_help, stdout);

@@ -128,21 +128,13 @@ int offline_report(int argc, char **argv)
 	}
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1 || optind < argc) {
-		if (c == -1) {
-			files[nfiles++] = argv[optind++];
-			continue;
-		}
+	while ((c = offline_getopt(argc, argv, "+o:h", longopts, files, &nfiles, &output)) !=
+	       -1) {
 		switch (c) {
+		case OFFLINE_OPT_BAD:
+			goto out;
 		case OPT_FORMAT:
 			format = optarg;
-			break;
-		case 'o':
-			if (!*optarg) {
-				usage_error("-o needs a file name ('-' for standard output)");
-				goto out;
-			}
-			output = optarg;
 			break;
 		case OPT_TOP:
 			if (opt_uint("--top", optarg, 1, UINT32_MAX, &v))

@@ -21,6 +21,27 @@ int offline_pick_format(const char *format)
 	return 0;
 }
 
+int offline_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+		   const char **files, size_t *nfiles, const char **output)
+{
+	int c;
+
+	for (;;) {
+		c = getopt_long(argc, argv, shortopts, longopts, NULL);
+		if (c == -1 && optind < argc) {
+			files[(*nfiles)++] = argv[optind++];
+			continue;
+		}
+		if (c != 'o')
+			return c;
+		if (!*optarg) {
+			usage_error("-o needs a file name ('-' for standard output)");
+			return OFFLINE_OPT_BAD;
+		}
+		*output = optarg;
+	}
+}
+
 struct job {
 	const struct emitter *e;
 	const struct snapshot *s;
