@@ -1,5 +1,6 @@
 /* The model: deltas of cumulative snapshots, summaries computed from series, stacks. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 #include "model/histogram.h"
 #include "model/model.h"
@@ -239,5 +240,36 @@ Test(model, keyless_summary_has_a_row_only_with_data)
 	cr_assert_eq(n, 1);
 	cr_assert_eq(rows[0].v[0], 12, "counters summed");
 	summary_rows_free(rows, n);
+	snapshot_free(&s);
+}
+
+/* Merging many stacks keeps the first of each in its place and adds the rest to it: 30,000
+ * stacks of 3,000 distinct (by a frame's name, an unnamed frame's address, a label). */
+Test(model, many_stacks_merge_into_the_distinct_ones_in_order)
+{
+	struct snapshot s;
+	struct series *se;
+	struct stack *st;
+	char name[32], pid[16];
+
+	cr_assert_eq(snapshot_init(&s, "profile"), 0);
+	cr_assert_eq(snapshot_add_stacks(&s, "profile.cpu", "ns", &se), 0);
+	for (int round = 0; round < 10; round++)
+		for (int i = 0; i < 3000; i++) {
+			cr_assert_eq(series_add_stack(se, (uint64_t)i + 1, 1, &st), 0);
+			snprintf(pid, sizeof(pid), "%d", i % 3);
+			cr_assert_eq(stack_add_label(st, "pid", pid), 0);
+			snprintf(name, sizeof(name), "f%d", i / 3 % 500);
+			cr_assert_eq(stack_add_frame(st, 0x1000 + (uint64_t)round, name, 0, NULL,
+						     NULL, FRAME_USER), 0);
+			cr_assert_eq(stack_add_frame(st, 0x9000 + (uint64_t)(i / 1500), NULL, 0,
+						     "/app", NULL, FRAME_USER), 0);
+		}
+	series_merge_stacks(se);
+	cr_assert_eq(se->nstacks, 3000);
+	for (int i = 0; i < 3000; i++) {
+		cr_assert_eq(se->stacks[i].value, 10 * ((uint64_t)i + 1), "stack %d", i);
+		cr_assert_eq(se->stacks[i].count, 10);
+	}
 	snapshot_free(&s);
 }

@@ -26,15 +26,54 @@ static bool same_stack(const struct stack *a, const struct stack *b)
 	return true;
 }
 
+static uint64_t fnv_str(uint64_t h, const char *p)
+{
+	for (; p && *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	return (h ^ 0xff) * 1099511628211ull;
+}
+
+/* A hash that same_stack's equal stacks share: what same_function and labels_equal compare. */
+static uint64_t stack_hash(const struct stack *st)
+{
+	uint64_t h = 1469598103934665603ull ^ (st->nframes * 2 + st->complete);
+
+	for (size_t i = 0; i < st->labels.n; i++)
+		h = fnv_str(fnv_str(h, st->labels.v[i].key), st->labels.v[i].value);
+	for (size_t i = 0; i < st->nframes; i++) {
+		const struct frame *f = &st->frames[i];
+
+		h = (h ^ f->kind) * 1099511628211ull;
+		h = f->symbol ? fnv_str(h, f->symbol) : (h ^ f->addr) * 1099511628211ull;
+	}
+	return h;
+}
+
 void series_merge_stacks(struct series *se)
 {
-	size_t n = 0;
+	size_t n = 0, cap = 16, *table;	/* open addressing: index of a kept stack + 1 */
 
+	while (cap < 2 * se->nstacks)
+		cap *= 2;
+	table = calloc(cap, sizeof(*table));
 	for (size_t i = 0; i < se->nstacks; i++) {
-		size_t j;
+		size_t j = n;
 
-		for (j = 0; j < n && !same_stack(&se->stacks[j], &se->stacks[i]); j++)
-			;
+		if (table) {
+			size_t slot = (size_t)(stack_hash(&se->stacks[i]) & (cap - 1));
+
+			while (table[slot] && !same_stack(&se->stacks[table[slot] - 1],
+							  &se->stacks[i]))
+				slot = (slot + 1) & (cap - 1);
+			if (table[slot])
+				j = table[slot] - 1;
+			else
+				table[slot] = n + 1;
+		} else {
+			/* no memory for the table: the slow way, pair by pair */
+			for (j = 0; j < n && !same_stack(&se->stacks[j], &se->stacks[i]); j++)
+				;
+		}
 		if (j < n) {
 			se->stacks[j].value += se->stacks[i].value;
 			se->stacks[j].count += se->stacks[i].count;
@@ -44,6 +83,7 @@ void series_merge_stacks(struct series *se)
 		}
 	}
 	se->nstacks = n;
+	free(table);
 }
 
 /* What a function is keyed by: symbol and module, or its address when it has no symbol. */
