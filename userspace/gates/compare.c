@@ -120,26 +120,9 @@ const char *verdict_key(enum verdict v)
 	return keys[v];
 }
 
-/*
- * func labels every function with the pid of its -p or command, new in every run: a pid
- * label with one value throughout a run says nothing that tells its series apart, and is
- * left out of the pairing. One with several values (sched --by pid) stays.
- */
-static bool run_wide_pid(const struct snapshot *s)
-{
-	const char *pid = NULL;
-
-	for (size_t i = 0; i < s->nseries; i++) {
-		const char *v = labels_get(&s->series[i].labels, "pid");
-
-		if (v && pid && strcmp(v, pid))
-			return false;
-		if (v)
-			pid = v;
-	}
-	return pid != NULL;
-}
-
+/* func labels every function with the pid of its -p or command, new in every run: a pid
+ * with one value throughout a run (snapshot_run_label) is about the run and left out of the
+ * pairing, as merge drops it. One with several values (sched --by pid) stays. */
 static bool skipped(const struct label *l, bool skip_pid)
 {
 	return skip_pid && !strcmp(l->key, "pid");
@@ -645,7 +628,7 @@ int compare_runs(const struct snapshot *base, const char *const *base_names, siz
 	memset(out, 0, sizeof(*out));
 	for (size_t run = 0; !err && run < nbase + nnew; run++) {
 		const struct snapshot *s = run < nbase ? &base[run] : &new[run - nbase];
-		bool skip = run_wide_pid(s);
+		bool skip = snapshot_run_label(s, "pid") != NULL;
 
 		for (size_t i = 0; !err && i < s->nseries; i++)
 			if (s->series[i].kind != SERIES_STACKS)

@@ -234,7 +234,7 @@ void series_remove_label(struct series *se, const char *key)
 	se->labels.n = n;
 }
 
-bool snapshot_drop_run_label(struct snapshot *s, const char *key)
+const char *snapshot_run_label(const struct snapshot *s, const char *key)
 {
 	const char *one = NULL;
 
@@ -242,12 +242,19 @@ bool snapshot_drop_run_label(struct snapshot *s, const char *key)
 		const char *v = labels_get(&s->series[i].labels, key);
 
 		if (v && one && strcmp(v, one))
-			return false;
+			return NULL;
 		one = v ? v : one;
 	}
+	return one;
+}
+
+bool snapshot_drop_run_label(struct snapshot *s, const char *key)
+{
+	bool one = snapshot_run_label(s, key) != NULL;
+
 	for (size_t i = 0; one && i < s->nseries; i++)
 		series_remove_label(&s->series[i], key);
-	return one != NULL;
+	return one;
 }
 
 int event_add_label(struct event *e, const char *key, const char *value)

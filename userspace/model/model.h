@@ -224,6 +224,9 @@ void series_remove_label(struct series *se, const char *key);
  * one program pair only without it (merge, diff). A key that tells series apart (sched
  * --by pid) stays. Returns whether it was removed. */
 bool snapshot_drop_run_label(struct snapshot *s, const char *key);
+/* The one value of label key throughout s (a label about the run), or NULL: none, or several
+ * (a label that tells series apart). */
+const char *snapshot_run_label(const struct snapshot *s, const char *key);
 /* Appends a stack with no frames yet; *out points at it until the next append. */
 int series_add_stack(struct series *se, uint64_t value, uint64_t count, struct stack **out);
 /* Merges the stacks of se that are the same functions with the same labels (weights and
