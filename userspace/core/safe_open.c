@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "core/safe_open.h"
 
@@ -103,6 +105,33 @@ int safe_open_mapping(int pid, uint64_t start, uint64_t end, const char *path, u
 		return -ESTALE;
 	}
 	return fd;
+}
+
+int safe_open_in_root(int pid, const char *path, uint64_t max_size, struct stat *st)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	char root[32], self[32];
+	int rootfd, pfd, err;
+
+	if (pid <= 0)
+		return safe_open(path, max_size, st);
+	snprintf(root, sizeof(root), "/proc/%d/root", pid);
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -errno;
+	pfd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	err = pfd < 0 ? -errno : 0;
+	close(rootfd);
+	if (err)
+		return err;
+	/* The inode found, checked and reopened as safe_open does with any path. */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+	err = safe_open(self, max_size, st);
+	close(pfd);
+	return err;
 }
 
 struct bounded {

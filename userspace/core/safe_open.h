@@ -38,6 +38,14 @@ int safe_open(const char *path, uint64_t max_size, struct stat *st);
 int safe_open_mapping(int pid, uint64_t start, uint64_t end, const char *path, uint64_t ino,
 		      uint64_t max_size, struct stat *st);
 
+/*
+ * path as process pid sees it (pid 0: as we do): resolved inside /proc/PID/root, so that the
+ * links of another mount namespace (a container's) resolve in its root, never in ours, and
+ * no magic link (/proc/self/...) leads out. Otherwise as safe_open; -ESRCH-like errors of
+ * /proc/PID/root as -errno (-ENOENT: no such process).
+ */
+int safe_open_in_root(int pid, const char *path, uint64_t max_size, struct stat *st);
+
 /* safe_open's path as a stdio stream that ends (EOF) after max_bytes: for text that /proc
  * makes up from what a process controls. NULL with errno set. */
 FILE *safe_fopen(const char *path, uint64_t max_bytes);
