@@ -2,6 +2,7 @@
 /* File, line and inlined functions of an address, through libdw. */
 #include <dwarf.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -83,14 +84,19 @@ static uint32_t call_line(Dwarf_Die *inl)
 	return (uint32_t)line;
 }
 
+static bool is_function(int tag)
+{
+	return tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram;
+}
+
 size_t dwarf_src_lookup(struct dwarf_src *d, uint64_t vaddr, struct src_frame *out, size_t max)
 {
+	Dwarf_Die cu, *scopes = NULL, *chain = NULL;
 	const char *file = NULL;
-	Dwarf_Die cu, *scopes = NULL;
 	Dwarf_Line *ln;
 	uint32_t line = 0;
 	size_t k = 0;
-	int n, lineno;
+	int n, m = 0, lineno;
 
 	if (!d || !max || !dwarf_addrdie(d->dw, vaddr, &cu))
 		return 0;
@@ -100,21 +106,30 @@ size_t dwarf_src_lookup(struct dwarf_src *d, uint64_t vaddr, struct src_frame *o
 		if (!dwarf_lineno(ln, &lineno) && lineno > 0)
 			line = (uint32_t)lineno;
 	}
+	/* The innermost function at vaddr; its concrete parents are the functions it is
+	 * inlined into (dwarf_getscopes follows an inlined one with its abstract definition's
+	 * scopes, which are not callers). */
 	n = dwarf_getscopes(&cu, vaddr, &scopes);
-	for (int i = 0; i < n && k < max; i++) {
-		int tag = dwarf_tag(&scopes[i]);
+	for (int i = 0; i < n; i++)
+		if (is_function(dwarf_tag(&scopes[i]))) {
+			m = dwarf_getscopes_die(&scopes[i], &chain);
+			break;
+		}
+	free(scopes);
+	for (int i = 0; i < m && k < max; i++) {
+		int tag = dwarf_tag(&chain[i]);
 
-		if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
+		if (!is_function(tag))
 			continue;
-		out[k++] = (struct src_frame){ dwarf_diename(&scopes[i]), file, line,
+		out[k++] = (struct src_frame){ dwarf_diename(&chain[i]), file, line,
 					       tag == DW_TAG_inlined_subroutine };
 		if (tag == DW_TAG_subprogram)
 			break;
 		/* the caller is where the call was inlined */
-		file = call_file(&cu, &scopes[i]);
-		line = call_line(&scopes[i]);
+		file = call_file(&cu, &chain[i]);
+		line = call_line(&chain[i]);
 	}
-	free(scopes);
+	free(chain);
 	/* No function's scope (code of a CU without subprogram DIEs): still its line. */
 	if (!k && file)
 		out[k++] = (struct src_frame){ NULL, file, line, false };

@@ -134,7 +134,7 @@ nomem:
 	return -ENOMEM;
 }
 
-int perf_map_load(const char *dir, int pid, uid_t uid, struct perf_map *out)
+static int load(const char *dir, int pid, uid_t uid, struct perf_map *out, struct stat *seen)
 {
 	char path[4096];
 	struct stat st;
@@ -142,7 +142,6 @@ int perf_map_load(const char *dir, int pid, uid_t uid, struct perf_map *out)
 	size_t got = 0;
 	int fd, err = 0;
 
-	memset(out, 0, sizeof(*out));
 	if ((size_t)snprintf(path, sizeof(path), "%s/perf-%d.map", dir ? dir : "/tmp", pid) >=
 	    sizeof(path))
 		return -ENAMETOOLONG;
@@ -162,10 +161,17 @@ int perf_map_load(const char *dir, int pid, uid_t uid, struct perf_map *out)
 	} else if ((uint64_t)st.st_size > PERF_MAP_MAX_BYTES) {
 		err = -EFBIG;
 	}
+	if (!err && seen && st.st_ino == seen->st_ino && st.st_dev == seen->st_dev &&
+	    st.st_size == seen->st_size && st.st_mtim.tv_sec == seen->st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == seen->st_mtim.tv_nsec)
+		err = 1;
 	if (err) {
 		close(fd);
 		return err;
 	}
+	if (seen)
+		*seen = st;
+	perf_map_free(out);
 	/* The size read is bounded by the cap, not by st_size: the process may be writing
 	 * the map as it is read (a short last line is counted as bad). */
 	buf = malloc(st.st_size ? st.st_size : 1);
@@ -189,6 +195,17 @@ int perf_map_load(const char *dir, int pid, uid_t uid, struct perf_map *out)
 		err = perf_map_parse(buf, got, out);
 	free(buf);
 	return err;
+}
+
+int perf_map_load(const char *dir, int pid, uid_t uid, struct perf_map *out)
+{
+	memset(out, 0, sizeof(*out));
+	return load(dir, pid, uid, out, NULL);
+}
+
+int perf_map_reload(const char *dir, int pid, uid_t uid, struct perf_map *out, struct stat *st)
+{
+	return load(dir, pid, uid, out, st);
 }
 
 const struct perf_sym *perf_map_find(const struct perf_map *m, uint64_t addr)

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* Most bytes read of one map, and the longest name kept: JIT maps of big programs reach a
@@ -45,6 +46,9 @@ int perf_map_parse(const char *buf, size_t len, struct perf_map *out);
  * safe_open_kind names it), -EFBIG (too big), another -errno of open or read, -ENOMEM.
  */
 int perf_map_load(const char *dir, int pid, uid_t uid, struct perf_map *out);
+/* perf_map_load's, only when the file differs (size, mtime, inode) from *st, which it then
+ * describes; 1 when it is the same file unchanged (out untouched). */
+int perf_map_reload(const char *dir, int pid, uid_t uid, struct perf_map *out, struct stat *st);
 /* The entry holding addr, or NULL. */
 const struct perf_sym *perf_map_find(const struct perf_map *m, uint64_t addr);
 void perf_map_free(struct perf_map *m);

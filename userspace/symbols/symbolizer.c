@@ -38,7 +38,7 @@ struct proc_maps {
 	struct mapping *v;
 	size_t n, cap;
 	struct perf_map jit;
-	bool jit_read;
+	struct stat jit_st;	/* of the map read into jit */
 };
 
 /* A file read, and the inode /proc/PID/maps showed for it: a process that has exited can
@@ -237,6 +237,19 @@ static void keep_files(const struct proc_maps *old, struct proc_maps *fresh)
 	}
 }
 
+/* The JIT map of a process that has anonymous executable memory, read while it lives (a JIT
+ * may remove its map as it exits) and again when it changed (a JIT adds lines as it
+ * compiles); a map that went away keeps what was read. */
+static void read_jit_map(struct symbolizer *s, struct proc_maps *p)
+{
+	bool anon = false;
+
+	for (size_t i = 0; i < p->n && !anon; i++)
+		anon = !p->v[i].path;
+	if (anon && !perf_map_reload(s->perf_map_dir, p->pid, p->uid, &p->jit, &p->jit_st))
+		s->st.jit_maps++;
+}
+
 int symbolizer_cache_pid(struct symbolizer *s, int pid)
 {
 	struct proc_maps fresh = { .pid = pid }, *p;
@@ -294,8 +307,7 @@ int symbolizer_cache_pid(struct symbolizer *s, int pid)
 		memset(p, 0, sizeof(*p));
 		p->pid = pid;
 	}
-	/* Libraries come and go (ld.so maps them after exec, dlopen later): the new list.
-	 * The JIT map is read again at its next need: a JIT adds lines as it compiles. */
+	/* Libraries come and go (ld.so maps them after exec, dlopen later): the new list. */
 	keep_files(p, &fresh);
 	maps_clear(p);
 	free(p->v);
@@ -305,8 +317,7 @@ int symbolizer_cache_pid(struct symbolizer *s, int pid)
 	snprintf(path, sizeof(path), "/proc/%d", pid);
 	if (!stat(path, &st))
 		p->uid = st.st_uid;
-	perf_map_free(&p->jit);
-	p->jit_read = false;
+	read_jit_map(s, p);
 	return 0;
 }
 
@@ -395,17 +406,6 @@ static struct sym_file *file_of(struct symbolizer *s, int pid, struct mapping *m
 	return m->file = f;
 }
 
-/* addr in the JIT map of process p: read at first need after each refresh of its maps. */
-static const struct perf_sym *jit_sym(struct symbolizer *s, struct proc_maps *p, uint64_t addr)
-{
-	if (!p->jit_read) {
-		p->jit_read = true;
-		if (!perf_map_load(s->perf_map_dir, p->pid, p->uid, &p->jit))
-			s->st.jit_maps++;
-	}
-	return perf_map_find(&p->jit, addr);
-}
-
 size_t symbolizer_user_frames(struct symbolizer *s, int pid, uint64_t addr, bool call,
 			      struct sym_frame *out, size_t max)
 {
@@ -427,7 +427,7 @@ size_t symbolizer_user_frames(struct symbolizer *s, int pid, uint64_t addr, bool
 			m = &p->v[i];
 	/* Code a JIT wrote: in anonymous memory, or where no mapping is known (mapped since
 	 * maps was read) */
-	if (p && (!m || !m->path) && (jit = jit_sym(s, p, addr))) {
+	if (p && (!m || !m->path) && (jit = perf_map_find(&p->jit, addr))) {
 		out[0].symbol = jit->name;
 		out[0].offset = addr - jit->start;
 		out[0].module = "[jit]";
