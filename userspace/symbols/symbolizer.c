@@ -217,6 +217,8 @@ bool symbolizer_has_pid(struct symbolizer *s, int pid)
 	return find_proc(s, pid) != NULL;
 }
 
+static struct sym_file *file_of(struct symbolizer *s, int pid, struct mapping *m);
+
 /* What of old is still mapped in fresh: its file, found already, is kept. */
 static void keep_files(const struct proc_maps *old, struct proc_maps *fresh)
 {
@@ -318,6 +320,12 @@ int symbolizer_cache_pid(struct symbolizer *s, int pid)
 	if (!stat(path, &st))
 		p->uid = st.st_uid;
 	read_jit_map(s, p);
+	/* Its files are opened now, while it lives: once it has exited, neither the files it
+	 * mapped (map_files) nor its mount namespace (its root, where its debug links lead)
+	 * can be reached, and stacks are often symbolized after that. */
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].path)
+			file_of(s, pid, &p->v[i]);
 	return 0;
 }
 
