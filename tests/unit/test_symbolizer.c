@@ -40,6 +40,42 @@ Test(symbolizer, kernel_symbols_from_kallsyms)
 	unlink(path);
 }
 
+/* A module's functions are named, and their module is the module, not the kernel. */
+Test(symbolizer, kernel_modules_from_kallsyms)
+{
+	char path[] = "/tmp/tt-kallsyms-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	struct symbolizer *s;
+	struct sym_frame fr;
+
+	cr_assert(f);
+	fprintf(f, "ffffffff81000100 T schedule\n"
+		   "ffffffffc0a01000 t ext4_file_read_iter\t[ext4]\n"
+		   "ffffffffc0a02000 T ext4_map_blocks\t[ext4]\n"
+		   "ffffffffc0b00000 t veth_xmit\t[veth]\n"
+		   "ffffffffc0b00100 t odd_one\tnot_a_module\n");
+	fclose(f);
+	s = symbolizer_new(path);
+	cr_assert(s);
+	symbolizer_kernel_frame(s, 0xffffffff81000110, &fr);
+	cr_assert_str_eq(fr.symbol, "schedule");
+	cr_assert_str_eq(fr.module, "[kernel]");
+	symbolizer_kernel_frame(s, 0xffffffffc0a01010, &fr);
+	cr_assert_str_eq(fr.symbol, "ext4_file_read_iter");
+	cr_assert_eq(fr.offset, 0x10);
+	cr_assert_str_eq(fr.module, "[ext4]");
+	symbolizer_kernel_frame(s, 0xffffffffc0a02004, &fr);
+	cr_assert_str_eq(fr.module, "[ext4]");
+	symbolizer_kernel_frame(s, 0xffffffffc0b00008, &fr);
+	cr_assert_str_eq(fr.symbol, "veth_xmit");
+	cr_assert_str_eq(fr.module, "[veth]");
+	symbolizer_kernel_frame(s, 0xffffffffc0b00108, &fr);
+	cr_assert_str_eq(fr.module, "[kernel]", "a fourth column that is no [module]");
+	symbolizer_free(s);
+	unlink(path);
+}
+
 Test(symbolizer, user_functions_of_a_live_process)
 {
 	struct symbolizer *s = symbolizer_new("/nonexistent");
