@@ -56,7 +56,8 @@ TARGETS    := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(wildcard tests/t
 	      $(BUILD)/targets/chain-static $(BUILD)/targets/inlined-stripped \
 	      $(BUILD)/targets/inlined-linked $(BUILD)/targets/inlined-badcrc
 
-.PHONY: all deps run test layers unit integration sanitize fuzz bench bench-diff static vmlinux clean
+.PHONY: all deps run test layers unit integration sanitize fuzz bench bench-diff bench-symbols \
+	static vmlinux clean
 
 all: deps $(BUILD)/tailtrace
 
