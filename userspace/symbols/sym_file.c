@@ -232,7 +232,9 @@ static size_t resolve(struct sym_file *f, uint64_t off, bool call, struct sym_fi
 	out[0] = (struct sym_file_frame){ 0 };
 	if (!to_vaddr(f, off, &vaddr))
 		return 1;
-	fn = func_at(f, vaddr);
+	/* a return address may be just past the end of a function that calls one that does
+	 * not return: the call is in the function before */
+	fn = func_at(f, vaddr >= call ? vaddr - call : vaddr);
 	if (f->dwarf && vaddr >= call)
 		n = dwarf_src_lookup(f->dwarf, vaddr - call, src, INLINE_MAX);
 	/* the inlined functions, then the one that holds them */

@@ -45,8 +45,9 @@ bool sym_file_has_debug_file(const struct sym_file *f);
 
 /*
  * The frames at file offset off, at most max, innermost first: the functions inlined there
- * (inlined true), then the function holding it. call: off is a return address, so its line and
- * inlined functions are those of the call before it. Returns how many (>= 1 when max >= 1;
+ * (inlined true), then the function holding it. call: off is a return address, so its
+ * function, line and inlined functions are those of the call before it (the offset into the
+ * function is still off's). Returns how many (>= 1 when max >= 1;
  * one frame with symbol NULL when nothing is known).
  */
 size_t sym_file_lookup(struct sym_file *f, uint64_t off, bool call, struct sym_file_frame *out,

@@ -50,8 +50,8 @@ void symbolizer_user_frame(struct symbolizer *s, int pid, uint64_t addr, struct 
 /*
  * Every frame at addr of pid, at most max, innermost first: the functions inlined at addr
  * (inlined true, each at its line), then the one holding them (symbolizer_user_frame's).
- * call: addr is a return address, so lines and inlined functions are the call's (addr - 1);
- * the function is still the one holding addr. Returns how many (>= 1 when max >= 1).
+ * call: addr is a return address, so the function, lines and inlined functions are the
+ * call's (at addr - 1: a call that never returns may end its function); the offset is addr's. Returns how many (>= 1 when max >= 1).
  */
 size_t symbolizer_user_frames(struct symbolizer *s, int pid, uint64_t addr, bool call,
 			      struct sym_frame *out, size_t max);
