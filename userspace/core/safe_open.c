@@ -96,10 +96,13 @@ int safe_open_mapping(int pid, uint64_t start, uint64_t end, const char *path, u
 	fd = safe_open(link, max_size, st);
 	if (fd != -ENOENT && fd != -EPERM && fd != -EACCES && fd != -ESRCH)
 		return fd;
-	/* The process is gone, or a zombie (ESRCH), or map_files is not ours to read: the
-	 * path, if it still names what was mapped; a path from the process may since name
+	/* map_files is not ours to read (it needs CAP_SYS_ADMIN): the path in the process's
+	 * mount namespace. The process is gone, or a zombie (ESRCH): the path in ours. Either
+	 * only if it still names what was mapped; a path from the process may since name
 	 * anything. */
-	fd = safe_open(path, max_size, st);
+	fd = safe_open_in_root(pid, path, max_size, st);
+	if (fd == -ENOENT || fd == -ESRCH || fd == -EACCES || fd == -EPERM)
+		fd = safe_open(path, max_size, st);
 	if (fd >= 0 && st->st_ino != ino) {
 		close(fd);
 		return -ESTALE;

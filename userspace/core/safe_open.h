@@ -31,8 +31,9 @@ int safe_open(const char *path, uint64_t max_size, struct stat *st);
 /*
  * The file pid maps at [start, end) (a line of /proc/PID/maps), through
  * /proc/PID/map_files: the very file mapped, even deleted or replaced at its path since.
- * When that is not there (the process has exited) or not allowed, path as this process sees
- * it, only if it is still the inode ino that /proc/PID/maps showed (-ESTALE if not).
+ * When that is not allowed, path in the process's mount namespace (safe_open_in_root); when
+ * the process has exited, path as this process sees it; either only if it is still the inode
+ * ino that /proc/PID/maps showed (-ESTALE if not).
  * Otherwise as safe_open.
  */
 int safe_open_mapping(int pid, uint64_t start, uint64_t end, const char *path, uint64_t ino,
