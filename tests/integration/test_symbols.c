@@ -371,3 +371,44 @@ Test(symbols, a_deleted_binary)
 	unlink(lib);
 	rmdir(dir);
 }
+
+/* jit's map replaced, while it runs, by what a hostile process could put there: a FIFO no
+ * one writes, a link to a file of root's, a huge sparse file. profile neither hangs nor reads
+ * them: it ends on time, and the JIT's code is nameless. */
+Test(symbols, a_hostile_perf_map_never_hangs, .timeout = 120)
+{
+	static const char *const kinds[] = { "fifo", "symlink", "huge" };
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		char map[64], pid[16];
+		struct json_value *j;
+		struct run r, rb;
+		struct bg b;
+		int fd;
+
+		bg_start(&b, (char *[]){ TG("jit"), "5", NULL });
+		bg_wait_for(&b, "ready", 10);
+		snprintf(map, sizeof(map), "/tmp/perf-%d.map", b.pid);
+		cr_assert_eq(unlink(map), 0, "%s", map);
+		if (!strcmp(kinds[k], "fifo")) {
+			cr_assert_eq(mkfifo(map, 0644), 0);
+		} else if (!strcmp(kinds[k], "symlink")) {
+			cr_assert_eq(symlink("/etc/passwd", map), 0);
+		} else {
+			fd = open(map, O_WRONLY | O_CREAT | O_EXCL, 0644);
+			cr_assert_geq(fd, 0);
+			cr_assert_eq(ftruncate(fd, 1LL << 40), 0, "1 TiB, sparse");
+			close(fd);
+		}
+		snprintf(pid, sizeof(pid), "%d", b.pid);
+		j = run_json_ok(&r, (char *[]){ TT, "profile", "-p", pid, "-F", "199", "-d", "1s",
+						"--format", "json", NULL });
+		bg_finish(&b, SIGKILL, 10, &rb);
+		unlink(map);
+		cr_assert_lt(r.seconds, 10, "%s: a 1 s profile took %.1f s", kinds[k], r.seconds);
+		cr_assert(!strstr(r.out, "\"[jit]\""), "%s: a name from it:\n%s", kinds[k], r.out);
+		json_free(j);
+		run_free(&r);
+		run_free(&rb);
+	}
+}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include "symbols/symbolizer.h"
 
@@ -179,4 +180,76 @@ Test(symbolizer, a_zombie_keeps_what_was_read_while_it_ran)
 		  f.symbol ? f.symbol : f.module ? f.module : "(none)");
 	waitpid(child, NULL, 0);
 	symbolizer_free(s);
+}
+
+static pid_t start_sleep(const char *path)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		execl(path, path, "30", (char *)NULL);
+		_exit(127);
+	}
+	cr_assert_gt(pid, 0);
+	/* until it runs the binary, not our image */
+	for (int i = 0; i < 200; i++) {
+		char exe[64], target[4096] = "";
+
+		snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+		if (readlink(exe, target, sizeof(target) - 1) > 0 && strstr(target, "sleep"))
+			break;
+		usleep(10000);
+	}
+	usleep(50000);	/* its libraries mapped */
+	return pid;
+}
+
+/* A file is read once for every process that maps it, and a copy of a system file (a
+ * container's, another inode) is found read by its build id; a copy others may write is not
+ * believed, and read again. */
+Test(symbolizer, files_are_read_once_and_shared_by_build_id, .timeout = 30)
+{
+	char dir[] = "/tmp/tt-share-XXXXXX", copy[64], loose[64], cmd[256];
+	struct symbolizer *s = symbolizer_new("/nonexistent");
+	struct symbolizer_stats st0, st1, st2, st3;
+	pid_t a, b, c, d;
+
+	if (geteuid())
+		cr_skip_test("the copies must be root's, as system files are");
+	cr_assert(s && mkdtemp(dir));
+	snprintf(copy, sizeof(copy), "%s/sleep", dir);
+	snprintf(loose, sizeof(loose), "%s/sleep-loose", dir);
+	snprintf(cmd, sizeof(cmd), "cp /bin/sleep %s && cp /bin/sleep %s && chmod 0757 %s", copy,
+		 loose, loose);
+	cr_assert_eq(system(cmd), 0);
+	a = start_sleep("/bin/sleep");
+	b = start_sleep("/bin/sleep");
+	c = start_sleep(copy);
+	d = start_sleep(loose);
+	cr_assert_eq(symbolizer_cache_pid(s, a), 0);
+	symbolizer_stats(s, &st0);
+	cr_assert_geq(st0.files_read, 2, "sleep, libc, ld.so: %llu",
+		      (unsigned long long)st0.files_read);
+	cr_assert_eq(symbolizer_cache_pid(s, b), 0);
+	symbolizer_stats(s, &st1);
+	cr_assert_eq(st1.files_read, st0.files_read, "the same files: none read again");
+	cr_assert_geq(st1.files_shared, st0.files_read);
+	cr_assert_eq(symbolizer_cache_pid(s, c), 0);
+	symbolizer_stats(s, &st2);
+	cr_assert_eq(st2.files_read, st0.files_read, "a copy of root's, by build id");
+	cr_assert_eq(symbolizer_cache_pid(s, d), 0);
+	symbolizer_stats(s, &st3);
+	cr_assert_eq(st3.files_read, st0.files_read + 1, "a copy others may write: read again");
+	kill(a, SIGKILL);
+	kill(b, SIGKILL);
+	kill(c, SIGKILL);
+	kill(d, SIGKILL);
+	waitpid(a, NULL, 0);
+	waitpid(b, NULL, 0);
+	waitpid(c, NULL, 0);
+	waitpid(d, NULL, 0);
+	symbolizer_free(s);
+	unlink(copy);
+	unlink(loose);
+	rmdir(dir);
 }

@@ -28,10 +28,6 @@ struct cached {
 };
 
 struct sym_file {
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime;
 	char build_id[129];
 	bool shareable;
 	struct elf_funcs fs, debug_fs;
@@ -122,10 +118,6 @@ struct sym_file *sym_file_load(int fd, const struct stat *st, const char *path, 
 
 	if (!f)
 		return NULL;
-	f->dev = st->st_dev;
-	f->ino = st->st_ino;
-	f->size = st->st_size;
-	f->mtime = st->st_mtim;
 	if (elf_build_id(fd, f->build_id, sizeof(f->build_id)))
 		f->build_id[0] = 0;
 	f->shareable = f->build_id[0] && trusted(st);
@@ -175,12 +167,6 @@ void sym_file_free(struct sym_file *f)
 const char *sym_file_build_id(const struct sym_file *f)
 {
 	return f->build_id;
-}
-
-bool sym_file_is(const struct sym_file *f, const struct stat *st)
-{
-	return f->dev == st->st_dev && f->ino == st->st_ino && f->size == st->st_size &&
-	       f->mtime.tv_sec == st->st_mtim.tv_sec && f->mtime.tv_nsec == st->st_mtim.tv_nsec;
 }
 
 bool sym_file_shareable(const struct sym_file *f)

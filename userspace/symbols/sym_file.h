@@ -35,8 +35,6 @@ struct sym_file *sym_file_load(int fd, const struct stat *st, const char *path, 
 void sym_file_free(struct sym_file *f);
 /* Hex build id, "" for none. */
 const char *sym_file_build_id(const struct sym_file *f);
-/* Whether f was read from the file st describes, unchanged since (inode, size, mtime). */
-bool sym_file_is(const struct sym_file *f, const struct stat *st);
 /* Whether f's build id can be believed to name its contents: the file is root's (or ours)
  * and no one else may write it, so no user passes a file of theirs off as a system one. */
 bool sym_file_shareable(const struct sym_file *f);

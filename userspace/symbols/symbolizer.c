@@ -41,11 +41,17 @@ struct proc_maps {
 	struct stat jit_st;	/* of the map read into jit */
 };
 
-/* A file read, and the inode /proc/PID/maps showed for it: a process that has exited can
- * no longer be asked for its files, only matched by that. */
+/* A file read, under one of its names: the inode /proc/PID/maps showed (a process that has
+ * exited can no longer be asked for its files, only matched by that), and what fstat says
+ * of the file opened (inode, size, mtime). One file has an entry per copy shared by build id
+ * (each container's libc). */
 struct file_entry {
 	struct sym_file *f;
 	uint64_t dev, ino;
+	dev_t st_dev;
+	ino_t st_ino;
+	off_t st_size;
+	struct timespec st_mtim;
 };
 
 struct symbolizer {
@@ -340,12 +346,21 @@ void symbolizer_stats(const struct symbolizer *s, struct symbolizer_stats *st)
 	*st = s->st;
 }
 
-static struct sym_file *remember(struct symbolizer *s, struct sym_file *f, const struct mapping *m)
+static struct sym_file *remember(struct symbolizer *s, struct sym_file *f, const struct mapping *m,
+				  const struct stat *st)
 {
 	if (array_grow((void **)&s->files, s->nfiles, &s->files_cap, sizeof(*s->files)))
 		return f;	/* only slower: found by opening it next time */
-	s->files[s->nfiles++] = (struct file_entry){ f, m->dev, m->ino };
+	s->files[s->nfiles++] = (struct file_entry){ f, m->dev, m->ino, st->st_dev, st->st_ino,
+						     st->st_size, st->st_mtim };
 	return f;
+}
+
+/* The file st describes is the one e was read from, unchanged since. */
+static bool entry_is(const struct file_entry *e, const struct stat *st)
+{
+	return e->st_dev == st->st_dev && e->st_ino == st->st_ino && e->st_size == st->st_size &&
+	       e->st_mtim.tv_sec == st->st_mtim.tv_sec && e->st_mtim.tv_nsec == st->st_mtim.tv_nsec;
 }
 
 static bool file_known(const struct symbolizer *s, const struct sym_file *f)
@@ -379,7 +394,7 @@ static struct sym_file *file_of(struct symbolizer *s, int pid, struct mapping *m
 		return NULL;
 	}
 	for (size_t i = 0; i < s->nfiles; i++)
-		if (sym_file_is(s->files[i].f, &st)) {
+		if (entry_is(&s->files[i], &st)) {
 			s->st.files_shared++;
 			close(fd);
 			return m->file = s->files[i].f;
@@ -392,7 +407,7 @@ static struct sym_file *file_of(struct symbolizer *s, int pid, struct mapping *m
 			if (sym_file_shareable(f) && !strcmp(sym_file_build_id(f), bid)) {
 				s->st.files_shared++;
 				close(fd);
-				return m->file = remember(s, f, m);
+				return m->file = remember(s, f, m, &st);
 			}
 		}
 	if (lseek(fd, 0, SEEK_SET)) {
@@ -405,7 +420,7 @@ static struct sym_file *file_of(struct symbolizer *s, int pid, struct mapping *m
 		return NULL;
 	s->st.files_read++;
 	s->st.debug_files += sym_file_has_debug_file(f);
-	remember(s, f, m);
+	remember(s, f, m, &st);
 	if (!file_known(s, f)) {
 		/* not even one entry: kept by the mapping alone would leak it */
 		sym_file_free(f);
