@@ -144,7 +144,8 @@ static void profile_json(struct run *r, struct json_value **j, char *const cmd[]
 }
 
 /* At 199 Hz for 2 s nearly every sample is in the loop: all but a few (the start, the
- * loop's test) must carry the whole inlined chain. */
+ * loop's test) must carry the whole inlined chain. Here and below, at least 100 samples (a
+ * loaded machine, or the sanitizers, take up to half), for the share to mean something. */
 static void expect_inlined_chain(const char *target_name, const char *comm)
 {
 	char example[1024];
@@ -154,7 +155,7 @@ static void expect_inlined_chain(const char *target_name, const char *comm)
 
 	profile_json(&r, &j, (char *[]){ TG(target_name), "2", NULL });
 	n = samples(cpu_series(j, r.out), comm, inlined_chain, &good, example, sizeof(example));
-	cr_assert_geq(n, 300, "2 s at 199 Hz: %llu samples of %s", (unsigned long long)n, comm);
+	cr_assert_geq(n, 100, "2 s at 199 Hz: %llu samples of %s", (unsigned long long)n, comm);
 	cr_assert_geq(good, 0.9 * n, "%llu of %llu samples are leaf_mix (inlined, inlined.c:%d) "
 		      "in work (inlined.c:%d) in main; the heaviest: %s", (unsigned long long)good,
 		      (unsigned long long)n, INLINED_LEAF_LINE, INLINED_CALL_LINE, example);
@@ -233,7 +234,7 @@ Test(symbols, debuglink_with_a_bad_crc_is_refused)
 	profile_json(&r, &j, (char *[]){ TG("inlined-badcrc"), "2", NULL });
 	n = samples(cpu_series(j, r.out), "inlined-badcrc", nameless_leaf, &good, example,
 		    sizeof(example));
-	cr_assert_geq(n, 150, "2 s at 199 Hz: %llu samples", (unsigned long long)n);
+	cr_assert_geq(n, 100, "2 s at 199 Hz: %llu samples", (unsigned long long)n);
 	cr_assert_geq(good, 0.9 * n, "%llu of %llu samples have a leaf without a name; the "
 		      "heaviest: %s", (unsigned long long)good, (unsigned long long)n, example);
 	cr_assert(!strstr(r.out, "\"leaf_mix\"") && !strstr(r.out, "\"work\""),
@@ -272,7 +273,7 @@ Test(symbols, jit_code_named_by_its_perf_map)
 
 	profile_json(&r, &j, (char *[]){ TG("jit"), "2", NULL });
 	n = samples(cpu_series(j, r.out), "jit", jit_leaf, &good, example, sizeof(example));
-	cr_assert_geq(n, 300, "2 s at 199 Hz: %llu samples", (unsigned long long)n);
+	cr_assert_geq(n, 100, "2 s at 199 Hz: %llu samples", (unsigned long long)n);
 	cr_assert_geq(good, 0.9 * n, "%llu of %llu samples are in jit_spin_loop [jit]; the "
 		      "heaviest: %s", (unsigned long long)good, (unsigned long long)n, example);
 	json_free(j);
@@ -323,7 +324,7 @@ Test(symbols, a_binary_in_another_mount_namespace)
 	profile_json(&r, &j, (char *[]){ "unshare", "-m", "--propagation", "private", "sh", "-c",
 					 script, NULL });
 	n = samples(cpu_series(j, r.out), "chain", chain_named, &good, example, sizeof(example));
-	cr_assert_geq(n, 300, "2 s at 199 Hz: %llu samples of chain", (unsigned long long)n);
+	cr_assert_geq(n, 100, "2 s at 199 Hz: %llu samples of chain", (unsigned long long)n);
 	cr_assert_geq(good, 0.9 * n, "%llu of %llu samples are c, b, a, main; the heaviest: %s",
 		      (unsigned long long)good, (unsigned long long)n, example);
 	{
@@ -362,7 +363,7 @@ Test(symbols, a_deleted_binary)
 					"--format", "json", NULL });
 	bg_finish(&b, SIGKILL, 10, &rb);
 	n = samples(cpu_series(j, r.out), "chain", chain_named, &good, example, sizeof(example));
-	cr_assert_geq(n, 200, "1.5 s at 199 Hz: %llu samples", (unsigned long long)n);
+	cr_assert_geq(n, 100, "1.5 s at 199 Hz: %llu samples", (unsigned long long)n);
 	cr_assert_geq(good, 0.9 * n, "%llu of %llu samples are c, b, a, main; the heaviest: %s",
 		      (unsigned long long)good, (unsigned long long)n, example);
 	json_free(j);
