@@ -123,7 +123,7 @@ static void lookup_in(const char *name, const char *expect_static)
 	cr_assert_eq(fstat(fd, &st), 0);
 	f = sym_file_load(fd, &st, fixture(name), 0);
 	cr_assert(f);
-	n = sym_file_lookup(f, off + 1, false, fr, 4);
+	n = sym_file_lookup(f, off + 1, false, true, fr, 4);
 	cr_assert_eq(n, 1);
 	if (expect_static) {
 		cr_assert(sym_file_has_debug_file(f));
@@ -138,9 +138,14 @@ static void lookup_in(const char *name, const char *expect_static)
 		cr_assert_null(fr[0].file);
 	}
 	/* again: the same answer, from the cache */
-	cr_assert_eq(sym_file_lookup(f, off + 1, false, fr + 1, 3), 1);
+	cr_assert_eq(sym_file_lookup(f, off + 1, false, true, fr + 1, 3), 1);
 	cr_assert_eq(fr[1].symbol, fr[0].symbol);
 	cr_assert_eq(fr[1].line, fr[0].line);
+	/* the name alone: no line */
+	cr_assert_eq(sym_file_lookup(f, off + 1, false, false, fr + 2, 2), 1);
+	cr_assert_eq(fr[2].symbol, fr[0].symbol);
+	cr_assert_null(fr[2].file);
+	cr_assert_eq(fr[2].line, 0);
 	sym_file_free(f);
 	close(fd);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* One ELF file's names and source lines, with its debug file's, and a cache of answers. */
 #include <errno.h>
+#include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdlib.h>
@@ -16,13 +17,18 @@
 #define INLINE_MAX	16
 /* Answers remembered per file: a busy process's profile touches tens of thousands. */
 #define CACHE_MAX	(1U << 20)
+/* Files held open until their DWARF is first needed (reading it costs ~80 ms for libc's
+ * debug file, at first sight of every process otherwise); past this many, it is read at once. */
+#define DWARF_PENDING_MAX	256
+
+static unsigned int dwarf_pending;
 
 struct segment {
 	uint64_t offset, vaddr, filesz;
 };
 
 struct cached {
-	uint64_t key;		/* off * 2 + call, + 1 (0: empty slot) */
+	uint64_t key;		/* off * 4 + call * 2 + source, + 1 (0: empty slot) */
 	uint32_t first;		/* into frames */
 	uint32_t n;
 };
@@ -36,6 +42,7 @@ struct sym_file {
 	struct segment *segs;
 	size_t nsegs;
 	struct dwarf_src *dwarf;
+	int dwarf_fd;		/* where DWARF is, not read yet; -1: none or read */
 	bool has_debug_file;
 	struct cached *slots;			/* open addressing, a power of two */
 	size_t nslots, nused;
@@ -73,6 +80,57 @@ static int load_segments(struct sym_file *f, int fd)
 	}
 	elf_end(elf);
 	return err;
+}
+
+/* Whether the ELF file on fd has DWARF to read (.debug_info, compressed or not). */
+static bool has_debug_info(int fd)
+{
+	Elf_Scn *scn = NULL;
+	bool found = false;
+	size_t shstrndx;
+	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
+
+	if (!elf)
+		return false;
+	if (!elf_getshdrstrndx(elf, &shstrndx))
+		while (!found && (scn = elf_nextscn(elf, scn))) {
+			GElf_Shdr sh;
+			const char *name;
+
+			if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
+				continue;
+			name = elf_strptr(elf, shstrndx, sh.sh_name);
+			found = name && (!strcmp(name, ".debug_info") ||
+					 !strcmp(name, ".zdebug_info"));
+		}
+	elf_end(elf);
+	return found;
+}
+
+/* The DWARF of the file on fd, for later: its fd kept, or read now when too many are. */
+static void keep_dwarf(struct sym_file *f, int fd)
+{
+	if (!has_debug_info(fd))
+		return;
+	if (dwarf_pending < DWARF_PENDING_MAX) {
+		f->dwarf_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if (f->dwarf_fd >= 0) {
+			dwarf_pending++;
+			return;
+		}
+	}
+	f->dwarf = dwarf_src_open(fd);
+}
+
+static struct dwarf_src *dwarf_of(struct sym_file *f)
+{
+	if (f->dwarf_fd >= 0) {
+		f->dwarf = dwarf_src_open(f->dwarf_fd);
+		close(f->dwarf_fd);
+		f->dwarf_fd = -1;
+		dwarf_pending--;
+	}
+	return f->dwarf;
 }
 
 static int cmp_by_addr(const void *a, const void *b)
@@ -118,6 +176,7 @@ struct sym_file *sym_file_load(int fd, const struct stat *st, const char *path, 
 
 	if (!f)
 		return NULL;
+	f->dwarf_fd = -1;
 	if (elf_build_id(fd, f->build_id, sizeof(f->build_id)))
 		f->build_id[0] = 0;
 	f->shareable = f->build_id[0] && trusted(st);
@@ -137,11 +196,11 @@ struct sym_file *sym_file_load(int fd, const struct stat *st, const char *path, 
 		}
 		/* libdw overreads on corrupt DWARF: only files no other user could write */
 		if (!fstat(dfd, &dst) && trusted(&dst))
-			f->dwarf = dwarf_src_open(dfd);
+			keep_dwarf(f, dfd);
 		close(dfd);
 	}
-	if (!f->dwarf && trusted(st))
-		f->dwarf = dwarf_src_open(fd);
+	if (!f->dwarf && f->dwarf_fd < 0 && trusted(st))
+		keep_dwarf(f, fd);
 	if (index_funcs(f))
 		goto nomem;
 	return f;
@@ -159,6 +218,10 @@ void sym_file_free(struct sym_file *f)
 	free(f->by_addr);
 	free(f->segs);
 	dwarf_src_close(f->dwarf);
+	if (f->dwarf_fd >= 0) {
+		close(f->dwarf_fd);
+		dwarf_pending--;
+	}
 	free(f->slots);
 	free(f->frames);
 	free(f);
@@ -207,8 +270,8 @@ static const struct elf_func *func_at(const struct sym_file *f, uint64_t vaddr)
 }
 
 /* The answer for off, found afresh. */
-static size_t resolve(struct sym_file *f, uint64_t off, bool call, struct sym_file_frame *out,
-		      size_t max)
+static size_t resolve(struct sym_file *f, uint64_t off, bool call, bool source,
+		      struct sym_file_frame *out, size_t max)
 {
 	struct src_frame src[INLINE_MAX];
 	const struct elf_func *fn;
@@ -221,7 +284,7 @@ static size_t resolve(struct sym_file *f, uint64_t off, bool call, struct sym_fi
 	/* a return address may be just past the end of a function that calls one that does
 	 * not return: the call is in the function before */
 	fn = func_at(f, vaddr >= call ? vaddr - call : vaddr);
-	if (f->dwarf && vaddr >= call)
+	if (source && vaddr >= call && dwarf_of(f))
 		n = dwarf_src_lookup(f->dwarf, vaddr - call, src, INLINE_MAX);
 	/* the inlined functions, then the one that holds them */
 	for (size_t i = 0; n && i + 1 < n && k + 1 < max; i++)
@@ -289,10 +352,10 @@ static void cache_put(struct sym_file *f, uint64_t key, const struct sym_file_fr
 	f->nused++;
 }
 
-size_t sym_file_lookup(struct sym_file *f, uint64_t off, bool call, struct sym_file_frame *out,
-		       size_t max)
+size_t sym_file_lookup(struct sym_file *f, uint64_t off, bool call, bool source,
+		       struct sym_file_frame *out, size_t max)
 {
-	uint64_t key = (off << 1 | call) + 1;
+	uint64_t key = (off << 2 | call << 1 | source) + 1;
 	struct sym_file_frame tmp[INLINE_MAX + 1];
 	size_t n;
 
@@ -308,7 +371,7 @@ size_t sym_file_lookup(struct sym_file *f, uint64_t off, bool call, struct sym_f
 		       n * sizeof(*out));
 		return n;
 	}
-	n = resolve(f, off, call, tmp, INLINE_MAX + 1);
+	n = resolve(f, off, call, source, tmp, INLINE_MAX + 1);
 	cache_put(f, key, tmp, n);
 	if (n > max) {
 		memcpy(out, tmp + (n - max), max * sizeof(*out));

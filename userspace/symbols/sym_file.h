@@ -2,7 +2,7 @@
 /*
  * One ELF file's names for its addresses: the functions of its .symtab and .dynsym and of its
  * separate debug file (symbols/debug_file.h), and file, line and inlined functions from the
- * DWARF of either (symbols/dwarf_src.h), read at first need. Every answer is remembered, so an
+ * DWARF of either (symbols/dwarf_src.h), read at its first need. Every answer is remembered, so an
  * address seen again costs one hash lookup.
  */
 #ifndef TAILTRACE_SYM_FILE_H
@@ -45,10 +45,11 @@ bool sym_file_has_debug_file(const struct sym_file *f);
  * The frames at file offset off, at most max, innermost first: the functions inlined there
  * (inlined true), then the function holding it. call: off is a return address, so its
  * function, line and inlined functions are those of the call before it (the offset into the
- * function is still off's). Returns how many (>= 1 when max >= 1;
+ * function is still off's). source: with files, lines and inlined functions from DWARF
+ * (read at the first such lookup); without, the function alone. Returns how many (>= 1 when max >= 1;
  * one frame with symbol NULL when nothing is known).
  */
-size_t sym_file_lookup(struct sym_file *f, uint64_t off, bool call, struct sym_file_frame *out,
-		       size_t max);
+size_t sym_file_lookup(struct sym_file *f, uint64_t off, bool call, bool source,
+		       struct sym_file_frame *out, size_t max);
 
 #endif

@@ -30,6 +30,7 @@ struct mapping {
 	char *path;		/* NULL: anonymous executable memory (a JIT's) */
 	struct sym_file *file;	/* found at the first address in it */
 	bool file_tried;
+	bool ours;		/* path names the same file in our mount namespace */
 };
 
 struct proc_maps {
@@ -241,6 +242,7 @@ static void keep_files(const struct proc_maps *old, struct proc_maps *fresh)
 		    old->v[j].ino == m->ino && !old->v[j].path == !m->path) {
 			m->file = old->v[j].file;
 			m->file_tried = old->v[j].file_tried;
+			m->ours = old->v[j].ours;
 		}
 	}
 }
@@ -291,7 +293,7 @@ int symbolizer_cache_pid(struct symbolizer *s, int pid)
 		if (array_grow((void **)&fresh.v, fresh.n, &fresh.cap, sizeof(*fresh.v)))
 			break;
 		fresh.v[fresh.n] = (struct mapping){ start, end, pgoff, makedev(major, minor), ino,
-						     NULL, NULL, false };
+						     NULL, NULL, false, false };
 		if (line[name] == '/' && !(fresh.v[fresh.n].path = strdup(line + name)))
 			continue;
 		fresh.n++;
@@ -326,12 +328,20 @@ int symbolizer_cache_pid(struct symbolizer *s, int pid)
 	if (!stat(path, &st))
 		p->uid = st.st_uid;
 	read_jit_map(s, p);
-	/* Its files are opened now, while it lives: once it has exited, neither the files it
-	 * mapped (map_files) nor its mount namespace (its root, where its debug links lead)
-	 * can be reached, and stacks are often symbolized after that. */
-	for (size_t i = 0; i < p->n; i++)
-		if (p->v[i].path)
-			file_of(s, pid, &p->v[i]);
+	/* A file our path does not reach (deleted, replaced, another mount namespace's) is
+	 * read now, while the process lives: once it has exited, neither the files it mapped
+	 * (map_files) nor its mount namespace (its root, where its debug links lead) can be
+	 * reached, and stacks are often symbolized after that. The others are read at their
+	 * first address, which most never have. */
+	for (size_t i = 0; i < p->n; i++) {
+		struct mapping *m = &p->v[i];
+
+		if (!m->path || m->file_tried)
+			continue;
+		m->ours = !stat(m->path, &st) && st.st_dev == m->dev && st.st_ino == m->ino;
+		if (!m->ours)
+			file_of(s, pid, m);
+	}
 	return 0;
 }
 
@@ -414,7 +424,9 @@ static struct sym_file *file_of(struct symbolizer *s, int pid, struct mapping *m
 		close(fd);
 		return NULL;
 	}
-	f = sym_file_load(fd, &st, m->path, pid);
+	/* a file of our mount namespace: its debug links are found in ours, also once the
+	 * process (and its root) is gone */
+	f = sym_file_load(fd, &st, m->path, m->ours ? 0 : pid);
 	close(fd);
 	if (!f)
 		return NULL;
@@ -429,8 +441,8 @@ static struct sym_file *file_of(struct symbolizer *s, int pid, struct mapping *m
 	return m->file = f;
 }
 
-size_t symbolizer_user_frames(struct symbolizer *s, int pid, uint64_t addr, bool call,
-			      struct sym_frame *out, size_t max)
+static size_t user_frames(struct symbolizer *s, int pid, uint64_t addr, bool call, bool source,
+			  struct sym_frame *out, size_t max)
 {
 	struct sym_file_frame ff[INLINED_MAX + 1];
 	struct proc_maps *p = find_proc(s, pid);
@@ -460,8 +472,8 @@ size_t symbolizer_user_frames(struct symbolizer *s, int pid, uint64_t addr, bool
 		return 1;
 	off = addr - m->start + m->pgoff;
 	file = file_of(s, pid, m);
-	n = file ? sym_file_lookup(file, off, call, ff, max < INLINED_MAX + 1 ? max :
-							 INLINED_MAX + 1) : 0;
+	n = file ? sym_file_lookup(file, off, call, source, ff,
+				   max < INLINED_MAX + 1 ? max : INLINED_MAX + 1) : 0;
 	if (!n) {
 		ff[0] = (struct sym_file_frame){ 0 };
 		n = 1;
@@ -477,6 +489,12 @@ size_t symbolizer_user_frames(struct symbolizer *s, int pid, uint64_t addr, bool
 	return n;
 }
 
+size_t symbolizer_user_frames(struct symbolizer *s, int pid, uint64_t addr, bool call,
+			      struct sym_frame *out, size_t max)
+{
+	return user_frames(s, pid, addr, call, true, out, max);
+}
+
 void symbolizer_user_frame(struct symbolizer *s, int pid, uint64_t addr, struct sym_frame *f)
 {
 	struct sym_frame v[INLINED_MAX + 1];
@@ -489,7 +507,8 @@ const char *symbolizer_user(struct symbolizer *s, int pid, uint64_t addr, char *
 {
 	struct sym_frame f;
 
-	symbolizer_user_frame(s, pid, addr, &f);
+	/* a name alone: no DWARF read for it */
+	user_frames(s, pid, addr, false, false, &f, 1);
 	if (f.symbol) {
 		snprintf(buf, len, "%s", f.symbol);
 	} else if (f.module) {
