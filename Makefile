@@ -53,9 +53,11 @@ UNIT_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRCS))
 INTEG_SRCS := $(wildcard tests/integration/*.c)
 INTEG_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(INTEG_SRCS))
 TARGETS    := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(wildcard tests/targets/*.c)) \
-	      $(BUILD)/targets/chain-static
+	      $(BUILD)/targets/chain-static $(BUILD)/targets/inlined-stripped \
+	      $(BUILD)/targets/inlined-linked $(BUILD)/targets/inlined-badcrc
 
-.PHONY: all deps run test layers unit integration sanitize fuzz bench bench-diff static vmlinux clean
+.PHONY: all deps run test layers unit integration sanitize fuzz bench bench-diff bench-symbols \
+	static vmlinux clean
 
 all: deps $(BUILD)/tailtrace
 
@@ -126,6 +128,24 @@ $(BUILD)/targets/chain-static: tests/targets/chain.c tests/targets/busy.h
 	$(Q)$(CC) $(TARGET_CFLAGS) -static -Itests/targets $< -o $@
 # Built as distributions build: the unwinding tests' stacks have no frame pointer at all.
 $(BUILD)/targets/nofp_qsort: private TARGET_CFLAGS := -O2 -fomit-frame-pointer -Wall -pthread
+# inlined: -O2 puts leaf_mix into work, -g describes it: the symbol tests read its DWARF.
+$(BUILD)/targets/inlined: private TARGET_CFLAGS := -g -O2 -fno-omit-frame-pointer -Wall -pthread
+$(BUILD)/targets/inlined: tests/targets/inlined_lines.h
+# The same program stripped (work is then in no symbol table of its own), its debug file apart:
+# under the build-id path of a debug folder of the tests' (inlined.debugdir, given by
+# TAILTRACE_DEBUG_DIRS); by .gnu_debuglink beside it (inlined-linked); and by a debuglink
+# whose file does not have the CRC named (inlined-badcrc: a byte added after linking).
+$(BUILD)/targets/inlined-stripped: $(BUILD)/targets/inlined
+	$(call msg,STRIP,$@)
+	$(Q)id=$$(readelf -n $< | sed -n 's/.*Build ID: //p'); \
+		d=$(@D)/inlined.debugdir/.build-id/$$(echo $$id | cut -c1-2); \
+		mkdir -p $$d && objcopy --only-keep-debug $< $$d/$$(echo $$id | cut -c3-).debug
+	$(Q)objcopy --strip-all $< $@
+$(BUILD)/targets/inlined-linked $(BUILD)/targets/inlined-badcrc: $(BUILD)/targets/inlined
+	$(call msg,STRIP,$@)
+	$(Q)objcopy --only-keep-debug $< $@.debug
+	$(Q)objcopy --strip-all --add-gnu-debuglink=$@.debug $< $@
+	$(Q)case $@ in *badcrc) printf x >> $@.debug ;; esac
 $(BUILD)/targets/%: tests/targets/%.c tests/targets/busy.h tests/targets/netaddr.h \
 		tests/targets/qsort_chain.h $(BUILD)/targets/libttdemo.so
 	$(call msg,CC,$@)
@@ -184,7 +204,7 @@ test: layers unit integration
 SAN_BUILD := build-san
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_ENV   := ASAN_OPTIONS=exitcode=86 UBSAN_OPTIONS=exitcode=86:print_stacktrace=1
-SAN_INTEGRATION := '@(bad_input/*|gates/*|diff/bad_input*|diff/markdown*|diff/series_in*|sched/offcpu_stacks*|stack_formats/*|profile/nearly*|profile/usage*|profile/dwarf*|profile/fp*|func/exact_count*|func/shared_library*|func/library_replaced*|run/*)'
+SAN_INTEGRATION := '@(bad_input/*|symbols/*|gates/*|diff/bad_input*|diff/markdown*|diff/series_in*|sched/offcpu_stacks*|stack_formats/*|profile/nearly*|profile/usage*|profile/dwarf*|profile/fp*|func/exact_count*|func/shared_library*|func/library_replaced*|run/*)'
 
 sanitize: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) CFLAGS='-g -O1 $(SAN_FLAGS)' \

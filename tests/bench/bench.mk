@@ -36,3 +36,14 @@ $(BUILD)/bench/empty_%: tests/bench/empty_%.c $(BUILD)/bench/empty_%.skel.h
 bench-diff: all $(TARGETS)
 	TAILTRACE=$(abspath $(BUILD)/tailtrace) TARGETS=$(abspath $(BUILD)/targets) \
 		tests/bench/diff_sensitivity.sh
+
+# `make bench-symbols`: symbolization speed, cold and warm (tests/bench/symbols_bench.c).
+$(BUILD)/bench/symbols_bench: tests/bench/symbols_bench.c $(CORE_OBJS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(TT_CFLAGS) $< $(CORE_OBJS) $(LIBS) -o $@
+
+bench-symbols: deps $(BUILD)/bench/symbols_bench
+	$(BUILD)/bench/symbols_bench > tests/bench/SYMBOLS.md.tmp
+	mv tests/bench/SYMBOLS.md.tmp tests/bench/SYMBOLS.md
+	cat tests/bench/SYMBOLS.md

@@ -12,7 +12,8 @@ STRIP          ?= strip
 UNIT_FIXTURES := $(FIXTURE_DIR)/syms_pie $(FIXTURE_DIR)/syms_nopie \
 		 $(FIXTURE_DIR)/syms_stripped $(FIXTURE_DIR)/libsyms.so $(FIXTURE_DIR)/libver.so \
 		 $(FIXTURE_DIR)/syms_truncated $(FIXTURE_DIR)/libver_verdef_count.so \
-		 $(FIXTURE_DIR)/unwind_qsort
+		 $(FIXTURE_DIR)/unwind_qsort $(FIXTURE_DIR)/dbg_linked $(FIXTURE_DIR)/dbg_badcrc \
+		 $(FIXTURE_DIR)/dbg_stripped
 
 .PHONY: unit-fixtures
 unit-fixtures: $(UNIT_FIXTURES)
@@ -75,3 +76,27 @@ $(FIXTURE_DIR)/unwind_nocfi.o: $(FIXTURE_SRC)/unwind_nocfi.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-unwind-tables \
 		-Wall -Wextra -c $< -o $@
+
+# Separate debug files (tests/unit/test_debug_file.c): syms_pie with DWARF, stripped, its
+# debug file apart: by .gnu_debuglink beside it (dbg_linked), with a CRC that does not match
+# (dbg_badcrc: a byte added after linking), and by build id (dbg_stripped) under
+# debugdir/.build-id/, where wrongdir/ holds another build's debug file at the same path.
+$(FIXTURE_DIR)/dbg_full: $(FIXTURE_SRC)/syms.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(FIXTURE_CFLAGS) -g -fPIE -pie $< -o $@
+
+$(FIXTURE_DIR)/dbg_linked $(FIXTURE_DIR)/dbg_badcrc: $(FIXTURE_DIR)/dbg_full
+	$(call msg,STRIP,$@)
+	$(Q)objcopy --only-keep-debug $< $@.debug
+	$(Q)objcopy --strip-all --add-gnu-debuglink=$@.debug $< $@
+	$(Q)case $@ in *badcrc) printf x >> $@.debug ;; esac
+
+$(FIXTURE_DIR)/dbg_stripped: $(FIXTURE_DIR)/dbg_full $(FIXTURE_DIR)/libsyms.so
+	$(call msg,STRIP,$@)
+	$(Q)id=$$(readelf -n $< | sed -n 's/.*Build ID: //p'); \
+		sub=.build-id/$$(echo $$id | cut -c1-2); file=$$(echo $$id | cut -c3-).debug; \
+		mkdir -p $(@D)/debugdir/$$sub $(@D)/wrongdir/$$sub && \
+		objcopy --only-keep-debug $< $(@D)/debugdir/$$sub/$$file && \
+		objcopy --only-keep-debug $(FIXTURE_DIR)/libsyms.so $(@D)/wrongdir/$$sub/$$file
+	$(Q)objcopy --strip-all $< $@

@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "core/safe_open.h"
 #include "fixtures/fixtures.h"
@@ -126,4 +129,55 @@ Test(safe_open, fopen_stops_at_its_bound, .timeout = 10)
 	errno = 0;
 	cr_assert_null(safe_fopen("/dev/null", SAFE_TEXT_MAX));
 	cr_assert_eq(errno, ENODEV);
+}
+
+/* A file only another mount namespace has (a private tmpfs of a child's): reached through the
+ * child's root, where our own path names nothing; and links there resolve there. */
+Test(safe_open, in_root_of_another_mount_namespace, .timeout = 20)
+{
+	char dir[] = "/tmp/tt-inroot-XXXXXX", file[64], link[64], buf[8] = "";
+	int ready[2], done[2], fd;
+	struct stat st;
+	pid_t child;
+	char c;
+
+	if (geteuid())
+		cr_skip_test("a mount namespace of its own needs root");
+	cr_assert(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/only-there", dir);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	cr_assert_eq(pipe(ready), 0);
+	cr_assert_eq(pipe(done), 0);
+	child = fork();
+	cr_assert_geq(child, 0);
+	if (!child) {
+		FILE *f;
+
+		if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+		    mount("tt-inroot", dir, "tmpfs", 0, NULL) || !(f = fopen(file, "w")))
+			_exit(1);
+		fputs("ns", f);
+		fclose(f);
+		/* absolute: resolved in the child's root, it is the child's file */
+		if (symlink(file, link) || write(ready[1], "r", 1) != 1)
+			_exit(1);
+		if (read(done[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	cr_assert_eq(read(ready[0], &c, 1), 1, "the child set up its namespace");
+	cr_assert_lt(safe_open(file, SAFE_ELF_MAX, NULL), 0, "not in our namespace");
+	fd = safe_open_in_root(child, file, SAFE_ELF_MAX, &st);
+	cr_assert_geq(fd, 0, "%s", strerror(-fd));
+	cr_assert_eq(pread(fd, buf, 2, 0), 2);
+	cr_assert_str_eq(buf, "ns");
+	close(fd);
+	fd = safe_open_in_root(child, link, SAFE_ELF_MAX, NULL);
+	cr_assert_geq(fd, 0, "the link, followed inside the child's root: %s", strerror(-fd));
+	close(fd);
+	cr_assert_eq(safe_open_in_root(child, "/proc/self/exe", SAFE_ELF_MAX, NULL), -ELOOP,
+		     "no magic link leads out");
+	cr_assert_eq(write(done[1], "d", 1), 1);
+	waitpid(child, NULL, 0);
+	rmdir(dir);
 }

@@ -159,7 +159,8 @@ static void frame(struct stack *st, uint64_t addr, const char *sym, const char *
 		  const char *bid, enum frame_kind kind, const char *file, uint32_t line,
 		  bool inlined)
 {
-	cr_assert_eq(stack_add_frame(st, addr, sym, 0, module, bid, kind), 0);
+	/* a frame without a symbol has its offset in the module's file, as collectors add it */
+	cr_assert_eq(stack_add_frame(st, addr, sym, sym ? 0 : addr & 0xffff, module, bid, kind), 0);
 	cr_assert_eq(frame_set_source(&st->frames[st->nframes - 1], file, line, inlined), 0);
 }
 
@@ -260,8 +261,8 @@ Test(pprof, a_known_snapshot_decodes_to_the_profile_it_describes)
 	loc = by_id(prof, 4, ids[2]);
 	cr_assert_eq(count_of(loc, 4), 1);
 	fn = by_id(prof, 5, u(sub(loc, 4, 0), 1));
-	cr_assert_str_eq(str_of(fn, 2), "[/lib/libc.so.6+0x7f0000002222]",
-			 "a frame without a symbol keeps its module and address");
+	cr_assert_str_eq(str_of(fn, 2), "[/lib/libc.so.6+0x2222]",
+			 "a frame without a symbol keeps its module and its offset in it");
 	map = by_id(prof, 3, u(loc, 2));
 	cr_assert_eq(u(map, 7), 0, "libc's frames have no function names");
 	cr_assert_str_eq(str_of(by_id(prof, 3, u(by_id(prof, 4, ids[0]), 2)), 5), "[kernel]");
@@ -362,7 +363,7 @@ Test(svg, a_known_snapshot_holds_its_frames_escaped)
 		  "%s", t);
 	cr_assert(strstr(t, "<title>schedule\n2 blocks, 3.00 us, 75.00% (kernel)</title><rect "
 			    "x=\"10.00\" y=\"96\" width=\"885.00\""), "%s", t);
-	cr_assert(strstr(t, "<title>[/lib/libc.so.6+0x7f0000002222]\n3 blocks, 4.00 us, 100.00%, "
+	cr_assert(strstr(t, "<title>[/lib/libc.so.6+0x2222]\n3 blocks, 4.00 us, 100.00%, "
 			    "libc.so.6</title>"), "its module: %s", t);
 	cr_assert(strstr(t, "\n2 blocks, 3.00 us, 75.00%, a.c, inlined</title>"), "%s", t);
 	cr_assert_eq(occurrences(t, "http"), 1, "nothing to fetch, only the SVG namespace");

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include "symbols/symbolizer.h"
 
@@ -36,6 +37,42 @@ Test(symbolizer, kernel_symbols_from_kallsyms)
 			 "data symbols are not functions");
 	cr_assert_str_eq(symbolizer_kernel(s, 0xffffffff81000410, buf, sizeof(buf)), "weak_func");
 	cr_assert_str_eq(symbolizer_kernel(s, 0x1000, buf, sizeof(buf)), "[unknown]");
+	symbolizer_free(s);
+	unlink(path);
+}
+
+/* A module's functions are named, and their module is the module, not the kernel. */
+Test(symbolizer, kernel_modules_from_kallsyms)
+{
+	char path[] = "/tmp/tt-kallsyms-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	struct symbolizer *s;
+	struct sym_frame fr;
+
+	cr_assert(f);
+	fprintf(f, "ffffffff81000100 T schedule\n"
+		   "ffffffffc0a01000 t ext4_file_read_iter\t[ext4]\n"
+		   "ffffffffc0a02000 T ext4_map_blocks\t[ext4]\n"
+		   "ffffffffc0b00000 t veth_xmit\t[veth]\n"
+		   "ffffffffc0b00100 t odd_one\tnot_a_module\n");
+	fclose(f);
+	s = symbolizer_new(path);
+	cr_assert(s);
+	symbolizer_kernel_frame(s, 0xffffffff81000110, &fr);
+	cr_assert_str_eq(fr.symbol, "schedule");
+	cr_assert_str_eq(fr.module, "[kernel]");
+	symbolizer_kernel_frame(s, 0xffffffffc0a01010, &fr);
+	cr_assert_str_eq(fr.symbol, "ext4_file_read_iter");
+	cr_assert_eq(fr.offset, 0x10);
+	cr_assert_str_eq(fr.module, "[ext4]");
+	symbolizer_kernel_frame(s, 0xffffffffc0a02004, &fr);
+	cr_assert_str_eq(fr.module, "[ext4]");
+	symbolizer_kernel_frame(s, 0xffffffffc0b00008, &fr);
+	cr_assert_str_eq(fr.symbol, "veth_xmit");
+	cr_assert_str_eq(fr.module, "[veth]");
+	symbolizer_kernel_frame(s, 0xffffffffc0b00108, &fr);
+	cr_assert_str_eq(fr.module, "[kernel]", "a fourth column that is no [module]");
 	symbolizer_free(s);
 	unlink(path);
 }
@@ -143,4 +180,96 @@ Test(symbolizer, a_zombie_keeps_what_was_read_while_it_ran)
 		  f.symbol ? f.symbol : f.module ? f.module : "(none)");
 	waitpid(child, NULL, 0);
 	symbolizer_free(s);
+}
+
+static pid_t start_sleep(const char *path)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		execl(path, path, "30", (char *)NULL);
+		_exit(127);
+	}
+	cr_assert_gt(pid, 0);
+	/* until it runs the binary, not our image */
+	for (int i = 0; i < 200; i++) {
+		char exe[64], target[4096] = "";
+
+		snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+		if (readlink(exe, target, sizeof(target) - 1) > 0 && strstr(target, "sleep"))
+			break;
+		usleep(10000);
+	}
+	usleep(50000);	/* its libraries mapped */
+	return pid;
+}
+
+/* An address in every executable mapping of pid symbolized: each file it maps is read. */
+static void touch_files(struct symbolizer *s, pid_t pid)
+{
+	char path[64], line[4096], perms[8];
+	struct sym_frame f;
+	FILE *m;
+
+	cr_assert_eq(symbolizer_cache_pid(s, pid), 0);
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	m = fopen(path, "r");
+	cr_assert(m);
+	while (fgets(line, sizeof(line), m)) {
+		unsigned long start;
+
+		if (sscanf(line, "%lx-%*x %7s", &start, perms) == 2 && perms[2] == 'x')
+			symbolizer_user_frame(s, pid, start, &f);
+	}
+	fclose(m);
+}
+
+/* A file is read once for every process that maps it, and a copy of a system file (a
+ * container's, another inode) is found read by its build id; a copy others may write is not
+ * believed, and read again. */
+Test(symbolizer, files_are_read_once_and_shared_by_build_id, .timeout = 30)
+{
+	char dir[] = "/tmp/tt-share-XXXXXX", copy[64], loose[64], cmd[256];
+	struct symbolizer *s = symbolizer_new("/nonexistent");
+	struct symbolizer_stats st0, st1, st2, st3;
+	pid_t a, b, c, d;
+
+	if (geteuid())
+		cr_skip_test("the copies must be root's, as system files are");
+	cr_assert(s && mkdtemp(dir));
+	snprintf(copy, sizeof(copy), "%s/sleep", dir);
+	snprintf(loose, sizeof(loose), "%s/sleep-loose", dir);
+	snprintf(cmd, sizeof(cmd), "cp /bin/sleep %s && cp /bin/sleep %s && chmod 0757 %s", copy,
+		 loose, loose);
+	cr_assert_eq(system(cmd), 0);
+	a = start_sleep("/bin/sleep");
+	b = start_sleep("/bin/sleep");
+	c = start_sleep(copy);
+	d = start_sleep(loose);
+	touch_files(s, a);
+	symbolizer_stats(s, &st0);
+	cr_assert_geq(st0.files_read, 2, "sleep, libc, ld.so: %llu",
+		      (unsigned long long)st0.files_read);
+	touch_files(s, b);
+	symbolizer_stats(s, &st1);
+	cr_assert_eq(st1.files_read, st0.files_read, "the same files: none read again");
+	cr_assert_geq(st1.files_shared, st0.files_read);
+	touch_files(s, c);
+	symbolizer_stats(s, &st2);
+	cr_assert_eq(st2.files_read, st0.files_read, "a copy of root's, by build id");
+	touch_files(s, d);
+	symbolizer_stats(s, &st3);
+	cr_assert_eq(st3.files_read, st0.files_read + 1, "a copy others may write: read again");
+	kill(a, SIGKILL);
+	kill(b, SIGKILL);
+	kill(c, SIGKILL);
+	kill(d, SIGKILL);
+	waitpid(a, NULL, 0);
+	waitpid(b, NULL, 0);
+	waitpid(c, NULL, 0);
+	waitpid(d, NULL, 0);
+	symbolizer_free(s);
+	unlink(copy);
+	unlink(loose);
+	rmdir(dir);
 }

@@ -31,6 +31,7 @@
 #include "core/msg.h"
 #include "labels/cgroup.h"
 #include "profile.skel.h"
+#include "collectors/sym_frames.h"
 #include "symbols/symbolizer.h"
 #include "unwind/stack_counts.h"
 #include "unwind/unwind.h"
@@ -501,14 +502,9 @@ static int add_kernel_frames(struct profile_ctx *ctx, struct stack *st, int id)
 
 	if (id < 0 || bpf_map_lookup_elem(bpf_map__fd(ctx->skel->maps.stackmap), &id, ips))
 		return 0;
-	for (int i = 0; i < PROFILE_STACK_DEPTH && ips[i]; i++) {
-		struct sym_frame f;
-
-		symbolizer_kernel_frame(ctx->sym, ips[i], &f);
-		if (stack_add_frame(st, ips[i], f.symbol, f.offset, f.module, f.build_id,
-				    FRAME_KERNEL))
+	for (int i = 0; i < PROFILE_STACK_DEPTH && ips[i]; i++)
+		if (sym_frames_add_kernel(ctx->sym, st, ips[i]))
 			return -ENOMEM;
-	}
 	return 0;
 }
 
@@ -525,14 +521,12 @@ static int add_user_frames(struct symbolizer *sym, struct stack *st, int pid, co
 			   size_t n, bool unwound)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct sym_frame f;
+		int r = sym_frames_add_user(sym, st, pid, ips[i], i > 0, i && !unwound);
 
-		symbolizer_user_frame(sym, pid, ips[i], &f);
-		if (i && !f.module && !unwound)
+		if (r < 0)
+			return r;
+		if (r)
 			break;
-		if (stack_add_frame(st, ips[i], f.symbol, f.offset, f.module, f.build_id,
-				    FRAME_USER))
-			return -ENOMEM;
 		if (!unwound && frame_is_thread_start(&st->frames[st->nframes - 1]))
 			break;
 	}

@@ -21,6 +21,7 @@
 #include "labels/cgroup.h"
 #include "model/duration.h"
 #include "sched.skel.h"
+#include "collectors/sym_frames.h"
 #include "symbols/symbolizer.h"
 
 /* Histograms for keys other than CPUs: 2,048 x 8,224 bytes = 16 MiB of map memory. */
@@ -284,17 +285,13 @@ static int add_frames(struct sched_ctx *ctx, struct stack *st, int id, bool kern
 		leaf++;
 	}
 	for (int i = leaf; i < n; i++) {
-		struct sym_frame f;
+		int r = kernel ? sym_frames_add_kernel(ctx->sym, st, ips[i]) :
+			sym_frames_add_user(ctx->sym, st, pid, ips[i], i > 0, true);
 
-		if (kernel)
-			symbolizer_kernel_frame(ctx->sym, ips[i], &f);
-		else
-			symbolizer_user_frame(ctx->sym, pid, ips[i], &f);
-		if (!kernel && !f.module)
+		if (r < 0)
+			return r;
+		if (r)
 			break;
-		if (stack_add_frame(st, ips[i], f.symbol, f.offset, f.module, f.build_id,
-				    kernel ? FRAME_KERNEL : FRAME_USER))
-			return -ENOMEM;
 	}
 	return 0;
 }

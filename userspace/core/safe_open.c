@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "core/safe_open.h"
 
@@ -94,15 +96,45 @@ int safe_open_mapping(int pid, uint64_t start, uint64_t end, const char *path, u
 	fd = safe_open(link, max_size, st);
 	if (fd != -ENOENT && fd != -EPERM && fd != -EACCES && fd != -ESRCH)
 		return fd;
-	/* The process is gone, or a zombie (ESRCH), or map_files is not ours to read: the
-	 * path, if it still names what was mapped; a path from the process may since name
+	/* map_files is not ours to read (it needs CAP_SYS_ADMIN): the path in the process's
+	 * mount namespace. The process is gone, or a zombie (ESRCH): the path in ours. Either
+	 * only if it still names what was mapped; a path from the process may since name
 	 * anything. */
-	fd = safe_open(path, max_size, st);
+	fd = safe_open_in_root(pid, path, max_size, st);
+	if (fd == -ENOENT || fd == -ESRCH || fd == -EACCES || fd == -EPERM)
+		fd = safe_open(path, max_size, st);
 	if (fd >= 0 && st->st_ino != ino) {
 		close(fd);
 		return -ESTALE;
 	}
 	return fd;
+}
+
+int safe_open_in_root(int pid, const char *path, uint64_t max_size, struct stat *st)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	char root[32], self[32];
+	int rootfd, pfd, err;
+
+	if (pid <= 0)
+		return safe_open(path, max_size, st);
+	snprintf(root, sizeof(root), "/proc/%d/root", pid);
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -errno;
+	pfd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	err = pfd < 0 ? -errno : 0;
+	close(rootfd);
+	if (err)
+		return err;
+	/* The inode found, checked and reopened as safe_open does with any path. */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+	err = safe_open(self, max_size, st);
+	close(pfd);
+	return err;
 }
 
 struct bounded {

@@ -31,12 +31,21 @@ int safe_open(const char *path, uint64_t max_size, struct stat *st);
 /*
  * The file pid maps at [start, end) (a line of /proc/PID/maps), through
  * /proc/PID/map_files: the very file mapped, even deleted or replaced at its path since.
- * When that is not there (the process has exited) or not allowed, path as this process sees
- * it, only if it is still the inode ino that /proc/PID/maps showed (-ESTALE if not).
+ * When that is not allowed, path in the process's mount namespace (safe_open_in_root); when
+ * the process has exited, path as this process sees it; either only if it is still the inode
+ * ino that /proc/PID/maps showed (-ESTALE if not).
  * Otherwise as safe_open.
  */
 int safe_open_mapping(int pid, uint64_t start, uint64_t end, const char *path, uint64_t ino,
 		      uint64_t max_size, struct stat *st);
+
+/*
+ * path as process pid sees it (pid 0: as we do): resolved inside /proc/PID/root, so that the
+ * links of another mount namespace (a container's) resolve in its root, never in ours, and
+ * no magic link (/proc/self/...) leads out. Otherwise as safe_open; -ESRCH-like errors of
+ * /proc/PID/root as -errno (-ENOENT: no such process).
+ */
+int safe_open_in_root(int pid, const char *path, uint64_t max_size, struct stat *st);
 
 /* safe_open's path as a stdio stream that ends (EOF) after max_bytes: for text that /proc
  * makes up from what a process controls. NULL with errno set. */

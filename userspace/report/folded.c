@@ -4,6 +4,7 @@
 #include <string.h>
 #include "report/emitter.h"
 #include "report/folded.h"
+#include "report/stack_names.h"
 
 struct line {
 	char *text;
@@ -19,13 +20,10 @@ static int by_text(const void *a, const void *b)
  * (the value follows the last space). */
 static void put_name(char **p, char *end, const struct frame *fr)
 {
-	char buf[64];
-	const char *name = fr->symbol;
+	char buf[512];
+	/* a frame without a name is its module and offset, never dropped nor all alike */
+	const char *name = frame_label(fr, buf, sizeof(buf));
 
-	if (!name) {
-		snprintf(buf, sizeof(buf), "[unknown]");
-		name = buf;
-	}
 	for (const char *c = name; *c && *p < end - 1; c++)
 		*(*p)++ = *c == ';' || *c == ' ' || (unsigned char)*c < 0x20 ? '_' : *c;
 	for (const char *k = fr->kind == FRAME_KERNEL ? "_[k]" : ""; *k && *p < end - 1; k++)
@@ -40,7 +38,8 @@ static char *fold(const struct stack *st)
 	char *buf, *p, *end;
 
 	for (size_t i = 0; i < st->nframes; i++)
-		len += (st->frames[i].symbol ? strlen(st->frames[i].symbol) : 16) + 6;
+		len += (st->frames[i].symbol ? strlen(st->frames[i].symbol) :
+			st->frames[i].module ? strlen(st->frames[i].module) + 24 : 16) + 6;
 	len += comm ? strlen(comm) : 0;
 	buf = malloc(len);
 	if (!buf)

@@ -12,8 +12,9 @@ const char *stack_count_name(const char *metric);
 const char *stack_weight_name(const char *metric);
 /* pprof's name of a unit: "nanoseconds" for "ns", the others as they are. */
 const char *stack_unit_name(const char *unit);
-/* A frame's name as given (not escaped): its symbol, else "[module+0xaddr]", else
- * "[unknown]". In buf when it is not the symbol. */
+/* A frame's name as given (not escaped): its symbol, else "[module+0xoffset]" (a user frame:
+ * the offset in the module's file, the same in every process; a kernel one: its address),
+ * else "[unknown]". In buf when it is not the symbol. */
 const char *frame_label(const struct frame *f, char *buf, size_t len);
 
 #endif

@@ -7,6 +7,7 @@
 #include "model/histogram.h"
 #include "model/text_escape.h"
 #include "report/emitter.h"
+#include "report/stack_names.h"
 #include "report/text.h"
 
 #define BAR_WIDTH 40
@@ -242,14 +243,10 @@ static int by_value_desc(const void *a, const void *b)
 
 static const char *frame_name(const struct frame *fr, char *buf, size_t len)
 {
-	char e[256];
+	char e[256], l[512];
 
-	if (fr->symbol)
-		text_escape(fr->symbol, e, sizeof(e));
-	else if (fr->module)
-		snprintf(e, sizeof(e), "[%s+0x%llx]", fr->module, (unsigned long long)fr->addr);
-	else
-		snprintf(e, sizeof(e), "[unknown]");
+	/* the module is the process's path, escaped as a symbol is */
+	text_escape(frame_label(fr, l, sizeof(l)), e, sizeof(e));
 	snprintf(buf, len, "%s%s", e, fr->kind == FRAME_KERNEL ? " [k]" : "");
 	return buf;
 }

@@ -4,37 +4,55 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "core/array.h"
 #include "core/safe_open.h"
+#include "symbols/dwarf_src.h"
 #include "symbols/elf_syms.h"
+#include "symbols/perf_map.h"
+#include "symbols/sym_file.h"
 #include "symbols/symbolizer.h"
+
+/* Most frames inlined at one address that are shown (the holding function is one more). */
+#define INLINED_MAX	15
 
 struct ksym {
 	uint64_t addr;
 	char *name;
+	const char *module;	/* "[kernel]", or one of the symbolizer's module names */
 };
 
 struct mapping {
 	uint64_t start, end, pgoff;
 	uint64_t dev, ino;	/* the mapped file, as /proc/PID/maps shows it */
-	char *path;
+	char *path;		/* NULL: anonymous executable memory (a JIT's) */
+	struct sym_file *file;	/* found at the first address in it */
+	bool file_tried;
+	bool ours;		/* path names the same file in our mount namespace */
 };
 
 struct proc_maps {
 	int pid;
+	uid_t uid;		/* of /proc/PID: whose perf map to believe */
 	struct mapping *v;
 	size_t n, cap;
+	struct perf_map jit;
+	struct stat jit_st;	/* of the map read into jit */
 };
 
-/* One ELF file's functions, sorted by file offset for lookups. Files are known by device and
- * inode: one path may name different files in two mount namespaces, or after a replace. */
-struct elf_file {
+/* A file read, under one of its names: the inode /proc/PID/maps showed (a process that has
+ * exited can no longer be asked for its files, only matched by that), and what fstat says
+ * of the file opened (inode, size, mtime). One file has an entry per copy shared by build id
+ * (each container's libc). */
+struct file_entry {
+	struct sym_file *f;
 	uint64_t dev, ino;
-	char build_id[65];	/* hex, "" when it has none */
-	struct elf_funcs fs;
-	const struct elf_func **by_offset;
+	dev_t st_dev;
+	ino_t st_ino;
+	off_t st_size;
+	struct timespec st_mtim;
 };
 
 struct symbolizer {
@@ -42,10 +60,14 @@ struct symbolizer {
 	bool kallsyms_loaded;
 	struct ksym *ksyms;
 	size_t nksyms, ksyms_cap;
+	char **kmods;		/* "[name]" of each kernel module seen */
+	size_t nkmods, kmods_cap;
 	struct proc_maps *procs;
 	size_t nprocs, procs_cap;
-	struct elf_file *files;
+	struct file_entry *files;
 	size_t nfiles, files_cap;
+	char *perf_map_dir;
+	struct symbolizer_stats st;
 };
 
 static void maps_clear(struct proc_maps *p)
@@ -75,14 +97,24 @@ void symbolizer_free(struct symbolizer *s)
 		return;
 	for (size_t i = 0; i < s->nksyms; i++)
 		free(s->ksyms[i].name);
+	for (size_t i = 0; i < s->nkmods; i++)
+		free(s->kmods[i]);
 	for (size_t i = 0; i < s->nprocs; i++) {
 		maps_clear(&s->procs[i]);
 		free(s->procs[i].v);
+		perf_map_free(&s->procs[i].jit);
 	}
+	/* entries share files: each is freed at its first entry */
 	for (size_t i = 0; i < s->nfiles; i++) {
-		elf_funcs_free(&s->files[i].fs);
-		free(s->files[i].by_offset);
+		bool first = true;
+
+		for (size_t j = 0; j < i && first; j++)
+			first = s->files[j].f != s->files[i].f;
+		if (first)
+			sym_file_free(s->files[i].f);
 	}
+	free(s->kmods);
+	free(s->perf_map_dir);
 	free(s->ksyms);
 	free(s->procs);
 	free(s->files);
@@ -97,25 +129,47 @@ static int cmp_ksym(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-/* Text symbols only; addresses are all zero for readers the kernel does not trust. */
+/* "[mod]" of kallsyms' module column, kept once per module (lines of one module come
+ * together, so the last one is checked first). NULL: no memory. */
+static const char *kmod_name(struct symbolizer *s, const char *mod)
+{
+	for (size_t i = s->nkmods; i-- > 0;)
+		if (!strcmp(s->kmods[i], mod))
+			return s->kmods[i];
+	if (array_grow((void **)&s->kmods, s->nkmods, &s->kmods_cap, sizeof(*s->kmods)))
+		return NULL;
+	s->kmods[s->nkmods] = strdup(mod);
+	return s->kmods[s->nkmods] ? s->kmods[s->nkmods++] : NULL;
+}
+
+/* Text symbols only; addresses are all zero for readers the kernel does not trust. A
+ * module's symbols end in its name, "[ext4]". */
 static void load_kallsyms(struct symbolizer *s)
 {
 	FILE *f = fopen(s->kallsyms_path, "r");
-	char line[512], name[256], type;
+	char line[512], name[256], mod[80], type;
 	uint64_t addr;
+	int got;
 
 	s->kallsyms_loaded = true;
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%" SCNx64 " %c %255s", &addr, &type, name) != 3 || !addr)
+		const char *module = "[kernel]";
+
+		got = sscanf(line, "%" SCNx64 " %c %255s %79s", &addr, &type, name, mod);
+		if (got < 3 || !addr)
 			continue;
 		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
 			continue;
+		if (got == 4 && mod[0] == '[' && mod[strlen(mod) - 1] == ']' &&
+		    !(module = kmod_name(s, mod)))
+			break;
 		if (array_grow((void **)&s->ksyms, s->nksyms, &s->ksyms_cap, sizeof(*s->ksyms)))
 			break;
 		s->ksyms[s->nksyms].addr = addr;
 		s->ksyms[s->nksyms].name = strdup(name);
+		s->ksyms[s->nksyms].module = module;
 		if (!s->ksyms[s->nksyms].name)
 			break;
 		s->nksyms++;
@@ -144,6 +198,7 @@ void symbolizer_kernel_frame(struct symbolizer *s, uint64_t addr, struct sym_fra
 	if (lo) {
 		f->symbol = s->ksyms[lo - 1].name;
 		f->offset = addr - s->ksyms[lo - 1].addr;
+		f->module = s->ksyms[lo - 1].module;
 	}
 }
 
@@ -169,10 +224,47 @@ bool symbolizer_has_pid(struct symbolizer *s, int pid)
 	return find_proc(s, pid) != NULL;
 }
 
+static struct sym_file *file_of(struct symbolizer *s, int pid, struct mapping *m);
+
+/* What of old is still mapped in fresh: its file, found already, is kept. */
+static void keep_files(const struct proc_maps *old, struct proc_maps *fresh)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < fresh->n; i++) {
+		struct mapping *m = &fresh->v[i];
+
+		/* both are sorted by address: one pass */
+		while (j < old->n && old->v[j].start < m->start)
+			j++;
+		if (j < old->n && old->v[j].start == m->start && old->v[j].end == m->end &&
+		    old->v[j].pgoff == m->pgoff && old->v[j].dev == m->dev &&
+		    old->v[j].ino == m->ino && !old->v[j].path == !m->path) {
+			m->file = old->v[j].file;
+			m->file_tried = old->v[j].file_tried;
+			m->ours = old->v[j].ours;
+		}
+	}
+}
+
+/* The JIT map of a process that has anonymous executable memory, read while it lives (a JIT
+ * may remove its map as it exits) and again when it changed (a JIT adds lines as it
+ * compiles); a map that went away keeps what was read. */
+static void read_jit_map(struct symbolizer *s, struct proc_maps *p)
+{
+	bool anon = false;
+
+	for (size_t i = 0; i < p->n && !anon; i++)
+		anon = !p->v[i].path;
+	if (anon && !perf_map_reload(s->perf_map_dir, p->pid, p->uid, &p->jit, &p->jit_st))
+		s->st.jit_maps++;
+}
+
 int symbolizer_cache_pid(struct symbolizer *s, int pid)
 {
 	struct proc_maps fresh = { .pid = pid }, *p;
 	char path[64], *line = NULL;
+	struct stat st;
 	size_t cap = 0;
 	FILE *f;
 
@@ -192,15 +284,19 @@ int symbolizer_cache_pid(struct symbolizer *s, int pid)
 			   &start, &end, perms, &pgoff, &major, &minor, &ino, &name) < 7 || !name)
 			continue;
 		line[strcspn(line, "\n")] = 0;
-		/* executable mappings of files are where code addresses fall */
-		if (perms[2] != 'x' || line[name] != '/')
+		/* executable mappings are where code addresses fall: of files, and anonymous
+		 * ones (no name, or "[anon:...]") where a JIT writes code */
+		if (perms[2] != 'x')
+			continue;
+		if (line[name] != '/' && line[name] && strncmp(line + name, "[anon:", 6))
 			continue;
 		if (array_grow((void **)&fresh.v, fresh.n, &fresh.cap, sizeof(*fresh.v)))
 			break;
 		fresh.v[fresh.n] = (struct mapping){ start, end, pgoff, makedev(major, minor), ino,
-						     strdup(line + name) };
-		if (fresh.v[fresh.n].path)
-			fresh.n++;
+						     NULL, NULL, false, false };
+		if (line[name] == '/' && !(fresh.v[fresh.n].path = strdup(line + name)))
+			continue;
+		fresh.n++;
 	}
 	free(line);
 	fclose(f);
@@ -219,105 +315,200 @@ int symbolizer_cache_pid(struct symbolizer *s, int pid)
 		}
 		p = &s->procs[s->nprocs++];
 		memset(p, 0, sizeof(*p));
+		p->pid = pid;
 	}
 	/* Libraries come and go (ld.so maps them after exec, dlopen later): the new list. */
+	keep_files(p, &fresh);
 	maps_clear(p);
 	free(p->v);
-	*p = fresh;
+	p->v = fresh.v;
+	p->n = fresh.n;
+	p->cap = fresh.cap;
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	if (!stat(path, &st))
+		p->uid = st.st_uid;
+	read_jit_map(s, p);
+	/* A file our path does not reach (deleted, replaced, another mount namespace's) is
+	 * read now, while the process lives: once it has exited, neither the files it mapped
+	 * (map_files) nor its mount namespace (its root, where its debug links lead) can be
+	 * reached, and stacks are often symbolized after that. The others are read at their
+	 * first address, which most never have. */
+	for (size_t i = 0; i < p->n; i++) {
+		struct mapping *m = &p->v[i];
+
+		if (!m->path || m->file_tried)
+			continue;
+		m->ours = !stat(m->path, &st) && st.st_dev == m->dev && st.st_ino == m->ino;
+		if (!m->ours)
+			file_of(s, pid, m);
+	}
 	return 0;
 }
 
-static int cmp_by_offset(const void *a, const void *b)
+void symbolizer_set_perf_map_dir(struct symbolizer *s, const char *dir)
 {
-	const struct elf_func *x = *(const struct elf_func *const *)a;
-	const struct elf_func *y = *(const struct elf_func *const *)b;
-
-	if (x->offset != y->offset)
-		return x->offset < y->offset ? -1 : 1;
-	/* Aliases: the lookup takes the last of them, so the plain name (not name@VERSION)
-	 * and then the shortest go last. */
-	if (!strchr(x->name, '@') != !strchr(y->name, '@'))
-		return strchr(x->name, '@') ? -1 : 1;
-	return strlen(x->name) > strlen(y->name) ? -1 : strlen(x->name) < strlen(y->name);
+	free(s->perf_map_dir);
+	s->perf_map_dir = dir ? strdup(dir) : NULL;
 }
 
-/* The functions of the file that m maps in pid, read once. */
-static struct elf_file *elf_file(struct symbolizer *s, int pid, const struct mapping *m)
+void symbolizer_stats(const struct symbolizer *s, struct symbolizer_stats *st)
 {
-	struct elf_file *e;
+	*st = s->st;
+}
+
+static struct sym_file *remember(struct symbolizer *s, struct sym_file *f, const struct mapping *m,
+				  const struct stat *st)
+{
+	if (array_grow((void **)&s->files, s->nfiles, &s->files_cap, sizeof(*s->files)))
+		return f;	/* only slower: found by opening it next time */
+	s->files[s->nfiles++] = (struct file_entry){ f, m->dev, m->ino, st->st_dev, st->st_ino,
+						     st->st_size, st->st_mtim };
+	return f;
+}
+
+/* The file st describes is the one e was read from, unchanged since. */
+static bool entry_is(const struct file_entry *e, const struct stat *st)
+{
+	return e->st_dev == st->st_dev && e->st_ino == st->st_ino && e->st_size == st->st_size &&
+	       e->st_mtim.tv_sec == st->st_mtim.tv_sec && e->st_mtim.tv_nsec == st->st_mtim.tv_nsec;
+}
+
+static bool file_known(const struct symbolizer *s, const struct sym_file *f)
+{
+	for (size_t i = 0; i < s->nfiles; i++)
+		if (s->files[i].f == f)
+			return true;
+	return false;
+}
+
+/* The symbols of the file that m maps in pid: read once per file, shared by every process
+ * that maps it. NULL when it cannot be opened and was never read. */
+static struct sym_file *file_of(struct symbolizer *s, int pid, struct mapping *m)
+{
+	char bid[129];
+	struct sym_file *f;
+	struct stat st;
 	int fd;
 
-	for (size_t i = 0; i < s->nfiles; i++)
-		if (s->files[i].dev == m->dev && s->files[i].ino == m->ino)
-			return &s->files[i];
-	if (array_grow((void **)&s->files, s->nfiles, &s->files_cap, sizeof(*s->files)))
+	if (m->file_tried)
+		return m->file;
+	m->file_tried = true;
+	/* The file the process maps, not whatever its path names now (a FIFO, another file,
+	 * the same path in our mount namespace) */
+	fd = safe_open_mapping(pid, m->start, m->end, m->path, m->ino, SAFE_ELF_MAX, &st);
+	if (fd < 0) {
+		/* gone: a file read for it, or another process, earlier */
+		for (size_t i = 0; i < s->nfiles; i++)
+			if (s->files[i].dev == m->dev && s->files[i].ino == m->ino)
+				return m->file = s->files[i].f;
 		return NULL;
-	e = &s->files[s->nfiles];
-	memset(e, 0, sizeof(*e));
-	e->dev = m->dev;
-	e->ino = m->ino;
-	/* The file the process maps, not whatever its path names now (a FIFO, another file);
-	 * an unreadable file is remembered as one without symbols. */
-	fd = safe_open_mapping(pid, m->start, m->end, m->path, m->ino, SAFE_ELF_MAX, NULL);
-	if (fd >= 0 && (elf_build_id(fd, e->build_id, sizeof(e->build_id)) ||
-			lseek(fd, 0, SEEK_SET)))
-		e->build_id[0] = 0;
-	if (fd >= 0 && !elf_funcs_load_fd(fd, &e->fs) && e->fs.n) {
-		e->by_offset = malloc(e->fs.n * sizeof(*e->by_offset));
-		if (e->by_offset) {
-			for (size_t i = 0; i < e->fs.n; i++)
-				e->by_offset[i] = &e->fs.v[i];
-			qsort(e->by_offset, e->fs.n, sizeof(*e->by_offset), cmp_by_offset);
-		}
 	}
-	if (fd >= 0)
+	for (size_t i = 0; i < s->nfiles; i++)
+		if (entry_is(&s->files[i], &st)) {
+			s->st.files_shared++;
+			close(fd);
+			return m->file = s->files[i].f;
+		}
+	/* Another copy of a system file (a container's libc): its build id is believed only
+	 * of files no user but root could have written. */
+	if (dwarf_src_trusted(&st) && !elf_build_id(fd, bid, sizeof(bid)))
+		for (size_t i = 0; i < s->nfiles; i++) {
+			f = s->files[i].f;
+			if (sym_file_shareable(f) && !strcmp(sym_file_build_id(f), bid)) {
+				s->st.files_shared++;
+				close(fd);
+				return m->file = remember(s, f, m, &st);
+			}
+		}
+	if (lseek(fd, 0, SEEK_SET)) {
 		close(fd);
-	s->nfiles++;
-	return e;
+		return NULL;
+	}
+	/* a file of our mount namespace: its debug links are found in ours, also once the
+	 * process (and its root) is gone */
+	f = sym_file_load(fd, &st, m->path, m->ours ? 0 : pid);
+	close(fd);
+	if (!f)
+		return NULL;
+	s->st.files_read++;
+	s->st.debug_files += sym_file_has_debug_file(f);
+	remember(s, f, m, &st);
+	if (!file_known(s, f)) {
+		/* not even one entry: kept by the mapping alone would leak it */
+		sym_file_free(f);
+		return NULL;
+	}
+	return m->file = f;
 }
 
-void symbolizer_user_frame(struct symbolizer *s, int pid, uint64_t addr, struct sym_frame *f)
+static size_t user_frames(struct symbolizer *s, int pid, uint64_t addr, bool call, bool source,
+			  struct sym_frame *out, size_t max)
 {
+	struct sym_file_frame ff[INLINED_MAX + 1];
 	struct proc_maps *p = find_proc(s, pid);
-	const struct mapping *m = NULL;
-	struct elf_file *e;
+	struct mapping *m = NULL;
+	const struct perf_sym *jit;
+	struct sym_file *file;
 	uint64_t off;
-	size_t lo = 0, hi;
+	size_t n;
 
-	*f = (struct sym_frame){ 0 };
+	if (!max)
+		return 0;
+	out[0] = (struct sym_frame){ 0 };
 	if (!p && !symbolizer_cache_pid(s, pid))
 		p = find_proc(s, pid);
 	for (size_t i = 0; p && i < p->n; i++)
 		if (addr >= p->v[i].start && addr < p->v[i].end)
 			m = &p->v[i];
-	if (!m)
-		return;
+	/* Code a JIT wrote: in anonymous memory, or where no mapping is known (mapped since
+	 * maps was read) */
+	if (p && (!m || !m->path) && (jit = perf_map_find(&p->jit, addr))) {
+		out[0].symbol = jit->name;
+		out[0].offset = addr - jit->start;
+		out[0].module = "[jit]";
+		return 1;
+	}
+	if (!m || !m->path)
+		return 1;
 	off = addr - m->start + m->pgoff;
-	f->module = m->path;
-	f->file_offset = off;
-	e = elf_file(s, pid, m);
-	if (e && e->build_id[0])
-		f->build_id = e->build_id;
-	hi = e && e->by_offset ? e->fs.n : 0;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
+	file = file_of(s, pid, m);
+	n = file ? sym_file_lookup(file, off, call, source, ff,
+				   max < INLINED_MAX + 1 ? max : INLINED_MAX + 1) : 0;
+	if (!n) {
+		ff[0] = (struct sym_file_frame){ 0 };
+		n = 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = (struct sym_frame){
+			.symbol = ff[i].symbol, .offset = ff[i].offset, .module = m->path,
+			.build_id = file && sym_file_build_id(file)[0] ? sym_file_build_id(file) :
+									 NULL,
+			.file_offset = off, .file = ff[i].file, .line = ff[i].line,
+			.inlined = ff[i].inlined,
+		};
+	return n;
+}
 
-		if (e->by_offset[mid]->offset <= off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo && off < e->by_offset[lo - 1]->offset + e->by_offset[lo - 1]->size) {
-		f->symbol = e->by_offset[lo - 1]->name;
-		f->offset = off - e->by_offset[lo - 1]->offset;
-	}
+size_t symbolizer_user_frames(struct symbolizer *s, int pid, uint64_t addr, bool call,
+			      struct sym_frame *out, size_t max)
+{
+	return user_frames(s, pid, addr, call, true, out, max);
+}
+
+void symbolizer_user_frame(struct symbolizer *s, int pid, uint64_t addr, struct sym_frame *f)
+{
+	struct sym_frame v[INLINED_MAX + 1];
+	size_t n = symbolizer_user_frames(s, pid, addr, false, v, INLINED_MAX + 1);
+
+	*f = v[n - 1];
 }
 
 const char *symbolizer_user(struct symbolizer *s, int pid, uint64_t addr, char *buf, size_t len)
 {
 	struct sym_frame f;
 
-	symbolizer_user_frame(s, pid, addr, &f);
+	/* a name alone: no DWARF read for it */
+	user_frames(s, pid, addr, false, false, &f, 1);
 	if (f.symbol) {
 		snprintf(buf, len, "%s", f.symbol);
 	} else if (f.module) {
