@@ -15,6 +15,7 @@
 #define COUNTERS_MAX PROFILE_CNT_MAX
 #include "lib/counters.bpf.h"
 #include "lib/filter.bpf.h"
+#include "lib/pystack.bpf.h"
 #include "lib/ustack.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -26,6 +27,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* --call-graph dwarf: user stacks copied whole into ustacks, not walked by frame pointers */
 const volatile bool dwarf = false;
+/* Python frames of the processes userspace puts in pystack_procs */
+const volatile bool python = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -53,13 +56,14 @@ struct {
 	__uint(max_entries, 64 * 1024);
 } news SEC(".maps");
 
-static __always_inline void tell(__u32 tgid, __u32 what)
+static __always_inline void tell(__u32 tgid, __u32 what, __u32 pystack)
 {
 	struct profile_new *n = bpf_ringbuf_reserve(&news, sizeof(*n), 0);
 
 	if (n) {
 		n->tgid = tgid;
 		n->what = what;
+		n->pystack = pystack;
 		bpf_ringbuf_submit(n, BPF_RB_NO_WAKEUP);
 	}
 }
@@ -84,14 +88,15 @@ static __always_inline void add_sample(struct profile_key *key)
 		return;
 	}
 	/* a lost notice costs only symbols of a process that exits within 20 ms; no counter */
-	tell(key->tgid, PROFILE_NEW_KEY);
+	tell(key->tgid, PROFILE_NEW_KEY, key->pystack);
 }
 
 /* dwarf: sends the user stack with the kernel stack's id; 0 when sent, else what the count
  * map is to hold instead (the sample's time stays, its user stack unknown). */
 static __always_inline int send_ustack(struct bpf_perf_event_data *ctx, struct profile_key *key)
 {
-	long err = ustack_capture(&ustacks, &ctx->regs, (__u64)(__u32)key->kstack,
+	long err = ustack_capture(&ustacks, &ctx->regs,
+				  (__u64)(__u32)key->kstack | (__u64)key->pystack << 32,
 				  BPF_RB_NO_WAKEUP);
 
 	if (!err)
@@ -135,6 +140,8 @@ int tt_profile(struct bpf_perf_event_data *ctx)
 	}
 	key.ustack = -1;
 	key.user = PROFILE_USER_NONE;
+	if (python && pystack_take(&key.pystack))
+		count(PROFILE_DROP_PYSTACK);
 	if (!BPF_CORE_READ(t, mm)) {
 		/* a kernel thread: no user stack */
 	} else if (dwarf) {
@@ -157,7 +164,7 @@ int tt_profile(struct bpf_perf_event_data *ctx)
 static __always_inline int on_exec(struct task_struct *p)
 {
 	if (task_selected(p))
-		tell(BPF_CORE_READ(p, tgid), PROFILE_NEW_EXEC);
+		tell(BPF_CORE_READ(p, tgid), PROFILE_NEW_EXEC, 0);
 	return 0;
 }
 
@@ -167,7 +174,7 @@ static __always_inline int on_exec(struct task_struct *p)
 static __always_inline int on_exit(struct task_struct *p)
 {
 	if (!BPF_CORE_READ(p, signal, live.counter))
-		tell(BPF_CORE_READ(p, tgid), PROFILE_NEW_EXIT);
+		tell(BPF_CORE_READ(p, tgid), PROFILE_NEW_EXIT, 0);
 	return 0;
 }
 

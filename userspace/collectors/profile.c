@@ -31,6 +31,7 @@
 #include "core/msg.h"
 #include "labels/cgroup.h"
 #include "profile.skel.h"
+#include "python/pyframes.h"
 #include "symbols/symbolizer.h"
 #include "unwind/stack_counts.h"
 #include "unwind/unwind.h"
@@ -49,6 +50,9 @@
 /* dwarf: the stack copies' ring buffer holds this long of samples at 12 KiB each, within
  * [1, 64] MiB; it is drained every LOOP_PERIOD_NS */
 #define RING_HOLDS_NS 250000000ull
+/* Python: processes walked, and distinct Python stacks kept (1 KiB each) */
+#define MAX_PY_PROCS 1024
+#define MAX_PY_STACKS 16384
 
 enum call_graph { CALL_GRAPH_DWARF, CALL_GRAPH_FP };
 
@@ -66,6 +70,7 @@ struct profile_ctx {
 	pid_t pid;			/* the target, 0: the host */
 	bool command;
 	enum call_graph call_graph;
+	bool no_python;
 
 	struct profile_bpf *skel;
 	bool btf;			/* tp_btf follow programs (else raw_tp) */
@@ -74,6 +79,7 @@ struct profile_ctx {
 	int nlinks;
 	struct ring_buffer *rb;
 	struct symbolizer *sym;
+	struct pyframes *py;		/* NULL with --no-python */
 	struct seen_pid *seen;
 	size_t nseen, seen_cap;
 
@@ -87,13 +93,14 @@ struct profile_ctx {
 	size_t ngone, gone_cap;
 };
 
-enum { OPT_COMM = 3000, OPT_CGROUP, OPT_CALL_GRAPH, OPT_FREQ = 'F' };
+enum { OPT_COMM = 3000, OPT_CGROUP, OPT_CALL_GRAPH, OPT_NO_PYTHON, OPT_FREQ = 'F' };
 
 static const struct option profile_options[] = {
 	{ "frequency", required_argument, NULL, OPT_FREQ },
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "call-graph", required_argument, NULL, OPT_CALL_GRAPH },
+	{ "no-python", no_argument, NULL, OPT_NO_PYTHON },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -121,6 +128,9 @@ static int profile_opt(void *data, int key, const char *arg)
 		return 0;
 	case OPT_CGROUP:
 		ctx->cgroup_arg = arg;
+		return 0;
+	case OPT_NO_PYTHON:
+		ctx->no_python = true;
 		return 0;
 	case OPT_CALL_GRAPH:
 		if (!strcmp(arg, "dwarf")) {
@@ -295,6 +305,11 @@ static int load_set(struct profile_ctx *ctx, bool btf)
 		bpf_map__set_max_entries(ctx->skel->maps.ustacks, ring_size(ctx->hz));
 	bpf_map__set_max_entries(ctx->skel->maps.stackmap, MAX_STACKS);
 	bpf_map__set_max_entries(ctx->skel->maps.samples, MAX_KEYS);
+	ctx->skel->rodata->python = !ctx->no_python;
+	if (!ctx->no_python) {
+		bpf_map__set_max_entries(ctx->skel->maps.pystack_procs, MAX_PY_PROCS);
+		bpf_map__set_max_entries(ctx->skel->maps.pystacks, MAX_PY_STACKS);
+	}
 	if (!ctx->command)
 		bpf_map__set_max_entries(ctx->skel->maps.tgids, 1);
 	bpf_object__for_each_program(prog, ctx->skel->obj) {
@@ -336,6 +351,8 @@ static void note_pid(struct profile_ctx *ctx, int pid, bool exec)
 	uint64_t now = mono_now_ns();
 	size_t i;
 
+	if (ctx->py && !exec)
+		pyframes_note_pid(ctx->py, pid);
 	for (i = 0; i < ctx->nseen && ctx->seen[i].pid != pid; i++)
 		;
 	if (i == ctx->nseen) {
@@ -390,6 +407,12 @@ static int on_new(void *data, void *raw, size_t size)
 		return 0;
 	if (n->what != PROFILE_NEW_EXIT)
 		note_pid(ctx, (int)n->tgid, n->what == PROFILE_NEW_EXEC);
+	if (ctx->py && n->what == PROFILE_NEW_KEY && size >= sizeof(*n))
+		pyframes_resolve(ctx->py, n->pystack);
+	else if (ctx->py && n->what == PROFILE_NEW_EXEC)
+		pyframes_exec(ctx->py, (int)n->tgid);
+	else if (ctx->py && n->what == PROFILE_NEW_EXIT)
+		pyframes_exit(ctx->py, (int)n->tgid);
 	/* after exec its files are another program's; after exit there is no process */
 	if (ctx->unwinder && n->what != PROFILE_NEW_KEY)
 		forget_later(ctx, (int)n->tgid);
@@ -409,6 +432,9 @@ static int on_ustack(void *data, void *raw, size_t size)
 	if (size < USTACK_HEADER_SIZE)
 		return 0;
 	note_pid(ctx, (int)s->tgid, false);
+	key.pystack = (uint32_t)(s->cookie >> 32);
+	if (ctx->py && key.pystack)
+		pyframes_resolve(ctx->py, key.pystack);
 	err = unwinder_unwind_sample(ctx->unwinder, s, size, ips, PROFILE_STACK_DEPTH, &n,
 				     &key.complete);
 	if (err || !n) {
@@ -465,6 +491,14 @@ static int profile_attach(void *data, const struct run_target *t, struct loop *l
 		return 1;
 	}
 	ctx->sym = symbolizer_new(NULL);
+	if (!ctx->no_python) {
+		ctx->py = pyframes_new(bpf_map__fd(ctx->skel->maps.pystack_procs),
+				       bpf_map__fd(ctx->skel->maps.pystacks));
+		if (!ctx->py) {
+			msg_error("cannot set up the reader of Python frames: %s", strerror(ENOMEM));
+			return 1;
+		}
+	}
 	ctx->rb = ring_buffer__new(bpf_map__fd(ctx->skel->maps.news), on_new, ctx, NULL);
 	if (!ctx->sym || !ctx->rb) {
 		msg_error("cannot set up the symbolizer and its ring buffer: %s", strerror(errno));
@@ -521,22 +555,33 @@ static int add_kernel_frames(struct profile_ctx *ctx, struct stack *st, int id)
  * noise: the stack ends there. It ends too at the thread's start (_start, start_thread): a
  * walk that goes on reads whatever the start left in its registers.
  */
-static int add_user_frames(struct symbolizer *sym, struct stack *st, int pid, const uint64_t *ips,
-			   size_t n, bool unwound)
+static int add_user_frames(struct profile_ctx *ctx, struct stack *st, int pid,
+			   const uint64_t *ips, size_t n, bool unwound, uint32_t pystack)
 {
+	struct pymerge m = { 0 };
+	int err;
+
+	if (ctx->py)
+		pymerge_begin(ctx->py, pystack, &m);
 	for (size_t i = 0; i < n; i++) {
 		struct sym_frame f;
 
-		symbolizer_user_frame(sym, pid, ips[i], &f);
+		symbolizer_user_frame(ctx->sym, pid, ips[i], &f);
 		if (i && !f.module && !unwound)
 			break;
+		/* an evaluator's frame: its Python frames in its place */
+		err = pymerge_frame(&m, f.symbol, st);
+		if (err < 0)
+			return err;
+		if (err)
+			continue;
 		if (stack_add_frame(st, ips[i], f.symbol, f.offset, f.module, f.build_id,
 				    FRAME_USER))
 			return -ENOMEM;
 		if (!unwound && frame_is_thread_start(&st->frames[st->nframes - 1]))
 			break;
 	}
-	return 0;
+	return pymerge_end(&m, st);
 }
 
 /* The user frames of a key: none for a kernel thread; one unknown frame where the walk
@@ -554,7 +599,7 @@ static int add_key_user_frames(struct profile_ctx *ctx, struct stack *st,
 		return stack_add_frame(st, 0, NULL, 0, NULL, NULL, FRAME_USER) ? -ENOMEM : 0;
 	while (n < PROFILE_STACK_DEPTH && ips[n])
 		n++;
-	return add_user_frames(ctx->sym, st, (int)k->tgid, ips, n, false);
+	return add_user_frames(ctx, st, (int)k->tgid, ips, n, false, k->pystack);
 }
 
 /* dwarf: the stacks unwound in userspace, as add_stacks adds the kernel's counts. */
@@ -571,7 +616,7 @@ static int add_unwound_stacks(struct profile_ctx *ctx, struct series *se, uint64
 		if (series_add_stack(se, c->count * period_ns, c->count, &st) ||
 		    stack_add_label(st, "comm", comm) || stack_add_label(st, "pid", pid) ||
 		    add_kernel_frames(ctx, st, c->kstack) ||
-		    add_user_frames(ctx->sym, st, (int)c->pid, c->ips, c->n, true))
+		    add_user_frames(ctx, st, (int)c->pid, c->ips, c->n, true, c->pystack))
 			return -ENOMEM;
 		st->complete = c->complete;
 	}
@@ -628,6 +673,7 @@ static int profile_read(void *data, struct snapshot *s, bool stacks)
 			      ctx->over_cap) ||
 	    snapshot_add_drop(s, "stack_missing", cnt[PROFILE_DROP_KSTACK] +
 			      cnt[PROFILE_DROP_USTACK] + ctx->unwind_failed) ||
+	    (ctx->py && snapshot_add_drop(s, "python_stack", cnt[PROFILE_DROP_PYSTACK])) ||
 	    (ctx->call_graph == CALL_GRAPH_DWARF &&
 	     snapshot_add_drop(s, "ringbuf", cnt[PROFILE_DROP_RINGBUF])) ||
 	    snapshot_add_drop(s, "stack_collision", cnt[PROFILE_DROP_COLLIDE]))
@@ -661,6 +707,17 @@ static void profile_free(void *data)
 			    (unsigned long long)us.files_shared,
 			    (unsigned long long)us.files_failed);
 	}
+	if (ctx->py) {
+		struct pyframes_stats ps;
+
+		pyframes_stats(ctx->py, &ps);
+		msg_verbose("Python: %llu processes of 3.11 read, %llu refused, %llu of another "
+			    "version; %llu stacks named, %llu not; %llu code objects read",
+			    (unsigned long long)ps.processes, (unsigned long long)ps.rejected,
+			    (unsigned long long)ps.other, (unsigned long long)ps.stacks,
+			    (unsigned long long)ps.failed, (unsigned long long)ps.codes);
+	}
+	pyframes_free(ctx->py);
 	ring_buffer__free(ctx->ustack_rb);
 	unwinder_free(ctx->unwinder);
 	stack_counts_free(ctx->counts);
@@ -700,6 +757,9 @@ const struct collector profile_collector = {
 	"                      fp: walked by frame pointers in the kernel and counted there:\n"
 	"                      cheaper, for programs and libraries all built with\n"
 	"                      -fno-omit-frame-pointer, or high rates on many CPUs\n"
+	"      --no-python     CPython 3.11 processes: keep the interpreter's native frames\n"
+	"                      (by default the Python functions, with file and line, take\n"
+	"                      the place of the interpreter loop's frames)\n"
 	"\n"
 	"Examples:\n"
 	"  tailtrace profile -d 10s                  the whole host for 10 s\n"

@@ -18,6 +18,7 @@
 struct stack_count {
 	uint32_t pid;
 	int32_t kstack;				/* the kernel stack's id, < 0: none */
+	uint32_t pystack;			/* the Python frames' id, 0: none */
 	char comm[STACK_COUNTS_COMM_LEN];	/* not always terminated */
 	bool complete;				/* the unwinder reached the thread's start */
 	uint32_t n;				/* addresses in ips, leaf first */
