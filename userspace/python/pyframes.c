@@ -30,6 +30,7 @@ struct proc {
 	enum proc_state state;
 	uint32_t gen;		/* exec count: code addresses of one program are not another's */
 	int mem_fd;		/* /proc/PID/mem while registered, else -1 */
+	bool warned;		/* another version, or a layout refused: said once */
 	struct pyproc info;
 	uint64_t first_ns, next_ns;
 };
@@ -132,10 +133,11 @@ static void unregister(struct pyframes *pf, struct proc *p)
 	}
 }
 
-static void warn_other(struct pyframes *pf, const struct proc *p)
+static void warn_other(struct pyframes *pf, struct proc *p)
 {
 	uint32_t v = p->info.version;
 
+	p->warned = true;
 	pf->stats.other++;
 	for (size_t i = 0; i < pf->nversions; i++)
 		if (pf->versions[i] == v)
@@ -175,6 +177,7 @@ static void check(struct pyframes *pf, struct proc *p, uint64_t now)
 		return;
 	}
 	if (err == -EBADMSG) {
+		p->warned = true;
 		pf->stats.rejected++;
 		msg_warn("pid %d maps CPython 3.11 (%s) but its memory does not hold what 3.11 "
 			 "holds there: %s; its stacks show native frames", p->pid, p->info.file,
@@ -251,6 +254,24 @@ void pyframes_exec(struct pyframes *pf, int pid)
 		if (p->info.file[0])
 			warn_other(pf, p);
 	}
+}
+
+void pyframes_recheck(struct pyframes *pf, int pid)
+{
+	struct proc *p = find_proc(pf, pid);
+
+	if (!p || p->state != PROC_NOT || p->warned)
+		return;
+	if (pyproc_find(pid, &p->info) != PYPROC_311) {
+		if (p->info.file[0])
+			warn_other(pf, p);
+		return;
+	}
+	p->gen++;
+	p->state = PROC_STARTING;
+	p->first_ns = mono_now_ns();
+	p->next_ns = 0;
+	check(pf, p, p->first_ns);
 }
 
 void pyframes_exit(struct pyframes *pf, int pid)

@@ -38,6 +38,10 @@ void pyframes_free(struct pyframes *pf);
 /* A process seen by the collector: looked at once (again every 20 ms while its interpreter
  * is still starting, up to 10 s), and registered when it runs CPython 3.11. Cheap after. */
 void pyframes_note_pid(struct pyframes *pf, int pid);
+/* A collector that is not told of exec (sched) calls this now and then for each process it
+ * sees: a process found to run no interpreter is looked at again (it may have run exec
+ * since). */
+void pyframes_recheck(struct pyframes *pf, int pid);
 /* pid ran exec: what was known of it is another program's. */
 void pyframes_exec(struct pyframes *pf, int pid);
 /* pid is gone: it leaves the kernel's map; the frames named stay for the report. */
