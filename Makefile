@@ -53,7 +53,9 @@ UNIT_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRCS))
 INTEG_SRCS := $(wildcard tests/integration/*.c)
 INTEG_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(INTEG_SRCS))
 TARGETS    := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(wildcard tests/targets/*.c)) \
-	      $(BUILD)/targets/chain-static
+	      $(BUILD)/targets/chain-static \
+	      $(patsubst tests/targets/%,$(BUILD)/targets/%,$(wildcard tests/targets/python/*.py)) \
+	      $(BUILD)/targets/python/python3.12-copy
 
 .PHONY: all deps run test layers unit integration sanitize fuzz bench bench-diff static vmlinux clean
 
@@ -118,6 +120,16 @@ $(BUILD)/targets/libttdemo-v2.so: tests/targets/lib/ttdemo.c
 # libwait's test puts the second version in place of the first under the running program.
 $(BUILD)/targets/libwait: $(BUILD)/targets/libttdemo-v2.so
 $(BUILD)/targets/cet: TARGET_CFLAGS += -fcf-protection=full
+# Its fake interpreter's symbols must be in .dynsym, where tailtrace looks for them.
+$(BUILD)/targets/python_hostile: TARGET_CFLAGS += -rdynamic
+# The Python frames tests' scripts, and Debian's python3.11 made to say it is 3.12.
+$(BUILD)/targets/python/%.py: tests/targets/python/%.py
+	$(Q)mkdir -p $(@D)
+	$(Q)cp $< $@
+$(BUILD)/targets/python/python3.12-copy: tests/targets/python/other-version.sh
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$< /usr/bin/python3.11 $@
 # chain linked static: libc's _start, __libc_start_call_main and start_thread have symbols
 # in the binary itself, so its stacks can be seen to reach the thread's start.
 $(BUILD)/targets/chain-static: tests/targets/chain.c tests/targets/busy.h
