@@ -17,6 +17,9 @@
 /* A process still starting its interpreter is looked at again this often, this long. */
 #define RECHECK_NS	20000000ull
 #define RECHECK_FOR_NS	10000000000ull
+/* The check reads a running process, which may be midway through pushing a frame: a layout
+ * is refused only when this many checks in a row, RECHECK_NS apart, find it wrong. */
+#define REFUSE_AFTER	5
 /* Most code objects and named stacks kept: past them, stacks stay native (counted). */
 #define CODES_MAX	65536
 #define NAMED_MAX	65536
@@ -31,6 +34,7 @@ struct proc {
 	uint32_t gen;		/* exec count: code addresses of one program are not another's */
 	int mem_fd;		/* /proc/PID/mem while registered, else -1 */
 	bool warned;		/* another version, or a layout refused: said once */
+	int failed;		/* checks in a row that found the layout wrong */
 	struct pyproc info;
 	uint64_t first_ns, next_ns;
 };
@@ -172,6 +176,9 @@ static void check(struct pyframes *pf, struct proc *p, uint64_t now)
 		}
 	}
 	err = pyproc_check(p->pid, p->mem_fd, &p->info, why, sizeof(why));
+	p->failed = err == -EBADMSG ? p->failed + 1 : 0;
+	if (err == -EBADMSG && p->failed < REFUSE_AFTER)
+		err = -EAGAIN;
 	if (err == -EAGAIN && now - p->first_ns < RECHECK_FOR_NS) {
 		p->next_ns = now + RECHECK_NS;
 		return;
