@@ -11,7 +11,7 @@ static int add(struct stack_counts *c, uint32_t pid, const char *comm, int32_t k
 	struct stack_count k = { .pid = pid, .kstack = kstack, .complete = complete,
 				 .ips = (uint64_t *)ips, .n = n };
 
-	strncpy(k.comm, comm, sizeof(k.comm));
+	memcpy(k.comm, comm, strnlen(comm, sizeof(k.comm)));
 	return stack_counts_add(c, &k);
 }
 
