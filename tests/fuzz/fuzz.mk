@@ -1,4 +1,5 @@
-# `make fuzz`: the ELF reader (userspace/symbols/elf_syms.c) and the reader of saved runs
+# `make fuzz`: the ELF reader (userspace/symbols/elf_syms.c), the reader of Python code objects
+# (userspace/python/pycode.c) and the reader of saved runs
 # (report/json.c, and what is done with a run read back) under libFuzzer with ASan and UBSan
 # for FUZZ_SECONDS each, from seed corpora: the unit fixtures (tests/unit/fixtures.mk), and
 # a run saved by the unit tests' emitters.
@@ -18,6 +19,14 @@ $(FUZZ_DIR)/fuzz_elf_syms: $(FUZZ_SRCS) userspace/symbols/elf_syms.h userspace/c
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(TT_CFLAGS) $(FUZZ_SRCS) \
 		$(shell pkg-config --libs libelf 2>/dev/null || echo -lelf) -o $@
 
+# The reader of a Python process's code objects (userspace/python/pycode.c).
+$(FUZZ_DIR)/fuzz_pycode: tests/fuzz/fuzz_pycode.c userspace/python/pycode.c \
+		userspace/python/pycode.h bpf/abi/pystack.h
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(TT_CFLAGS) tests/fuzz/fuzz_pycode.c userspace/python/pycode.c \
+		-o $@
+
 # -lz below: report/pprof.c compresses its profiles.
 FUZZ_RUN_SRCS := tests/fuzz/fuzz_run_json.c $(wildcard userspace/report/*.c userspace/model/*.c \
 		 userspace/json/*.c) userspace/gates/slo.c userspace/core/safe_open.c
@@ -28,7 +37,8 @@ $(FUZZ_DIR)/fuzz_run_json: $(FUZZ_RUN_SRCS) $(wildcard userspace/*/*.h)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(TT_CFLAGS) $(FUZZ_RUN_SRCS) -lm -lz -o $@
 
 # The corpora grow run after run in $(FUZZ_DIR)/corpus*; the seeds are copied in each time.
-fuzz: deps $(FUZZ_DIR)/fuzz_elf_syms $(FUZZ_DIR)/fuzz_run_json $(UNIT_FIXTURES) \
+fuzz: deps $(FUZZ_DIR)/fuzz_elf_syms $(FUZZ_DIR)/fuzz_run_json $(FUZZ_DIR)/fuzz_pycode \
+      $(UNIT_FIXTURES) \
       tests/fuzz/run-seed.json
 	$(Q)mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/corpus-run
 	$(Q)cp $(UNIT_FIXTURES) $(FUZZ_DIR)/corpus/
@@ -37,3 +47,6 @@ fuzz: deps $(FUZZ_DIR)/fuzz_elf_syms $(FUZZ_DIR)/fuzz_run_json $(UNIT_FIXTURES) 
 		-artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus
 	$(FUZZ_DIR)/fuzz_run_json -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		-max_len=65536 -artifact_prefix=$(FUZZ_DIR)/run- $(FUZZ_DIR)/corpus-run
+	$(Q)mkdir -p $(FUZZ_DIR)/corpus-pycode
+	$(FUZZ_DIR)/fuzz_pycode -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		-max_len=8192 -artifact_prefix=$(FUZZ_DIR)/pycode- $(FUZZ_DIR)/corpus-pycode

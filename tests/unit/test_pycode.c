@@ -62,6 +62,9 @@ Test(pycode, corrupt_tables_give_the_first_line)
 	cr_assert_eq(pycode_line(loose, sizeof(loose), 7, 0), 7);
 	cr_assert_eq(pycode_line(endless, sizeof(endless), 7, 30), 7);
 	cr_assert_eq(pycode_line(NULL, 0, 7, 0), 7);
+	/* a line delta of about 2^56 (the fuzzer found it overflowing the line) */
+	uint8_t huge[] = { 0xf0, 0x7e, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x3f, 0, 0, 0 };
+	cr_assert_eq(pycode_line(huge, sizeof(huge), 7, 0), 7);
 }
 
 /* A str object as 3.11 lays it out: a header of PY311_UNICODE_ASCII_DATA bytes (ASCII) or

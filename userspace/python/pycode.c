@@ -249,8 +249,13 @@ int pycode_line(const uint8_t *t, size_t len, int firstlineno, int64_t addr)
 		} else {
 			i += 1;
 		}
+		/* no real table moves a line by 2^31; a corrupt one must not overflow it */
+		if (delta > INT32_MAX || delta < -(int64_t)INT32_MAX)
+			break;
 		if (has_line)
 			line += delta;
+		if (line > INT32_MAX || line < -(int64_t)INT32_MAX)
+			break;
 		if (addr < at + units * 2)
 			return has_line && line > 0 && line <= INT32_MAX ? (int)line : firstlineno;
 		at += units * 2;
