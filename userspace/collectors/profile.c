@@ -49,6 +49,9 @@
 /* dwarf: the stack copies' ring buffer holds this long of samples at 12 KiB each, within
  * [1, 64] MiB; it is drained every LOOP_PERIOD_NS */
 #define RING_HOLDS_NS 250000000ull
+/* --wall: the ring of samples and off-CPU stretches, ~3,000 records (a 20 ms drain at
+ * 150,000 switches a second) */
+#define WALL_RING (32u << 20)
 
 enum call_graph { CALL_GRAPH_DWARF, CALL_GRAPH_FP };
 
@@ -305,8 +308,10 @@ static int load_set(struct profile_ctx *ctx, bool btf)
 	/* --wall keeps a thread's stack in task storage, which only tp_btf programs reach */
 	if (ctx->wall && !btf)
 		return -EOPNOTSUPP;
+	/* --wall: a record a context switch besides the samples, far more than -F makes */
 	if (ctx->call_graph == CALL_GRAPH_DWARF)
-		bpf_map__set_max_entries(ctx->skel->maps.ustacks, ring_size(ctx->hz));
+		bpf_map__set_max_entries(ctx->skel->maps.ustacks,
+					 ctx->wall ? WALL_RING : ring_size(ctx->hz));
 	bpf_map__set_max_entries(ctx->skel->maps.stackmap, MAX_STACKS);
 	bpf_map__set_max_entries(ctx->skel->maps.samples, MAX_KEYS);
 	if (!ctx->command)
