@@ -528,7 +528,6 @@ static void profile_stop(void *data)
 static int add_kernel_frames(struct profile_ctx *ctx, struct stack *st, int id)
 {
 	__u64 ips[PROFILE_STACK_DEPTH] = {};
-
 	bool leaf = true;
 
 	if (id < 0 || bpf_map_lookup_elem(bpf_map__fd(ctx->skel->maps.stackmap), &id, ips))
