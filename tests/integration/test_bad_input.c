@@ -361,3 +361,21 @@ Test(bad_input, help_and_version)
 	cr_assert(!strncmp(r.out, "tailtrace ", 10), "%s", r.out);
 	run_free(&r);
 }
+
+/* Go copies a goroutine's stack as it grows and dies on a return probe's trampoline in it
+ * ("fatal error: unknown caller pc", found on a net/http server): func refuses Go programs,
+ * told by the section Go's linker writes, and leaves nothing behind. */
+Test(bad_input, a_go_program_is_refused_before_it_runs, .init = make_scratch_dir,
+     .fini = remove_scratch_dir)
+{
+	char cmd[4 * PATH_MAX], path[PATH_MAX], note[PATH_MAX], probe[PATH_MAX + 8];
+
+	snprintf(path, sizeof(path), "%s/gocount", scratch_dir);
+	snprintf(note, sizeof(note), "%s/note", scratch_dir);
+	snprintf(cmd, sizeof(cmd), "printf 'go build id' > '%s' && objcopy --add-section "
+		 ".note.go.buildid='%s' '%s' '%s'", note, note, target("count"), path);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	snprintf(probe, sizeof(probe), "%s:work", path);
+	expect((char *[]){ TT, "func", probe, "-d", "1s", NULL }, 1, "is a Go program");
+	expect((char *[]){ TT, "func", "work", "--", path, "3", NULL }, 1, "is a Go program");
+}

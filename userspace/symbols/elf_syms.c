@@ -559,3 +559,30 @@ int elf_build_id(int fd, char *hex, size_t len)
 	elf_end(elf);
 	return err;
 }
+
+bool elf_is_go(int fd)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	bool go = false;
+	Elf *elf;
+
+	if (fd < 0 || elf_version(EV_CURRENT) == EV_NONE)
+		return false;
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf)
+		return false;
+	if (!elf_getshdrstrndx(elf, &shstrndx))
+		while (!go && (scn = elf_nextscn(elf, scn))) {
+			GElf_Shdr sh;
+			const char *name;
+
+			if (!gelf_getshdr(scn, &sh))
+				continue;
+			name = elf_strptr(elf, shstrndx, sh.sh_name);
+			go = name && (!strcmp(name, ".go.buildinfo") ||
+				      !strcmp(name, ".note.go.buildid"));
+		}
+	elf_end(elf);
+	return go;
+}

@@ -53,5 +53,8 @@ size_t elf_funcs_suggest(const struct elf_funcs *fs, const char *name, const cha
 /* The GNU build id of the ELF file open on fd, as hex in hex[len] (len >= 41 for SHA-1).
  * 0, -ENOENT (none), or -errno. */
 int elf_build_id(int fd, char *hex, size_t len);
+/* Whether the ELF file open on fd was built by Go's toolchain (a .go.buildinfo or
+ * .note.go.buildid section). */
+bool elf_is_go(int fd);
 
 #endif /* TAILTRACE_ELF_SYMS_H */

@@ -192,6 +192,15 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 		goto out;
 	}
 	fd = safe_open(probe_path, SAFE_ELF_MAX, NULL);
+	/* A return probe swaps a return address on the stack for the kernel's trampoline; Go
+	 * copies a goroutine's stack when it grows and walks its return addresses, and dies on
+	 * the trampoline ("fatal error: unknown caller pc"). Never harm the traced process. */
+	if (elf_is_go(fd)) {
+		msg_error("'%s' is a Go program: tailtrace's return probes would crash it when a "
+			  "goroutine's stack grows, so func does not trace Go yet; use profile or "
+			  "sched on it", path);
+		goto out;
+	}
 	for (size_t i = 0; i < fs.n; i++) {
 		struct uprobe_target *ut;
 		uint64_t offset;
