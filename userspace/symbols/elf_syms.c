@@ -560,11 +560,11 @@ int elf_build_id(int fd, char *hex, size_t len)
 	return err;
 }
 
-bool elf_is_go(int fd)
+bool elf_has_section(int fd, const char *a, const char *b)
 {
 	Elf_Scn *scn = NULL;
 	size_t shstrndx;
-	bool go = false;
+	bool found = false;
 	Elf *elf;
 
 	if (fd < 0 || elf_version(EV_CURRENT) == EV_NONE)
@@ -573,16 +573,20 @@ bool elf_is_go(int fd)
 	if (!elf)
 		return false;
 	if (!elf_getshdrstrndx(elf, &shstrndx))
-		while (!go && (scn = elf_nextscn(elf, scn))) {
+		while (!found && (scn = elf_nextscn(elf, scn))) {
 			GElf_Shdr sh;
 			const char *name;
 
-			if (!gelf_getshdr(scn, &sh))
+			if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
 				continue;
 			name = elf_strptr(elf, shstrndx, sh.sh_name);
-			go = name && (!strcmp(name, ".go.buildinfo") ||
-				      !strcmp(name, ".note.go.buildid"));
+			found = name && (!strcmp(name, a) || (b && !strcmp(name, b)));
 		}
 	elf_end(elf);
-	return go;
+	return found;
+}
+
+bool elf_is_go(int fd)
+{
+	return elf_has_section(fd, ".go.buildinfo", ".note.go.buildid");
 }

@@ -53,6 +53,9 @@ size_t elf_funcs_suggest(const struct elf_funcs *fs, const char *name, const cha
 /* The GNU build id of the ELF file open on fd, as hex in hex[len] (len >= 41 for SHA-1).
  * 0, -ENOENT (none), or -errno. */
 int elf_build_id(int fd, char *hex, size_t len);
+/* Whether the ELF file open on fd has a section with contents (not SHT_NOBITS) named a or
+ * b (NULL: only a). */
+bool elf_has_section(int fd, const char *a, const char *b);
 /* Whether the ELF file open on fd was built by Go's toolchain (a .go.buildinfo or
  * .note.go.buildid section). */
 bool elf_is_go(int fd);

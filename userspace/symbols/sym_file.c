@@ -82,35 +82,10 @@ static int load_segments(struct sym_file *f, int fd)
 	return err;
 }
 
-/* Whether the ELF file on fd has DWARF to read (.debug_info, compressed or not). */
-static bool has_debug_info(int fd)
-{
-	Elf_Scn *scn = NULL;
-	bool found = false;
-	size_t shstrndx;
-	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
-
-	if (!elf)
-		return false;
-	if (!elf_getshdrstrndx(elf, &shstrndx))
-		while (!found && (scn = elf_nextscn(elf, scn))) {
-			GElf_Shdr sh;
-			const char *name;
-
-			if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
-				continue;
-			name = elf_strptr(elf, shstrndx, sh.sh_name);
-			found = name && (!strcmp(name, ".debug_info") ||
-					 !strcmp(name, ".zdebug_info"));
-		}
-	elf_end(elf);
-	return found;
-}
-
 /* The DWARF of the file on fd, for later: its fd kept, or read now when too many are. */
 static void keep_dwarf(struct sym_file *f, int fd)
 {
-	if (!has_debug_info(fd))
+	if (!elf_has_section(fd, ".debug_info", ".zdebug_info"))
 		return;
 	if (dwarf_pending < DWARF_PENDING_MAX) {
 		f->dwarf_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
