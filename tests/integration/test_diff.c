@@ -196,11 +196,14 @@ Test(diff, twenty_reruns_of_the_same_delay_never_exit_3)
 	cr_assert_eq(alarms, 0, "false alarms: %d in 20 pairs\n%s", alarms, why);
 }
 
+/* A 3% shift of every call, under a 10% threshold for p50. The tails keep their defaults:
+ * 10% on p99 too failed once in CI (p99 211 -> 236 us), within the spread of identical
+ * runs that made p99's default 20%. */
 Test(diff, three_percent_slower_passes_a_ten_percent_threshold)
 {
 	char *base = rerun(0), *slower = delay_run("delay-206", "206", "2000", NULL, NULL);
-	struct run r = diff((char *[]){ base, slower, "--threshold", "10%", "--format", "json",
-					NULL });
+	struct run r = diff((char *[]){ base, slower, "--threshold", "p50=10%", "--format",
+					"json", NULL });
 	struct json_value *doc;
 
 	cr_assert_eq(r.status, 0, "exit %d\n%s%s", r.status, r.out, r.err);
