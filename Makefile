@@ -204,7 +204,7 @@ test: layers unit integration
 SAN_BUILD := build-san
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_ENV   := ASAN_OPTIONS=exitcode=86 UBSAN_OPTIONS=exitcode=86:print_stacktrace=1
-SAN_INTEGRATION := '@(bad_input/*|symbols/*|gates/*|diff/bad_input*|diff/markdown*|diff/series_in*|sched/offcpu_stacks*|stack_formats/*|profile/nearly*|profile/usage*|profile/dwarf*|profile/fp*|func/exact_count*|func/shared_library*|func/library_replaced*|run/*)'
+SAN_INTEGRATION := '@(bad_input/*|symbols/*|gates/*|diff/bad_input*|diff/markdown*|diff/series_in*|sched/offcpu_stacks*|stack_formats/*|profile/nearly*|profile/usage*|profile/dwarf*|profile/fp*|func/exact_count*|func/shared_library*|func/library_replaced*|slow_stacks/*|wall/*|run/*)'
 
 sanitize: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) CFLAGS='-g -O1 $(SAN_FLAGS)' \

@@ -23,6 +23,7 @@
 #include "lib/hist.bpf.h"
 #define COUNTERS_MAX FUNC_STAT_MAX
 #include "lib/counters.bpf.h"
+#include "lib/ustack.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -30,6 +31,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u32 nshards = 1;	/* power of two; shard = cpu & (nshards - 1) */
 const volatile __u32 sample_every = 1;	/* record 1 call in N */
 const volatile __u64 slow_ns = 0;	/* stream calls at least this slow; 0: none */
+const volatile bool slow_stacks = false;	/* --stacks: with the user stack of each */
 /* Set by userspace at the end: nothing more is recorded, so that the last read of the
  * histograms and the last slow calls streamed describe the same calls. */
 bool stopped = false;
@@ -64,6 +66,12 @@ struct {
 	 * twice, all of it tailtrace's memory */
 	__uint(max_entries, 1 << 20);
 } events SEC(".maps");
+
+/* --stacks: slow calls with their stacks (a page when unused; sized by userspace) */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} ustacks SEC(".maps");
 
 static __always_inline int on_entry(struct pt_regs *ctx)
 {
@@ -108,10 +116,21 @@ static __always_inline int on_entry(struct pt_regs *ctx)
 	return 0;
 }
 
-static __always_inline void emit_slow(__u32 func_id, __u64 now, __u64 dur)
+static __always_inline void emit_slow(struct pt_regs *ctx, __u32 func_id, __u64 now, __u64 dur)
 {
 	struct func_event *e;
 	__u64 id;
+
+	/* At the return, the caller's frames are as they were at entry: the uretprobe has put
+	 * the return address back in ip, and the stack above sp is the caller's. Taken here,
+	 * only slow calls pay for the copy. */
+	if (slow_stacks) {
+		long err = ustack_capture_uregs(&ustacks, ctx, func_id, dur, BPF_RB_NO_WAKEUP);
+
+		if (!err)
+			return;
+		count(FUNC_STAT_STACK);
+	}
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -172,7 +191,7 @@ static __always_inline int on_return(struct pt_regs *ctx)
 	if (h && !hist_record(h, dur))
 		count(FUNC_STAT_RACE);
 	if (slow_ns && dur >= slow_ns)
-		emit_slow(func_id, now, dur);
+		emit_slow(ctx, func_id, now, dur);
 	return 0;
 }
 

@@ -26,6 +26,28 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* --call-graph dwarf: user stacks copied whole into ustacks, not walked by frame pointers */
 const volatile bool dwarf = false;
+/* --wall: off-CPU stretches of the traced threads too, each with the stack it left in */
+const volatile bool wall = false;
+
+#define TASK_RUNNING 0
+
+/* --wall: the stack a thread left the CPU in, kept until it runs again, when its time off
+ * is known: then sent whole. 16 KiB a traced thread, while it lives. */
+struct wall_task {
+	__u64 off_since;	/* 0: not known to be off CPU */
+	__s32 kstack;
+	__u32 state;		/* enum profile_state */
+	__u32 size;		/* bytes of s to send; 0: the stack could not be taken */
+	__u32 pad;
+	struct ustack_sample s;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct wall_task);
+} wall_tasks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -149,6 +171,55 @@ int tt_profile(struct bpf_perf_event_data *ctx)
 		}
 	}
 	add_sample(&key);
+	return 0;
+}
+
+/* --wall: a traced thread leaves the CPU (its stack is taken: it is current) or comes back
+ * (its time off, with that stack, is sent). */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(tt_profile_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct wall_task *w;
+	long size;
+
+	if (prev->pid && prev->mm && task_selected(prev)) {
+		w = bpf_task_storage_get(&wall_tasks, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (w) {
+			w->state = preempt || prev_state == TASK_RUNNING ? PROFILE_PREEMPTED :
+									   PROFILE_BLOCKED;
+			w->kstack = bpf_get_stackid(ctx, &stackmap, 0);
+			size = ustack_take(&w->s, NULL, 0, 0);
+			w->size = size > 0 ? (__u32)size : 0;
+			w->off_since = now;
+		} else {
+			count(PROFILE_DROP_USTACK);
+		}
+	}
+	if (!next->pid || !task_selected(next))
+		return 0;
+	w = bpf_task_storage_get(&wall_tasks, next, 0, 0);
+	if (!w || !w->off_since || now <= w->off_since)
+		return 0;
+	w->s.cookie = (__u64)w->state << 32 | (__u32)w->kstack;
+	w->s.value = now - w->off_since;
+	w->off_since = 0;
+	if (!w->size) {
+		/* no stack: the time still counts, under one unknown frame */
+		w->s.size = 0;
+		w->s.tgid = next->tgid;
+		w->s.tid = next->pid;
+		w->s.time_ns = now;
+		__builtin_memcpy(w->s.comm, next->comm, sizeof(w->s.comm));
+		w->size = USTACK_HEADER_SIZE;
+		count(PROFILE_DROP_USTACK);
+	}
+	size = w->size;
+	if (size > (long)sizeof(w->s))
+		return 0;
+	if (bpf_ringbuf_output(&ustacks, &w->s, size, BPF_RB_NO_WAKEUP))
+		count(PROFILE_DROP_RINGBUF);
 	return 0;
 }
 

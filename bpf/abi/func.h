@@ -18,6 +18,7 @@ enum func_stat {
 	FUNC_STAT_ABANDONED,	/* entry without a return (longjmp, exception, thread killed) */
 	FUNC_STAT_UNMATCHED,	/* return without a recorded entry */
 	FUNC_STAT_RACE,		/* min/max update lost to contention (count and buckets kept) */
+	FUNC_STAT_STACK,	/* --stacks: a slow call's stack not taken (streamed without) */
 	FUNC_STAT_MAX,
 };
 
@@ -30,5 +31,9 @@ struct func_event {
 	__u32 pad;
 	char comm[FUNC_COMM_LEN];
 };
+
+/* --stacks: a slow call comes as a user stack (abi/ustack.h) taken at its return, the
+ * function's id in the cookie and its duration in the value; a func_event only when the
+ * stack could not be taken. */
 
 #endif /* TAILTRACE_FUNC_H */

@@ -39,6 +39,14 @@ enum profile_count {
 	PROFILE_CNT_MAX,
 };
 
+/* --wall: what a stack copy in ustacks is of, in its cookie's upper half (the lower half is
+ * the kernel stack's id); the value holds the ns of an off-CPU stretch. */
+enum profile_state {
+	PROFILE_RUNNING,	/* an on-CPU sample: weighs one period */
+	PROFILE_BLOCKED,	/* off CPU, asleep (S or D), from switch-out to switch-in */
+	PROFILE_PREEMPTED,	/* off CPU while runnable (waiting for a CPU) */
+};
+
 /* Told once per new key, so that userspace reads a process's mappings while it lives; at
  * each exec, after which the mappings read before are another program's; and with
  * --call-graph dwarf when a process is gone, so that its unwinding state goes too. */

@@ -46,6 +46,7 @@ enum ustack_flag {
 struct ustack_sample {
 	__u64 time_ns;		/* bpf_ktime_get_ns */
 	__u64 cookie;		/* the caller's: what the sample is of (a weight, a stack id) */
+	__u64 value;		/* the caller's too: a weight (a call's or a block's ns), or 0 */
 	__u32 tgid, tid;
 	__u32 flags;		/* enum ustack_flag */
 	__u32 size;		/* bytes of stack[] copied: a multiple of USTACK_CHUNK */

@@ -353,7 +353,8 @@ Test(sched, bad_input)
 		{ { NULL, "sched", "--format", "folded", NULL }, 2, "add --offcpu-stacks" },
 		{ { NULL, "sched", "--offcpu-stacks=soon", NULL }, 2,
 		  "invalid duration 'soon' for --offcpu-stacks" },
-		{ { NULL, "func", "work", "--format", "folded", NULL }, 2, "no stacks to fold" },
+		{ { NULL, "func", "work", "--format", "folded", NULL }, 2,
+		  "add --slower-than DUR --stacks" },
 	};
 
 	expect_each(cases, sizeof(cases) / sizeof(cases[0]));

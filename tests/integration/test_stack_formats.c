@@ -263,7 +263,8 @@ Test(stack_formats, bad_input)
 	struct bad_case cases[] = {
 		{ { NULL, "sched", "--format", "pprof", NULL }, 2, "add --offcpu-stacks" },
 		{ { NULL, "sched", "-o", "/tmp/tt-never.svg", NULL }, 2, "add --offcpu-stacks" },
-		{ { NULL, "func", "work", "--format", "svg", NULL }, 2, "no stacks to fold or draw" },
+		{ { NULL, "func", "work", "--format", "svg", NULL }, 2,
+		  "add --slower-than DUR --stacks" },
 		{ { NULL, "sched", "--offcpu-stacks", "-i", "1s", "--format", "svg", NULL }, 2,
 		  "--format svg is one document for the whole run" },
 		{ { NULL, "sched", "--offcpu-stacks", "-i", "1s", "--format", "pprof", NULL }, 2,

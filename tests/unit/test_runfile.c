@@ -93,6 +93,18 @@ static void full_run(struct snapshot *s)
 	cr_assert_eq(summary_add_col(sm, "N", "sched.runq_latency", NULL, NULL, STAT_COUNT, false,
 				     true), 0);
 	cr_assert_eq(snapshot_add_event(s, "slow_call", 5, 6, 7, "app", 8, NULL), 0);
+	{
+		/* func --stacks: a slow call with where it came from */
+		struct event *e;
+		struct stack *st;
+
+		cr_assert_eq(snapshot_add_event(s, "slow_call", 9, 6, 7, "app", 10, &e), 0);
+		cr_assert_eq(event_add_stack(e, &st), 0);
+		cr_assert_eq(stack_add_frame(st, 0x1000, "work", 0, "/bin/app", NULL, FRAME_USER), 0);
+		cr_assert_eq(stack_add_frame(st, 0x2004, "caller_b", 4, "/bin/app", "ab12",
+					     FRAME_USER), 0);
+		st->complete = true;
+	}
 	cr_assert_eq(snapshot_add_check(s, "sched.runq_latency:p99<1ms", "p99", "ns", &c), 0);
 	c->have = true;
 	c->value = 123456;
@@ -145,6 +157,13 @@ Test(runfile, round_trip_is_exact, .init = make_dir, .fini = remove_dir)
 	cr_expect_str_eq(labels_get(&back.checks[0].labels, "comm"), "a|b<c>");
 	cr_expect(!back.checks[1].have && !back.checks[1].passed);
 	cr_expect_str_eq(back.checks[1].note, "no series of x in this run");
+	cr_assert_eq(back.nevents, 2);
+	cr_expect_null(back.events[0].stack);
+	cr_assert(back.events[1].stack, "a slow call's stack is read back");
+	cr_assert_eq(back.events[1].stack->nframes, 2);
+	cr_expect_str_eq(back.events[1].stack->frames[1].symbol, "caller_b");
+	cr_expect_str_eq(back.events[1].stack->frames[1].build_id, "ab12");
+	cr_expect(back.events[1].stack->complete);
 	/* written again, it is the same document, byte for byte; and so is every format */
 	again = as_text("json", &back);
 	cr_expect_str_eq(again, json);

@@ -61,3 +61,25 @@ Test(stack_counts, bounded_new_stacks_refused_known_ones_counted)
 	stack_counts_free(c);
 	cr_assert_null(stack_counts_new(0));
 }
+
+Test(stack_counts, the_tag_tells_apart_and_values_add_up)
+{
+	struct stack_counts *c = stack_counts_new(10);
+	uint64_t a[] = { 0x10, 0x20 };
+	struct stack_count k = { .pid = 1, .kstack = -1, .ips = a, .n = 2, .value = 1000 };
+
+	cr_assert(c);
+	strncpy(k.comm, "app", sizeof(k.comm));
+	cr_assert_eq(stack_counts_add(c, &k), 0);
+	k.value = 2500;
+	cr_assert_eq(stack_counts_add(c, &k), 0);
+	k.tag = 1;			/* another function (func), another state (--wall) */
+	k.value = 7;
+	cr_assert_eq(stack_counts_add(c, &k), 0);
+	cr_assert_eq(stack_counts_len(c), 2);
+	cr_assert_eq(stack_counts_at(c, 0)->count, 2);
+	cr_assert_eq(stack_counts_at(c, 0)->value, 3500, "the values of one stack are summed");
+	cr_assert_eq(stack_counts_at(c, 1)->tag, 1);
+	cr_assert_eq(stack_counts_at(c, 1)->value, 7);
+	stack_counts_free(c);
+}

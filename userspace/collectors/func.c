@@ -22,9 +22,17 @@
 #include "symbols/binary_resolve.h"
 #include "uprobe/attach.h"
 #include "uprobe/targets.h"
+#include "symbols/symbolizer.h"
+#include "unwind/stack_counts.h"
+#include "unwind/unwind.h"
 
 /* Map memory for histograms: 1,000 functions on a 128-CPU host stay under 64 MiB. */
 #define HIST_BUDGET	(48ull << 20)
+/* --stacks: frames kept of a slow call's stack, distinct stacks summed, and the ring of
+ * stack copies (about 10 KiB a slow call: 4 MiB hold some 400 between two drains) */
+#define STACK_DEPTH	127
+#define MAX_SLOW_STACKS	16384
+#define STACK_RING	(4u << 20)
 /* Functions traced at most unless --max-functions says otherwise: each holds at least one
  * histogram (8,224 bytes) of kernel memory, so 8,000 hold 63 MiB; libLLVM alone has 35,000. */
 #define MAX_FUNCS_DEFAULT	8000
@@ -35,6 +43,7 @@ struct func_state {
 	uint64_t sample;
 	uint64_t max_funcs;
 	bool dry_run;
+	bool stacks;
 	pid_t pid;
 
 	struct uprobe_targets t;
@@ -44,15 +53,24 @@ struct func_state {
 	struct event_sink *sink;
 	uint32_t nshards;
 	char pid_label[16];
+
+	/* --stacks */
+	struct ring_buffer *ustack_rb;
+	struct unwinder *unwinder;
+	struct symbolizer *sym;
+	struct stack_counts *counts;
+	uint64_t over_cap;		/* slow calls of new stacks past MAX_SLOW_STACKS */
+	uint64_t unwind_failed;		/* stack copies that could not be unwound at all */
 };
 
-enum { OPT_SLOWER = 2000, OPT_SAMPLE, OPT_DRY_RUN, OPT_MAX_FUNCS };
+enum { OPT_SLOWER = 2000, OPT_SAMPLE, OPT_DRY_RUN, OPT_MAX_FUNCS, OPT_STACKS };
 
 static const struct option func_options[] = {
 	{ "slower-than", required_argument, NULL, OPT_SLOWER },
 	{ "sample", required_argument, NULL, OPT_SAMPLE },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "max-functions", required_argument, NULL, OPT_MAX_FUNCS },
+	{ "stacks", no_argument, NULL, OPT_STACKS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -70,6 +88,9 @@ static int func_option(void *data, int key, const char *arg)
 		return 0;
 	case OPT_MAX_FUNCS:
 		return opt_uint("--max-functions", arg, 1, MAX_FUNCS_LIMIT, &fs->max_funcs);
+	case OPT_STACKS:
+		fs->stacks = true;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -103,6 +124,17 @@ static int func_setup(void *data, const struct common_opts *o, char **args, int 
 
 	if (!nargs) {
 		usage_error("give at least one PROBE, e.g. 'tailtrace func ./app:handle_*'");
+		return SETUP_USAGE;
+	}
+	/* a stack is taken of each slow call: without a threshold there is none */
+	if (fs->stacks && !fs->slower_ns) {
+		usage_error("--stacks takes the stacks of slow calls: give --slower-than DUR too, "
+			    "e.g. --slower-than 1ms --stacks");
+		return SETUP_USAGE;
+	}
+	if (o->stacks_wanted && !fs->stacks) {
+		usage_error("stack output (--format folded|svg|pprof, -o FILE.folded|.svg|.pb.gz) "
+			    "writes stacks: add --slower-than DUR --stacks");
 		return SETUP_USAGE;
 	}
 	/* Where a PROBE's function is when it names no binary: the traced executable. */
@@ -169,6 +201,9 @@ static int open_and_load(struct func_state *fs, bool multi)
 	skel->rodata->nshards = fs->nshards;
 	skel->rodata->sample_every = fs->sample ? fs->sample : 1;
 	skel->rodata->slow_ns = fs->slower_ns;
+	skel->rodata->slow_stacks = fs->stacks;
+	if (fs->stacks)
+		bpf_map__set_max_entries(skel->maps.ustacks, STACK_RING);
 	bpf_map__set_max_entries(skel->maps.hists, fs->t.n * fs->nshards);
 	if (!fs->slower_ns)
 		bpf_map__set_max_entries(skel->maps.events, 4096);
@@ -205,9 +240,82 @@ static int on_event(void *data, void *raw, size_t size)
 	return fs->sink->commit(fs->sink);
 }
 
+/* --stacks: the frames of a slow call, leaf first: the function itself (the stack was taken
+ * at its return, so its own frame is gone: it is named from the probe), then the caller at
+ * the return address and the callers above. */
+static int add_slow_frames(struct func_state *fs, struct stack *st, uint32_t func_id, int pid,
+			   const uint64_t *ips, size_t n)
+{
+	const struct uprobe_target *t = &fs->t.v[func_id];
+
+	if (stack_add_frame(st, t->offset, t->name, 0, t->binary, NULL, FRAME_USER))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct sym_frame f;
+
+		symbolizer_user_frame(fs->sym, pid, ips[i], &f);
+		if (stack_add_frame(st, ips[i], f.symbol, f.offset, f.module, f.build_id,
+				    FRAME_USER))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* --stacks: one slow call and its stack copy, unwound now (its process may soon be gone:
+ * its mappings are read at its first slow call and kept), printed and summed by stack. */
+static int on_ustack(void *data, void *raw, size_t size)
+{
+	struct func_state *fs = data;
+	const struct ustack_sample *s = raw;
+	uint64_t ips[STACK_DEPTH];
+	struct stack_count key = {};
+	char comm[USTACK_COMM_LEN + 1];
+	struct event *ev;
+	struct stack *st;
+	size_t n = 0;
+	int err;
+
+	if (size < USTACK_HEADER_SIZE || s->cookie >= fs->t.n)
+		return 0;
+	if (!symbolizer_has_pid(fs->sym, (int)s->tgid))
+		symbolizer_cache_pid(fs->sym, (int)s->tgid);
+	err = unwinder_unwind_sample(fs->unwinder, s, size, ips, STACK_DEPTH, &n, &key.complete);
+	if (err || !n) {
+		fs->unwind_failed++;
+		n = 0;
+		key.complete = false;
+	}
+	memcpy(comm, s->comm, USTACK_COMM_LEN);
+	comm[USTACK_COMM_LEN] = 0;
+	ev = fs->sink->begin(fs->sink, "slow_call", s->time_ns, s->tgid, s->tid, comm, s->value);
+	if (!ev || event_add_label(ev, "func", fs->t.v[s->cookie].name) ||
+	    event_add_stack(ev, &st) ||
+	    add_slow_frames(fs, st, (uint32_t)s->cookie, (int)s->tgid, ips, n))
+		return -ENOMEM;
+	st->complete = key.complete;
+	err = fs->sink->commit(fs->sink);
+	if (err)
+		return err;
+	key.pid = s->tgid;
+	key.kstack = -1;
+	key.tag = (uint32_t)s->cookie;
+	key.value = s->value;
+	memcpy(key.comm, s->comm, sizeof(key.comm));
+	key.ips = ips;
+	key.n = (uint32_t)n;
+	err = stack_counts_add(fs->counts, &key);
+	if (err == -ENOSPC || err == -ENOMEM)
+		fs->over_cap++;
+	return 0;
+}
+
 static void drain(void *data)
 {
-	ring_buffer__consume(((struct func_state *)data)->rb);
+	struct func_state *fs = data;
+
+	ring_buffer__consume(fs->rb);
+	if (fs->ustack_rb)
+		ring_buffer__consume(fs->ustack_rb);
 }
 
 static int func_attach(void *data, const struct run_target *target, struct loop *loop,
@@ -269,6 +377,22 @@ static int func_attach(void *data, const struct run_target *target, struct loop 
 			goto fail;
 		}
 	}
+	if (fs->stacks) {
+		fs->sym = symbolizer_new(NULL);
+		fs->unwinder = unwinder_new();
+		fs->counts = stack_counts_new(MAX_SLOW_STACKS);
+		fs->ustack_rb = ring_buffer__new(bpf_map__fd(fs->skel->maps.ustacks), on_ustack, fs,
+						 NULL);
+		if (!fs->sym || !fs->unwinder || !fs->counts || !fs->ustack_rb) {
+			msg_error("cannot set up the unwinder and its ring buffer: %s",
+				  strerror(errno ? errno : ENOMEM));
+			goto fail;
+		}
+		/* the traced process's mappings, in case it exits before its first slow call
+		 * is read (a command is not yet exec'd: its own are read at that call) */
+		if (target->pid && !target->command)
+			symbolizer_cache_pid(fs->sym, target->pid);
+	}
 	free(fns);
 	return 0;
 fail:
@@ -302,7 +426,34 @@ static const char *const stat_names[FUNC_STAT_MAX] = {
 	[FUNC_STAT_ABANDONED] = "no_return",
 	[FUNC_STAT_UNMATCHED] = "no_entry",
 	[FUNC_STAT_RACE] = "minmax_race",
+	[FUNC_STAT_STACK] = "stack_missing",
 };
+
+/* --stacks: the slow calls' time by stack, for the whole run so far. */
+static int add_slow_stacks(struct func_state *fs, struct snapshot *s)
+{
+	struct series *se;
+
+	if (snapshot_add_stacks(s, "func.slow_stack", "ns", &se))
+		return -ENOMEM;
+	for (size_t i = 0; i < stack_counts_len(fs->counts); i++) {
+		const struct stack_count *c = stack_counts_at(fs->counts, i);
+		char pid[16], comm[STACK_COUNTS_COMM_LEN + 1];
+		struct stack *st;
+
+		memcpy(comm, c->comm, STACK_COUNTS_COMM_LEN);
+		comm[STACK_COUNTS_COMM_LEN] = 0;
+		snprintf(pid, sizeof(pid), "%u", c->pid);
+		if (series_add_stack(se, c->value, c->count, &st) ||
+		    stack_add_label(st, "comm", comm) || stack_add_label(st, "pid", pid) ||
+		    stack_add_label(st, "func", fs->t.v[c->tag].name) ||
+		    add_slow_frames(fs, st, c->tag, (int)c->pid, c->ips, c->n))
+			return -ENOMEM;
+		st->complete = c->complete;
+	}
+	series_merge_stacks(se);
+	return 0;
+}
 
 /* Every traced function, called or not, with its histogram of the whole run. */
 static int func_read(void *data, struct snapshot *s, bool stacks)
@@ -313,7 +464,6 @@ static int func_read(void *data, struct snapshot *s, bool stacks)
 	struct series *se;
 	int fd = bpf_map__fd(fs->skel->maps.hists), err = -ENOMEM;
 
-	(void)stacks;
 	if (!cur || !shard)
 		goto out;
 	if (fs->sample > 1)
@@ -344,10 +494,16 @@ static int func_read(void *data, struct snapshot *s, bool stacks)
 		/* with sampling, returns of calls not sampled are expected */
 		if (k == FUNC_STAT_UNMATCHED && fs->sample > 1)
 			continue;
+		if (k == FUNC_STAT_STACK && !fs->stacks)
+			continue;
+		if (k == FUNC_STAT_STACK)
+			st[k] += fs->unwind_failed;
 		if (snapshot_add_drop(s, stat_names[k], st[k]))
 			goto out;
 	}
-	err = 0;
+	if (fs->stacks && snapshot_add_drop(s, "map_full", fs->over_cap))
+		goto out;
+	err = fs->stacks && stacks ? add_slow_stacks(fs, s) : 0;
 out:
 	free(cur);
 	free(shard);
@@ -364,11 +520,16 @@ static void func_free(void *data)
 	if (nlinks)
 		msg_verbose("detached %zu links in %.1f ms", nlinks, (mono_now_ns() - t0) / 1e6);
 	ring_buffer__free(fs->rb);
+	ring_buffer__free(fs->ustack_rb);
+	unwinder_free(fs->unwinder);
+	symbolizer_free(fs->sym);
+	stack_counts_free(fs->counts);
 	func_bpf__destroy(fs->skel);
 	uprobe_targets_free(&fs->t);
 }
 
-static const char *const func_metrics[] = { "func.latency", "func.traced", NULL };
+static const char *const func_metrics[] = { "func.latency", "func.traced", "func.slow_stack",
+					     NULL };
 
 const struct collector func_collector = {
 	.name = "func",
@@ -388,6 +549,10 @@ const struct collector func_collector = {
 	"\n"
 	"Options:\n"
 	"      --slower-than DUR    also print every call slower than DUR as it happens\n"
+	"      --stacks             with --slower-than: each slow call's user stack (taken\n"
+	"                           at its return, unwound by DWARF CFI), under the call\n"
+	"                           and summed by stack (func.slow_stack, weight: the slow\n"
+	"                           calls' time) for --format folded|svg|pprof\n"
 	"      --sample N           time 1 call in N (in the kernel); counts are scaled\n"
 	"      --dry-run            list the functions the PROBEs match, attach nothing\n"
 	"      --max-functions N    trace at most N functions (default 8000): each holds a\n"
@@ -398,8 +563,10 @@ const struct collector func_collector = {
 	"  tailtrace func libc:malloc libc:free -p 1234 -d 10s\n"
 	"  tailtrace func libsqlite3:sqlite3_step --slower-than 1ms -p 1234\n"
 	"  tailtrace func 'libsqlite3:sqlite3_*' -i 1s --format ndjson -p 1234\n"
-	"  tailtrace func 'work*' --dry-run -- ./app\n",
+	"  tailtrace func 'work*' --dry-run -- ./app\n"
+	"  tailtrace func work --slower-than 1ms --stacks --format folded -- ./app\n",
 	.options = func_options,
+	.flags = COLLECTOR_STACKS,
 	.metrics = func_metrics,
 	.size = sizeof(struct func_state),
 	.option = func_option,

@@ -50,6 +50,9 @@
 /* dwarf: the stack copies' ring buffer holds this long of samples at 12 KiB each, within
  * [1, 64] MiB; it is drained every LOOP_PERIOD_NS */
 #define RING_HOLDS_NS 250000000ull
+/* --wall: the ring of samples and off-CPU stretches, ~3,000 records (a 20 ms drain at
+ * 150,000 switches a second) */
+#define WALL_RING (32u << 20)
 
 enum call_graph { CALL_GRAPH_DWARF, CALL_GRAPH_FP };
 
@@ -67,6 +70,7 @@ struct profile_ctx {
 	pid_t pid;			/* the target, 0: the host */
 	bool command;
 	enum call_graph call_graph;
+	bool wall;			/* --wall: off-CPU time beside the samples */
 
 	struct profile_bpf *skel;
 	bool btf;			/* tp_btf follow programs (else raw_tp) */
@@ -88,13 +92,14 @@ struct profile_ctx {
 	size_t ngone, gone_cap;
 };
 
-enum { OPT_COMM = 3000, OPT_CGROUP, OPT_CALL_GRAPH, OPT_FREQ = 'F' };
+enum { OPT_COMM = 3000, OPT_CGROUP, OPT_CALL_GRAPH, OPT_WALL, OPT_FREQ = 'F' };
 
 static const struct option profile_options[] = {
 	{ "frequency", required_argument, NULL, OPT_FREQ },
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "call-graph", required_argument, NULL, OPT_CALL_GRAPH },
+	{ "wall", no_argument, NULL, OPT_WALL },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -122,6 +127,9 @@ static int profile_opt(void *data, int key, const char *arg)
 		return 0;
 	case OPT_CGROUP:
 		ctx->cgroup_arg = arg;
+		return 0;
+	case OPT_WALL:
+		ctx->wall = true;
 		return 0;
 	case OPT_CALL_GRAPH:
 		if (!strcmp(arg, "dwarf")) {
@@ -162,6 +170,11 @@ static int profile_setup(void *data, const struct common_opts *o, char **args, i
 	(void)o;
 	if (collector_no_args(args, nargs))
 		return SETUP_USAGE;
+	if (ctx->wall && ctx->call_graph == CALL_GRAPH_FP) {
+		usage_error("--wall takes the stacks of blocked threads by DWARF only (a frame-"
+			    "pointer walk from a system call skips its caller): drop --call-graph fp");
+		return SETUP_USAGE;
+	}
 	if (ctx->cgroup_arg && cgroup_resolve_option(ctx->cgroup_arg, ctx->cgroup_path,
 						     sizeof(ctx->cgroup_path), &ctx->cgroup_id))
 		return SETUP_FAILED;
@@ -292,8 +305,14 @@ static int load_set(struct profile_ctx *ctx, bool btf)
 	}
 	ctx->skel->rodata->filter_cgroup = ctx->cgroup_id;
 	ctx->skel->rodata->dwarf = ctx->call_graph == CALL_GRAPH_DWARF;
+	ctx->skel->rodata->wall = ctx->wall;
+	/* --wall keeps a thread's stack in task storage, which only tp_btf programs reach */
+	if (ctx->wall && !btf)
+		return -EOPNOTSUPP;
+	/* --wall: a record a context switch besides the samples, far more than -F makes */
 	if (ctx->call_graph == CALL_GRAPH_DWARF)
-		bpf_map__set_max_entries(ctx->skel->maps.ustacks, ring_size(ctx->hz));
+		bpf_map__set_max_entries(ctx->skel->maps.ustacks,
+					 ctx->wall ? WALL_RING : ring_size(ctx->hz));
 	bpf_map__set_max_entries(ctx->skel->maps.stackmap, MAX_STACKS);
 	bpf_map__set_max_entries(ctx->skel->maps.samples, MAX_KEYS);
 	if (!ctx->command)
@@ -304,7 +323,9 @@ static int load_set(struct profile_ctx *ctx, bool btf)
 		bool follow = strstr(name, "_fork") || strstr(name, "_exit");
 		bool gone = strstr(name, "_gone") != NULL;
 
-		if (gone)
+		if (!strcmp(name, "tt_profile_switch"))
+			bpf_program__set_autoload(prog, ctx->wall);
+		else if (gone)
 			bpf_program__set_autoload(prog, raw != btf &&
 						  ctx->call_graph == CALL_GRAPH_DWARF);
 		else if (strcmp(name, "tt_profile"))
@@ -421,6 +442,9 @@ static int on_ustack(void *data, void *raw, size_t size)
 	}
 	key.pid = s->tgid;
 	key.kstack = (int32_t)(uint32_t)s->cookie;
+	/* --wall: an off-CPU stretch weighs its ns, a sample one period */
+	key.tag = (uint32_t)(s->cookie >> 32);
+	key.value = key.tag != PROFILE_RUNNING ? s->value : 1000000000ull / ctx->hz;
 	memcpy(key.comm, s->comm, sizeof(key.comm));
 	key.ips = ips;
 	key.n = (uint32_t)n;
@@ -459,6 +483,12 @@ static int profile_attach(void *data, const struct run_target *t, struct loop *l
 		msg_verbose("tp_btf programs refused (%s): using raw_tp", strerror(-err));
 		profile_bpf__destroy(ctx->skel);
 		err = load_set(ctx, false);
+	}
+	if (err && ctx->wall) {
+		msg_error("cannot load the programs of --wall: %s; it needs BTF-enabled tracepoints "
+			  "(tp_btf) and task storage (Linux 5.11 or later): profile without --wall "
+			  "(run with -vv for libbpf's log)", strerror(-err));
+		return 1;
 	}
 	if (err) {
 		msg_error("cannot load the sampling programs: %s (run with -vv for libbpf's log)",
@@ -499,12 +529,25 @@ static void profile_stop(void *data)
 static int add_kernel_frames(struct profile_ctx *ctx, struct stack *st, int id)
 {
 	__u64 ips[PROFILE_STACK_DEPTH] = {};
+	bool leaf = true;
 
 	if (id < 0 || bpf_map_lookup_elem(bpf_map__fd(ctx->skel->maps.stackmap), &id, ips))
 		return 0;
-	for (int i = 0; i < PROFILE_STACK_DEPTH && ips[i]; i++)
+	for (int i = 0; i < PROFILE_STACK_DEPTH && ips[i]; i++) {
+		struct sym_frame f;
+
+		if (leaf) {
+			/* --wall's switch-out stacks begin in the tracer: not the thread's */
+			symbolizer_kernel_frame(ctx->sym, ips[i], &f);
+			if (f.symbol && (!strncmp(f.symbol, "bpf_", 4) ||
+					 !strncmp(f.symbol, "__bpf_", 6) ||
+					 !strncmp(f.symbol, "__traceiter_", 12)))
+				continue;
+			leaf = false;
+		}
 		if (sym_frames_add_kernel(ctx->sym, st, ips[i]))
 			return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -551,8 +594,27 @@ static int add_key_user_frames(struct profile_ctx *ctx, struct stack *st,
 	return add_user_frames(ctx->sym, st, (int)k->tgid, ips, n, false);
 }
 
+/* --wall: the root frame and label that say what a stack's time is */
+static const char *const state_names[] = {
+	[PROFILE_RUNNING] = "running", [PROFILE_BLOCKED] = "blocked",
+	[PROFILE_PREEMPTED] = "preempted",
+};
+static const char *const state_frames[] = {
+	[PROFILE_RUNNING] = "[running]", [PROFILE_BLOCKED] = "[blocked]",
+	[PROFILE_PREEMPTED] = "[preempted]",
+};
+
+static int add_state(struct profile_ctx *ctx, struct stack *st, uint32_t state)
+{
+	if (!ctx->wall || state > PROFILE_PREEMPTED)
+		return 0;
+	return stack_add_label(st, "state", state_names[state]) ||
+	       stack_add_frame(st, 0, state_frames[state], 0, NULL, NULL, FRAME_USER) ?
+	       -ENOMEM : 0;
+}
+
 /* dwarf: the stacks unwound in userspace, as add_stacks adds the kernel's counts. */
-static int add_unwound_stacks(struct profile_ctx *ctx, struct series *se, uint64_t period_ns)
+static int add_unwound_stacks(struct profile_ctx *ctx, struct series *se)
 {
 	for (size_t i = 0; i < stack_counts_len(ctx->counts); i++) {
 		const struct stack_count *c = stack_counts_at(ctx->counts, i);
@@ -562,10 +624,11 @@ static int add_unwound_stacks(struct profile_ctx *ctx, struct series *se, uint64
 		memcpy(comm, c->comm, STACK_COUNTS_COMM_LEN);
 		comm[STACK_COUNTS_COMM_LEN] = 0;
 		snprintf(pid, sizeof(pid), "%u", c->pid);
-		if (series_add_stack(se, c->count * period_ns, c->count, &st) ||
+		if (series_add_stack(se, c->value, c->count, &st) ||
 		    stack_add_label(st, "comm", comm) || stack_add_label(st, "pid", pid) ||
 		    add_kernel_frames(ctx, st, c->kstack) ||
-		    add_user_frames(ctx->sym, st, (int)c->pid, c->ips, c->n, true))
+		    add_user_frames(ctx->sym, st, (int)c->pid, c->ips, c->n, true) ||
+		    add_state(ctx, st, c->tag))
 			return -ENOMEM;
 		st->complete = c->complete;
 	}
@@ -583,7 +646,7 @@ static int add_stacks(struct profile_ctx *ctx, struct snapshot *s)
 	bool first = true;
 	__u64 n;
 
-	if (snapshot_add_stacks(s, "profile.cpu", "ns", &se) ||
+	if (snapshot_add_stacks(s, ctx->wall ? "profile.wall" : "profile.cpu", "ns", &se) ||
 	    series_add_label(se, "event", ctx->event))
 		return -ENOMEM;
 	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
@@ -599,10 +662,11 @@ static int add_stacks(struct profile_ctx *ctx, struct snapshot *s)
 		snprintf(pid, sizeof(pid), "%u", k.tgid);
 		if (series_add_stack(se, n * period_ns, n, &st) ||
 		    stack_add_label(st, "comm", comm) || stack_add_label(st, "pid", pid) ||
-		    add_kernel_frames(ctx, st, k.kstack) || add_key_user_frames(ctx, st, &k))
+		    add_kernel_frames(ctx, st, k.kstack) || add_key_user_frames(ctx, st, &k) ||
+		    add_state(ctx, st, PROFILE_RUNNING))
 			return -ENOMEM;
 	}
-	if (ctx->counts && add_unwound_stacks(ctx, se, period_ns))
+	if (ctx->counts && add_unwound_stacks(ctx, se))
 		return -ENOMEM;
 	/* user stack ids differ where only the noise above a walk's end does; unwound
 	 * stacks where only the call sites do */
@@ -633,7 +697,8 @@ static void profile_describe(void *data, char *buf, size_t len)
 {
 	struct profile_ctx *ctx = data;
 
-	snprintf(buf, len, "CPU samples, %s at %llu Hz per CPU, user stacks by %s%s", ctx->event,
+	snprintf(buf, len, "%s, %s at %llu Hz per CPU, user stacks by %s%s",
+		 ctx->wall ? "CPU samples and off-CPU time" : "CPU samples", ctx->event,
 		 (unsigned long long)ctx->hz,
 		 ctx->call_graph == CALL_GRAPH_DWARF ? "DWARF CFI" : "frame pointers",
 		 ctx->comm || ctx->cgroup_id ? " (filtered in the kernel)" : "");
@@ -694,10 +759,19 @@ const struct collector profile_collector = {
 	"                      fp: walked by frame pointers in the kernel and counted there:\n"
 	"                      cheaper, for programs and libraries all built with\n"
 	"                      -fno-omit-frame-pointer, or high rates on many CPUs\n"
+	"      --wall          wall-clock time: the samples (x the period) and the time the\n"
+	"                      traced threads spend off CPU, by the stack they left in, as\n"
+	"                      one series, profile.wall (ns); each stack's root frame and\n"
+	"                      state label say [running], [blocked] or [preempted]. dwarf\n"
+	"                      only; costs a stack copy at every switch of a traced thread\n"
+	"                      and 16 KiB of kernel memory per traced thread; without -p,\n"
+	"                      --comm, --cgroup or a command, every thread of the host\n"
 	"\n"
 	"Examples:\n"
 	"  tailtrace profile -d 10s                  the whole host for 10 s\n"
 	"  tailtrace profile -p 1234 -F 999 -d 5s    one process, 999 samples a second\n"
+	"  tailtrace profile --wall -p 1234 -d 10s -o wall.svg\n"
+	"                                            running and blocked time side by side\n"
 	"  tailtrace profile --format folded -- ./app > app.folded\n"
 	"                                            a command and its children, for\n"
 	"                                            flamegraph.pl (values in microseconds)\n",

@@ -52,6 +52,11 @@ void event_free(struct event *e)
 	free(e->kind);
 	free(e->comm);
 	labels_free(&e->labels);
+	if (e->stack) {
+		stack_free(e->stack);
+		free(e->stack);
+		e->stack = NULL;
+	}
 }
 
 void stack_free(struct stack *st)
@@ -337,6 +342,30 @@ int stack_add_frame(struct stack *st, uint64_t addr, const char *symbol, uint64_
 	return 0;
 }
 
+int event_add_stack(struct event *e, struct stack **out)
+{
+	if (!e->stack && !(e->stack = calloc(1, sizeof(*e->stack))))
+		return -ENOMEM;
+	*out = e->stack;
+	return 0;
+}
+
+int stack_copy_frames(struct stack *dst, const struct stack *src)
+{
+	for (size_t i = 0; i < src->nframes; i++) {
+		const struct frame *f = &src->frames[i];
+
+		if (stack_add_frame(dst, f->addr, f->symbol, f->offset, f->module, f->build_id,
+				    f->kind) ||
+		    ((f->file || f->line || f->inlined) &&
+		     frame_set_source(&dst->frames[dst->nframes - 1], f->file, f->line,
+				      f->inlined)))
+			return -ENOMEM;
+	}
+	dst->complete = src->complete;
+	return 0;
+}
+
 int frame_set_source(struct frame *f, const char *file, uint32_t line, bool inlined)
 {
 	char *copy = NULL;
@@ -585,6 +614,12 @@ int snapshot_copy_event(struct snapshot *dst, const struct event *e)
 	for (size_t i = 0; i < e->labels.n; i++)
 		if (event_add_label(c, e->labels.v[i].key, e->labels.v[i].value))
 			return -ENOMEM;
+	if (e->stack) {
+		struct stack *st;
+
+		if (event_add_stack(c, &st) || stack_copy_frames(st, e->stack))
+			return -ENOMEM;
+	}
 	return 0;
 }
 

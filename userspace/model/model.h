@@ -153,6 +153,8 @@ struct event {
 	char *comm;
 	struct labels labels;
 	uint64_t duration_ns;
+	/* Where it came from (func --stacks: the user stack of a slow call), or NULL. Owned. */
+	struct stack *stack;
 };
 
 struct drop {
@@ -293,6 +295,10 @@ int snapshot_add_event(struct snapshot *s, const char *kind, uint64_t time_unix_
 		       uint32_t pid, uint32_t tid, const char *comm, uint64_t duration_ns,
 		       struct event **out);
 int event_add_label(struct event *e, const char *key, const char *value);
+/* Gives e an empty stack (frames added with stack_add_frame); *out points at it. */
+int event_add_stack(struct event *e, struct stack **out);
+/* Appends copies of the frames of src to dst, and its completeness. 0 or -ENOMEM. */
+int stack_copy_frames(struct stack *dst, const struct stack *src);
 /* Appends a copy of e (with its labels) to dst. 0 or -ENOMEM. */
 int snapshot_copy_event(struct snapshot *dst, const struct event *e);
 void event_free(struct event *e);

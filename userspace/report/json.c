@@ -48,6 +48,36 @@ static void write_hist(struct json_writer *w, const struct hist *h)
 	jsonw_end_array(w);
 }
 
+static const char *const frame_kinds[] = {
+	[FRAME_USER] = "user", [FRAME_KERNEL] = "kernel", [FRAME_INTERP] = "interp",
+};
+
+/* "frames": [...], leaf first. */
+static void write_frames(struct json_writer *w, const struct stack *st)
+{
+	jsonw_name(w, "frames");
+	jsonw_start_array(w);
+	for (size_t k = 0; k < st->nframes; k++) {
+		const struct frame *fr = &st->frames[k];
+
+		jsonw_start_object(w);
+		jsonw_u64_field(w, "addr", fr->addr);
+		jsonw_string_field(w, "symbol", fr->symbol);
+		jsonw_u64_field(w, "offset", fr->offset);
+		jsonw_string_field(w, "module", fr->module);
+		jsonw_string_field(w, "build_id", fr->build_id);
+		jsonw_string_field(w, "kind", frame_kinds[fr->kind]);
+		if (fr->file || fr->line) {
+			jsonw_string_field(w, "file", fr->file);
+			jsonw_u64_field(w, "line", fr->line);
+		}
+		if (fr->inlined)
+			jsonw_bool_field(w, "inlined", true);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+}
+
 static void write_stacks(struct json_writer *w, const struct series *se);
 
 static void write_series(struct json_writer *w, const struct series *se)
@@ -68,10 +98,6 @@ static void write_series(struct json_writer *w, const struct series *se)
 		jsonw_u64_field(w, "value", se->value);
 	jsonw_end_object(w);
 }
-
-static const char *const frame_kinds[] = {
-	[FRAME_USER] = "user", [FRAME_KERNEL] = "kernel", [FRAME_INTERP] = "interp",
-};
 
 /* Derived from the stacks, for readers that want the table (a saved run read back
  * computes them again): "functions", total weight first, and "user_stacks", how many
@@ -125,27 +151,7 @@ static void write_stacks(struct json_writer *w, const struct series *se)
 		/* only where the unwinder said so: the frames say the rest */
 		if (st->complete)
 			jsonw_bool_field(w, "complete", true);
-		jsonw_name(w, "frames");
-		jsonw_start_array(w);
-		for (size_t k = 0; k < st->nframes; k++) {
-			const struct frame *fr = &st->frames[k];
-
-			jsonw_start_object(w);
-			jsonw_u64_field(w, "addr", fr->addr);
-			jsonw_string_field(w, "symbol", fr->symbol);
-			jsonw_u64_field(w, "offset", fr->offset);
-			jsonw_string_field(w, "module", fr->module);
-			jsonw_string_field(w, "build_id", fr->build_id);
-			jsonw_string_field(w, "kind", frame_kinds[fr->kind]);
-			if (fr->file || fr->line) {
-				jsonw_string_field(w, "file", fr->file);
-				jsonw_u64_field(w, "line", fr->line);
-			}
-			if (fr->inlined)
-				jsonw_bool_field(w, "inlined", true);
-			jsonw_end_object(w);
-		}
-		jsonw_end_array(w);
+		write_frames(w, st);
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);
@@ -218,6 +224,15 @@ static void write_event(struct json_writer *w, const struct event *e)
 	jsonw_string_field(w, "comm", e->comm);
 	write_labels(w, &e->labels);
 	jsonw_u64_field(w, "duration_ns", e->duration_ns);
+	if (e->stack) {
+		/* func --stacks: where the slow call came from */
+		jsonw_name(w, "stack");
+		jsonw_start_object(w);
+		if (e->stack->complete)
+			jsonw_bool_field(w, "complete", true);
+		write_frames(w, e->stack);
+		jsonw_end_object(w);
+	}
 	jsonw_end_object(w);
 }
 
@@ -644,6 +659,29 @@ static int read_series(struct reader *r, const struct json_value *js, const char
 	return err ? err : read_labels(r, js, path, se, NULL, NULL, NULL);
 }
 
+/* An event's optional "stack": {"complete": bool, "frames": [...]} (func --stacks). */
+static int read_event_stack(struct reader *r, const struct json_value *js, const char *path,
+			    struct event *e)
+{
+	const struct json_value *v, *frames;
+	char spath[96], fpath[128];
+	struct stack *st;
+	int err = get(r, js, path, "stack", JSON_OBJECT, true, &v);
+
+	if (err || !v)
+		return err;
+	snprintf(spath, sizeof(spath), "%s.stack", path);
+	if ((err = get(r, v, spath, "frames", JSON_ARRAY, false, &frames)) ||
+	    (err = event_add_stack(e, &st)) ||
+	    (err = read_flag(r, v, spath, "complete", &st->complete)))
+		return err;
+	for (size_t k = 0; !err && k < json_array_len(frames); k++) {
+		snprintf(fpath, sizeof(fpath), "%s.frames[%zu]", spath, k);
+		err = read_frame(r, json_array_at(frames, k), fpath, st);
+	}
+	return err;
+}
+
 static int read_event(struct reader *r, const struct json_value *js, const char *path,
 		      struct snapshot *out)
 {
@@ -663,7 +701,9 @@ static int read_event(struct reader *r, const struct json_value *js, const char 
 	    (err = get_u64(r, js, path, "duration_ns", UINT64_MAX, &duration_ns)))
 		return err;
 	err = snapshot_add_event(out, kind, time_unix_ns, pid, tid, comm, duration_ns, &e);
-	return err ? err : read_labels(r, js, path, NULL, e, NULL, NULL);
+	if (!err)
+		err = read_labels(r, js, path, NULL, e, NULL, NULL);
+	return err ? err : read_event_stack(r, js, path, e);
 }
 
 /* How metrics are shown (optional: files before it was written lack it). */

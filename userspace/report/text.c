@@ -648,5 +648,11 @@ void report_text_event(FILE *f, const struct event *e, bool first)
 		(unsigned long long)(e->time_unix_ns % 1000000000ull / 1000), e->pid, e->tid,
 		ESC(e->comm, comm), e->labels.n ? ESC(e->labels.v[0].value, what) : "",
 		duration_format(e->duration_ns, d, sizeof(d)));
+	/* func --stacks: where it was called from, caller first (leaf first, as every stack) */
+	for (size_t k = 0; e->stack && k < e->stack->nframes; k++) {
+		char name[300];
+
+		fprintf(f, "    %s\n", frame_name(&e->stack->frames[k], name, sizeof(name)));
+	}
 	fflush(f);
 }

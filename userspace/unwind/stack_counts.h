@@ -18,11 +18,14 @@
 struct stack_count {
 	uint32_t pid;
 	int32_t kstack;				/* the kernel stack's id, < 0: none */
+	uint32_t tag;				/* the caller's: what else tells stacks apart
+						 * (func's function, profile --wall's state) */
 	char comm[STACK_COUNTS_COMM_LEN];	/* not always terminated */
 	bool complete;				/* the unwinder reached the thread's start */
 	uint32_t n;				/* addresses in ips, leaf first */
 	uint64_t *ips;
 	uint64_t count;
+	uint64_t value;				/* the sum of the values added (ns) */
 	uint64_t hash;
 };
 
@@ -32,8 +35,8 @@ struct stack_counts;
 struct stack_counts *stack_counts_new(size_t max);
 void stack_counts_free(struct stack_counts *c);
 
-/* One more sample of the stack key (its count ignored) with key->n addresses in key->ips
- * (copied). 0, -ENOSPC when it is new and max are held already, -ENOMEM. */
+/* One more sample of the stack key (its count ignored; its value added) with key->n
+ * addresses in key->ips (copied). 0, -ENOSPC when it is new and max are held already, -ENOMEM. */
 int stack_counts_add(struct stack_counts *c, const struct stack_count *key);
 
 /* The distinct stacks held, in the order first seen. */
