@@ -54,7 +54,9 @@ INTEG_SRCS := $(wildcard tests/integration/*.c)
 INTEG_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(INTEG_SRCS))
 TARGETS    := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(wildcard tests/targets/*.c)) \
 	      $(BUILD)/targets/chain-static $(BUILD)/targets/inlined-stripped \
-	      $(BUILD)/targets/inlined-linked $(BUILD)/targets/inlined-badcrc
+	      $(BUILD)/targets/inlined-linked $(BUILD)/targets/inlined-badcrc \
+	      $(patsubst tests/targets/%,$(BUILD)/targets/%,$(wildcard tests/targets/python/*.py)) \
+	      $(BUILD)/targets/python/python3.12-copy
 
 .PHONY: all deps run test layers unit integration sanitize fuzz bench bench-diff bench-symbols \
 	static vmlinux clean
@@ -120,6 +122,16 @@ $(BUILD)/targets/libttdemo-v2.so: tests/targets/lib/ttdemo.c
 # libwait's test puts the second version in place of the first under the running program.
 $(BUILD)/targets/libwait: $(BUILD)/targets/libttdemo-v2.so
 $(BUILD)/targets/cet: TARGET_CFLAGS += -fcf-protection=full
+# Its fake interpreter's symbols must be in .dynsym, where tailtrace looks for them.
+$(BUILD)/targets/python_hostile: TARGET_CFLAGS += -rdynamic
+# The Python frames tests' scripts, and Debian's python3.11 made to say it is 3.12.
+$(BUILD)/targets/python/%.py: tests/targets/python/%.py
+	$(Q)mkdir -p $(@D)
+	$(Q)cp $< $@
+$(BUILD)/targets/python/python3.12-copy: tests/targets/python/other-version.sh
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$< /usr/bin/python3.11 $@
 # chain linked static: libc's _start, __libc_start_call_main and start_thread have symbols
 # in the binary itself, so its stacks can be seen to reach the thread's start.
 $(BUILD)/targets/chain-static: tests/targets/chain.c tests/targets/busy.h
@@ -204,7 +216,7 @@ test: layers unit integration
 SAN_BUILD := build-san
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_ENV   := ASAN_OPTIONS=exitcode=86 UBSAN_OPTIONS=exitcode=86:print_stacktrace=1
-SAN_INTEGRATION := '@(bad_input/*|symbols/*|gates/*|diff/bad_input*|diff/markdown*|diff/series_in*|sched/offcpu_stacks*|stack_formats/*|profile/nearly*|profile/usage*|profile/dwarf*|profile/fp*|func/exact_count*|func/shared_library*|func/library_replaced*|slow_stacks/*|wall/*|run/*)'
+SAN_INTEGRATION := '@(bad_input/*|symbols/*|gates/*|diff/bad_input*|diff/markdown*|diff/series_in*|sched/offcpu_stacks*|stack_formats/*|profile/nearly*|profile/usage*|profile/dwarf*|profile/fp*|python/hostile*|python/profile_dwarf*|func/exact_count*|func/shared_library*|func/library_replaced*|slow_stacks/*|wall/*|run/*)'
 
 sanitize: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) CFLAGS='-g -O1 $(SAN_FLAGS)' \

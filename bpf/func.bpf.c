@@ -23,6 +23,7 @@
 #include "lib/hist.bpf.h"
 #define COUNTERS_MAX FUNC_STAT_MAX
 #include "lib/counters.bpf.h"
+#include "lib/pystack.bpf.h"
 #include "lib/ustack.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -32,6 +33,8 @@ const volatile __u32 nshards = 1;	/* power of two; shard = cpu & (nshards - 1) *
 const volatile __u32 sample_every = 1;	/* record 1 call in N */
 const volatile __u64 slow_ns = 0;	/* stream calls at least this slow; 0: none */
 const volatile bool slow_stacks = false;	/* --stacks: with the user stack of each */
+/* --stacks: and the Python frames of the processes userspace puts in pystack_procs */
+const volatile bool python = false;
 /* Set by userspace at the end: nothing more is recorded, so that the last read of the
  * histograms and the last slow calls streamed describe the same calls. */
 bool stopped = false;
@@ -125,7 +128,15 @@ static __always_inline void emit_slow(struct pt_regs *ctx, __u32 func_id, __u64 
 	 * the return address back in ip, and the stack above sp is the caller's. Taken here,
 	 * only slow calls pay for the copy. */
 	if (slow_stacks) {
-		long err = ustack_capture_uregs(&ustacks, ctx, func_id, dur, BPF_RB_NO_WAKEUP);
+		__u32 py = 0;
+		long err;
+
+		if (python && pystack_take(&py)) {
+			count(FUNC_STAT_PYSTACK);
+			py = 0;
+		}
+		err = ustack_capture_uregs(&ustacks, ctx, (__u64)py << 32 | func_id, dur,
+					   BPF_RB_NO_WAKEUP);
 
 		if (!err)
 			return;

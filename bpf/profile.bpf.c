@@ -15,6 +15,7 @@
 #define COUNTERS_MAX PROFILE_CNT_MAX
 #include "lib/counters.bpf.h"
 #include "lib/filter.bpf.h"
+#include "lib/pystack.bpf.h"
 #include "lib/ustack.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -38,7 +39,7 @@ struct wall_task {
 	__s32 kstack;
 	__u32 state;		/* enum profile_state */
 	__u32 size;		/* bytes of s to send; 0: the stack could not be taken */
-	__u32 pad;
+	__u32 pystack;		/* the Python frames' id, 0: none */
 	struct ustack_sample s;
 };
 
@@ -48,6 +49,8 @@ struct {
 	__type(key, int);
 	__type(value, struct wall_task);
 } wall_tasks SEC(".maps");
+/* Python frames of the processes userspace puts in pystack_procs */
+const volatile bool python = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -75,13 +78,14 @@ struct {
 	__uint(max_entries, 64 * 1024);
 } news SEC(".maps");
 
-static __always_inline void tell(__u32 tgid, __u32 what)
+static __always_inline void tell(__u32 tgid, __u32 what, __u32 pystack)
 {
 	struct profile_new *n = bpf_ringbuf_reserve(&news, sizeof(*n), 0);
 
 	if (n) {
 		n->tgid = tgid;
 		n->what = what;
+		n->pystack = pystack;
 		bpf_ringbuf_submit(n, BPF_RB_NO_WAKEUP);
 	}
 }
@@ -106,14 +110,15 @@ static __always_inline void add_sample(struct profile_key *key)
 		return;
 	}
 	/* a lost notice costs only symbols of a process that exits within 20 ms; no counter */
-	tell(key->tgid, PROFILE_NEW_KEY);
+	tell(key->tgid, PROFILE_NEW_KEY, key->pystack);
 }
 
 /* dwarf: sends the user stack with the kernel stack's id; 0 when sent, else what the count
  * map is to hold instead (the sample's time stays, its user stack unknown). */
 static __always_inline int send_ustack(struct bpf_perf_event_data *ctx, struct profile_key *key)
 {
-	long err = ustack_capture(&ustacks, &ctx->regs, (__u64)(__u32)key->kstack,
+	long err = ustack_capture(&ustacks, &ctx->regs,
+				  (__u64)(__u32)key->kstack | (__u64)key->pystack << 32,
 				  BPF_RB_NO_WAKEUP);
 
 	if (!err)
@@ -157,6 +162,8 @@ int tt_profile(struct bpf_perf_event_data *ctx)
 	}
 	key.ustack = -1;
 	key.user = PROFILE_USER_NONE;
+	if (python && pystack_take(&key.pystack))
+		count(PROFILE_DROP_PYSTACK);
 	if (!BPF_CORE_READ(t, mm)) {
 		/* a kernel thread: no user stack */
 	} else if (dwarf) {
@@ -190,6 +197,9 @@ int BPF_PROG(tt_profile_switch, bool preempt, struct task_struct *prev, struct t
 			w->state = preempt || prev_state == TASK_RUNNING ? PROFILE_PREEMPTED :
 									   PROFILE_BLOCKED;
 			w->kstack = bpf_get_stackid(ctx, &stackmap, 0);
+			/* prev is current: its Python frames are those it blocks in */
+			if (!python || pystack_take(&w->pystack))
+				w->pystack = 0;
 			size = ustack_take(&w->s, NULL, 0, 0);
 			w->size = size > 0 ? (__u32)size : 0;
 			w->off_since = now;
@@ -202,12 +212,13 @@ int BPF_PROG(tt_profile_switch, bool preempt, struct task_struct *prev, struct t
 	w = bpf_task_storage_get(&wall_tasks, next, 0, 0);
 	if (!w || !w->off_since || now <= w->off_since)
 		return 0;
-	w->s.cookie = (__u64)w->state << 32 | (__u32)w->kstack;
+	w->s.cookie = (__u64)w->pystack << 32 | (__u32)w->kstack;
 	w->s.value = now - w->off_since;
 	w->off_since = 0;
 	if (!w->size) {
 		/* no stack: the time still counts, under one unknown frame */
 		w->s.size = 0;
+		w->s.flags = 0;
 		w->s.tgid = next->tgid;
 		w->s.tid = next->pid;
 		w->s.time_ns = now;
@@ -215,6 +226,8 @@ int BPF_PROG(tt_profile_switch, bool preempt, struct task_struct *prev, struct t
 		w->size = USTACK_HEADER_SIZE;
 		count(PROFILE_DROP_USTACK);
 	}
+	w->s.flags = (w->s.flags & ((1u << PROFILE_STATE_SHIFT) - 1)) |
+		     w->state << PROFILE_STATE_SHIFT;
 	size = w->size;
 	if (size > (long)sizeof(w->s))
 		return 0;
@@ -228,7 +241,7 @@ int BPF_PROG(tt_profile_switch, bool preempt, struct task_struct *prev, struct t
 static __always_inline int on_exec(struct task_struct *p)
 {
 	if (task_selected(p))
-		tell(BPF_CORE_READ(p, tgid), PROFILE_NEW_EXEC);
+		tell(BPF_CORE_READ(p, tgid), PROFILE_NEW_EXEC, 0);
 	return 0;
 }
 
@@ -238,7 +251,7 @@ static __always_inline int on_exec(struct task_struct *p)
 static __always_inline int on_exit(struct task_struct *p)
 {
 	if (!BPF_CORE_READ(p, signal, live.counter))
-		tell(BPF_CORE_READ(p, tgid), PROFILE_NEW_EXIT);
+		tell(BPF_CORE_READ(p, tgid), PROFILE_NEW_EXIT, 0);
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include "lib/counters.bpf.h"
 #include "lib/filter.bpf.h"
 #include "lib/slots.bpf.h"
+#include "lib/pystack.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -30,6 +31,8 @@ const volatile __u32 ncpus = 1;		/* slots [0, SCHED_KINDS * ncpus) for --by cpu 
 const volatile __u32 max_slots = 1;
 const volatile bool offcpu_stacks = false;
 const volatile __u64 stack_min_ns = 0;
+/* --offcpu-stacks: Python frames of the processes userspace puts in pystack_procs */
+const volatile bool python = false;
 
 __u32 next_slot = 0;
 
@@ -40,6 +43,8 @@ struct task_state {
 	__u32 off_kind;
 	__u32 slot[SCHED_KINDS];	/* slot + 1, 0: not looked up yet */
 	__s32 kstack, ustack;		/* taken when it blocked (--offcpu-stacks) */
+	__u32 pystack;			/* its Python frames then, 0: none */
+	__u32 pad;
 };
 
 struct {
@@ -179,6 +184,7 @@ static __always_inline void add_offcpu_stack(struct task_struct *t, struct task_
 	key.tgid = BPF_CORE_READ(t, tgid);
 	key.kstack = st->kstack;
 	key.ustack = st->ustack;
+	key.pystack = st->pystack;
 	BPF_CORE_READ_STR_INTO(&key.comm, t, comm);
 	v = bpf_map_lookup_elem(&offcpu, &key);
 	if (v) {
@@ -222,6 +228,8 @@ static __always_inline int on_switch(void *ctx, bool preempt, struct task_struct
 				st->ustack = bpf_get_stackid(ctx, &stackmap, BPF_F_USER_STACK);
 				if (st->kstack < 0)
 					count(SCHED_DROP_STACK);
+				if (python && pystack_take(&st->pystack))
+					count(SCHED_DROP_PYSTACK);
 			}
 		}
 	}

@@ -19,6 +19,7 @@ enum func_stat {
 	FUNC_STAT_UNMATCHED,	/* return without a recorded entry */
 	FUNC_STAT_RACE,		/* min/max update lost to contention (count and buckets kept) */
 	FUNC_STAT_STACK,	/* --stacks: a slow call's stack not taken (streamed without) */
+	FUNC_STAT_PYSTACK,	/* --stacks: a slow call's Python frames not stored */
 	FUNC_STAT_MAX,
 };
 

@@ -8,7 +8,8 @@
 
 /* Where a sample's user frames come from. Frame-pointer stacks are counted in the kernel by
  * stack id. With --call-graph dwarf a sample of a user task goes to userspace whole (its
- * registers and a copy of its stack, abi/ustack.h, the kernel stack's id in the cookie) and
+ * registers and a copy of its stack, abi/ustack.h, the kernel stack's id in the cookie's low
+ * 32 bits and the Python frames' id, abi/pystack.h, in its high 32 bits) and
  * is counted there; the count map holds only those that could not be sent. */
 enum profile_user {
 	PROFILE_USER_NONE,	/* a kernel thread: no user stack to take */
@@ -23,6 +24,8 @@ struct profile_key {
 	__s32 ustack;
 	__u32 user;		/* enum profile_user */
 	char comm[PROFILE_COMM_LEN];
+	__u32 pystack;		/* the id of its Python frames in pystacks, 0: none */
+	__u32 pad;
 };
 
 /* Counters (per-CPU array). */
@@ -36,11 +39,14 @@ enum profile_count {
 	PROFILE_DROP_COLLIDE,	/* a stack whose hash bucket holds another stack: lost */
 	PROFILE_DROP_FOLLOW,	/* a command's child not followed: the set of processes is full */
 	PROFILE_DROP_RINGBUF,	/* dwarf: a stack copy the ring buffer had no room for */
+	PROFILE_DROP_PYSTACK,	/* Python frames not stored (pystacks full, or an id taken) */
 	PROFILE_CNT_MAX,
 };
 
-/* --wall: what a stack copy in ustacks is of, in its cookie's upper half (the lower half is
- * the kernel stack's id); the value holds the ns of an off-CPU stretch. */
+/* --wall: what a stack copy in ustacks is of, in bits PROFILE_STATE_SHIFT and up of its
+ * flags (abi/ustack.h's own flags are the low bits); its cookie is a sample's (the kernel
+ * stack's id and the Python frames' id) and its value the ns of an off-CPU stretch. */
+#define PROFILE_STATE_SHIFT 16
 enum profile_state {
 	PROFILE_RUNNING,	/* an on-CPU sample: weighs one period */
 	PROFILE_BLOCKED,	/* off CPU, asleep (S or D), from switch-out to switch-in */
@@ -59,6 +65,8 @@ enum profile_news {
 struct profile_new {
 	__u32 tgid;
 	__u32 what;		/* enum profile_news */
+	__u32 pystack;		/* PROFILE_NEW_KEY: the key's Python frames, to be named while
+				 * the process lives */
 };
 
 #endif /* TAILTRACE_PROFILE_H */

@@ -43,6 +43,7 @@ enum sched_count {
 	SCHED_DROP_STORAGE,	/* per-task state could not be had */
 	SCHED_DROP_STACK,	/* a blocked thread's kernel stack could not be taken */
 	SCHED_DROP_STACK_FULL,	/* more distinct blocking stacks than the map holds */
+	SCHED_DROP_PYSTACK,	/* Python frames not stored (pystacks full, or an id taken) */
 	SCHED_CNT_MAX,
 };
 
@@ -53,7 +54,7 @@ struct offcpu_key {
 	__u32 tgid;
 	__s32 kstack;		/* stack map ids; < 0: none */
 	__s32 ustack;
-	__u32 pad;
+	__u32 pystack;		/* the id of its Python frames in pystacks, 0: none */
 	char comm[SCHED_COMM_LEN];
 };
 

@@ -1,5 +1,6 @@
 # `make fuzz`: the ELF reader (userspace/symbols/elf_syms.c, and debug_file.c's build id and
-# .gnu_debuglink), the JIT map reader (symbols/perf_map.c) and the reader of saved runs
+# .gnu_debuglink), the JIT map reader (symbols/perf_map.c), the reader of Python code objects
+# (userspace/python/pycode.c) and the reader of saved runs
 # (report/json.c, and what is done with a run read back) under libFuzzer with ASan and UBSan
 # for FUZZ_SECONDS each, from seed corpora: the unit fixtures (tests/unit/fixtures.mk), and
 # a run saved by the unit tests' emitters.
@@ -30,6 +31,14 @@ $(FUZZ_DIR)/fuzz_perf_map: $(FUZZ_MAP_SRCS) userspace/symbols/perf_map.h userspa
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(TT_CFLAGS) $(FUZZ_MAP_SRCS) -o $@
 
+# The reader of a Python process's code objects (userspace/python/pycode.c).
+$(FUZZ_DIR)/fuzz_pycode: tests/fuzz/fuzz_pycode.c userspace/python/pycode.c \
+		userspace/python/pycode.h bpf/abi/pystack.h
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(TT_CFLAGS) tests/fuzz/fuzz_pycode.c userspace/python/pycode.c \
+		-o $@
+
 # -lz below: report/pprof.c compresses its profiles.
 FUZZ_RUN_SRCS := tests/fuzz/fuzz_run_json.c $(wildcard userspace/report/*.c userspace/model/*.c \
 		 userspace/json/*.c) userspace/gates/slo.c userspace/core/safe_open.c
@@ -41,8 +50,9 @@ $(FUZZ_DIR)/fuzz_run_json: $(FUZZ_RUN_SRCS) $(wildcard userspace/*/*.h)
 
 # The corpora grow run after run in $(FUZZ_DIR)/corpus*; the seeds are copied in each time.
 fuzz: deps $(FUZZ_DIR)/fuzz_elf_syms $(FUZZ_DIR)/fuzz_run_json $(FUZZ_DIR)/fuzz_perf_map \
-      $(UNIT_FIXTURES) tests/fuzz/run-seed.json tests/fuzz/perf-map-seed.map
-	$(Q)mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/corpus-run $(FUZZ_DIR)/corpus-map
+      $(FUZZ_DIR)/fuzz_pycode $(UNIT_FIXTURES) tests/fuzz/run-seed.json tests/fuzz/perf-map-seed.map
+	$(Q)mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/corpus-run $(FUZZ_DIR)/corpus-map \
+		$(FUZZ_DIR)/corpus-pycode
 	$(Q)cp $(UNIT_FIXTURES) $(FUZZ_DIR)/corpus/
 	$(Q)cp tests/fuzz/run-seed.json $(FUZZ_DIR)/corpus-run/
 	$(Q)cp tests/fuzz/perf-map-seed.map $(FUZZ_DIR)/corpus-map/
@@ -52,3 +62,5 @@ fuzz: deps $(FUZZ_DIR)/fuzz_elf_syms $(FUZZ_DIR)/fuzz_run_json $(FUZZ_DIR)/fuzz_
 		-max_len=65536 -artifact_prefix=$(FUZZ_DIR)/run- $(FUZZ_DIR)/corpus-run
 	$(FUZZ_DIR)/fuzz_perf_map -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		-max_len=16384 -artifact_prefix=$(FUZZ_DIR)/map- $(FUZZ_DIR)/corpus-map
+	$(FUZZ_DIR)/fuzz_pycode -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		-max_len=8192 -artifact_prefix=$(FUZZ_DIR)/pycode- $(FUZZ_DIR)/corpus-pycode

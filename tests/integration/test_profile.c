@@ -610,8 +610,9 @@ Test(profile, dwarf_python3_11_reaches_the_thread_start)
 
 	if (access(py, X_OK))
 		cr_skip_test("no %s (make deps installs it)", py);
-	j = run_json_ok(&r, (char *[]){ TT, "profile", "-F", "199", "--format", "json", "--",
-					(char *)py, "-c",
+	/* --no-python: the interpreter's own frames, which Python frames replace otherwise */
+	j = run_json_ok(&r, (char *[]){ TT, "profile", "-F", "199", "--no-python", "--format",
+					"json", "--", (char *)py, "-c",
 					"import time\n"
 					"def inner(n):\n"
 					"    s = 0\n"

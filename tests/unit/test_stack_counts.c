@@ -32,9 +32,13 @@ Test(stack_counts, each_part_of_the_key_tells_stacks_apart)
 	/* a name of the full 16 bytes, not terminated, is its own */
 	cr_assert_eq(add(c, 1, "0123456789abcdef", 5, true, a, 3), 0);
 	cr_assert_eq(add(c, 1, "0123456789abcdef", 5, true, a, 3), 0);
-	cr_assert_eq(stack_counts_len(c), 8);
+	/* the Python frames' id */
+	cr_assert_eq(stack_counts_add(c, &(struct stack_count){ .pid = 1, .comm = "app",
+		     .kstack = 5, .complete = true, .ips = a, .n = 3, .pystack = 9 }), 0);
+	cr_assert_eq(stack_counts_len(c), 9);
 	cr_assert_eq(stack_counts_at(c, 0)->count, 3);
 	cr_assert_eq(stack_counts_at(c, 7)->count, 2);
+	cr_assert_eq(stack_counts_at(c, 8)->pystack, 9);
 	for (size_t i = 1; i < 7; i++)
 		cr_assert_eq(stack_counts_at(c, i)->count, 1, "stack %zu", i);
 	cr_assert_eq(stack_counts_at(c, 4)->ips[2], 0x30, "the addresses are copied");

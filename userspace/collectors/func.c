@@ -18,6 +18,8 @@
 #include "core/msg.h"
 #include "func.skel.h"
 #include "model/histogram.h"
+#include "python/pyframes.h"
+#include "collectors/sym_frames.h"
 #include "core/loop.h"
 #include "symbols/binary_resolve.h"
 #include "uprobe/attach.h"
@@ -33,6 +35,9 @@
 #define STACK_DEPTH	127
 #define MAX_SLOW_STACKS	16384
 #define STACK_RING	(4u << 20)
+/* --stacks: Python processes walked, and distinct Python stacks kept (1 KiB each) */
+#define MAX_PY_PROCS	1024
+#define MAX_PY_STACKS	8192
 /* Functions traced at most unless --max-functions says otherwise: each holds at least one
  * histogram (8,224 bytes) of kernel memory, so 8,000 hold 63 MiB; libLLVM alone has 35,000. */
 #define MAX_FUNCS_DEFAULT	8000
@@ -61,6 +66,8 @@ struct func_state {
 	struct stack_counts *counts;
 	uint64_t over_cap;		/* slow calls of new stacks past MAX_SLOW_STACKS */
 	uint64_t unwind_failed;		/* stack copies that could not be unwound at all */
+	struct pyframes *py;		/* Python frames in slow calls' stacks */
+	uint64_t py_recheck_ns;
 };
 
 enum { OPT_SLOWER = 2000, OPT_SAMPLE, OPT_DRY_RUN, OPT_MAX_FUNCS, OPT_STACKS };
@@ -202,8 +209,12 @@ static int open_and_load(struct func_state *fs, bool multi)
 	skel->rodata->sample_every = fs->sample ? fs->sample : 1;
 	skel->rodata->slow_ns = fs->slower_ns;
 	skel->rodata->slow_stacks = fs->stacks;
-	if (fs->stacks)
+	skel->rodata->python = fs->stacks;
+	if (fs->stacks) {
 		bpf_map__set_max_entries(skel->maps.ustacks, STACK_RING);
+		bpf_map__set_max_entries(skel->maps.pystack_procs, MAX_PY_PROCS);
+		bpf_map__set_max_entries(skel->maps.pystacks, MAX_PY_STACKS);
+	}
 	bpf_map__set_max_entries(skel->maps.hists, fs->t.n * fs->nshards);
 	if (!fs->slower_ns)
 		bpf_map__set_max_entries(skel->maps.events, 4096);
@@ -244,21 +255,37 @@ static int on_event(void *data, void *raw, size_t size)
  * at its return, so its own frame is gone: it is named from the probe), then the caller at
  * the return address and the callers above. */
 static int add_slow_frames(struct func_state *fs, struct stack *st, uint32_t func_id, int pid,
-			   const uint64_t *ips, size_t n)
+			   const uint64_t *ips, size_t n, uint32_t pystack)
 {
 	const struct uprobe_target *t = &fs->t.v[func_id];
+	struct pymerge m = { 0 };
 
 	if (stack_add_frame(st, t->offset, t->name, 0, t->binary, NULL, FRAME_USER))
 		return -ENOMEM;
+	pymerge_begin(fs->py, pystack, &m);
 	for (size_t i = 0; i < n; i++) {
-		struct sym_frame f;
+		int r = sym_frames_add_user(fs->sym, st, pid, ips[i], true, false, &m);
 
-		symbolizer_user_frame(fs->sym, pid, ips[i], &f);
-		if (stack_add_frame(st, ips[i], f.symbol, f.offset, f.module, f.build_id,
-				    FRAME_USER))
-			return -ENOMEM;
+		if (r < 0)
+			return r;
 	}
-	return 0;
+	return pymerge_end(&m, st);
+}
+
+/* --stacks: a process is walked for Python frames once seen to run CPython 3.11. One seen
+ * running something else is looked at again now and then, at most twice a second in all:
+ * a command is seen first before its exec. */
+static void note_python(struct func_state *fs, int pid, uint32_t pystack)
+{
+	uint64_t now = mono_now_ns();
+
+	pyframes_note_pid(fs->py, pid);
+	if (pystack) {
+		pyframes_resolve(fs->py, pystack);
+	} else if (now - fs->py_recheck_ns > 500000000ull) {
+		fs->py_recheck_ns = now;
+		pyframes_recheck(fs->py, pid);
+	}
 }
 
 /* --stacks: one slow call and its stack copy, unwound now (its process may soon be gone:
@@ -272,13 +299,17 @@ static int on_ustack(void *data, void *raw, size_t size)
 	char comm[USTACK_COMM_LEN + 1];
 	struct event *ev;
 	struct stack *st;
+	uint32_t func_id;
 	size_t n = 0;
 	int err;
 
-	if (size < USTACK_HEADER_SIZE || s->cookie >= fs->t.n)
+	if (size < USTACK_HEADER_SIZE || (uint32_t)s->cookie >= fs->t.n)
 		return 0;
+	func_id = (uint32_t)s->cookie;
+	note_python(fs, (int)s->tgid, (uint32_t)(s->cookie >> 32));
 	if (!symbolizer_has_pid(fs->sym, (int)s->tgid))
 		symbolizer_cache_pid(fs->sym, (int)s->tgid);
+	key.pystack = (uint32_t)(s->cookie >> 32);
 	err = unwinder_unwind_sample(fs->unwinder, s, size, ips, STACK_DEPTH, &n, &key.complete);
 	if (err || !n) {
 		fs->unwind_failed++;
@@ -288,9 +319,9 @@ static int on_ustack(void *data, void *raw, size_t size)
 	memcpy(comm, s->comm, USTACK_COMM_LEN);
 	comm[USTACK_COMM_LEN] = 0;
 	ev = fs->sink->begin(fs->sink, "slow_call", s->time_ns, s->tgid, s->tid, comm, s->value);
-	if (!ev || event_add_label(ev, "func", fs->t.v[s->cookie].name) ||
+	if (!ev || event_add_label(ev, "func", fs->t.v[func_id].name) ||
 	    event_add_stack(ev, &st) ||
-	    add_slow_frames(fs, st, (uint32_t)s->cookie, (int)s->tgid, ips, n))
+	    add_slow_frames(fs, st, func_id, (int)s->tgid, ips, n, key.pystack))
 		return -ENOMEM;
 	st->complete = key.complete;
 	err = fs->sink->commit(fs->sink);
@@ -298,7 +329,7 @@ static int on_ustack(void *data, void *raw, size_t size)
 		return err;
 	key.pid = s->tgid;
 	key.kstack = -1;
-	key.tag = (uint32_t)s->cookie;
+	key.tag = func_id;
 	key.value = s->value;
 	memcpy(key.comm, s->comm, sizeof(key.comm));
 	key.ips = ips;
@@ -381,9 +412,11 @@ static int func_attach(void *data, const struct run_target *target, struct loop 
 		fs->sym = symbolizer_new(NULL);
 		fs->unwinder = unwinder_new();
 		fs->counts = stack_counts_new(MAX_SLOW_STACKS);
+		fs->py = pyframes_new(bpf_map__fd(fs->skel->maps.pystack_procs),
+				      bpf_map__fd(fs->skel->maps.pystacks));
 		fs->ustack_rb = ring_buffer__new(bpf_map__fd(fs->skel->maps.ustacks), on_ustack, fs,
 						 NULL);
-		if (!fs->sym || !fs->unwinder || !fs->counts || !fs->ustack_rb) {
+		if (!fs->sym || !fs->unwinder || !fs->counts || !fs->py || !fs->ustack_rb) {
 			msg_error("cannot set up the unwinder and its ring buffer: %s",
 				  strerror(errno ? errno : ENOMEM));
 			goto fail;
@@ -392,6 +425,8 @@ static int func_attach(void *data, const struct run_target *target, struct loop 
 		 * is read (a command is not yet exec'd: its own are read at that call) */
 		if (target->pid && !target->command)
 			symbolizer_cache_pid(fs->sym, target->pid);
+		if (target->pid)
+			pyframes_note_pid(fs->py, target->pid);
 	}
 	free(fns);
 	return 0;
@@ -427,6 +462,7 @@ static const char *const stat_names[FUNC_STAT_MAX] = {
 	[FUNC_STAT_UNMATCHED] = "no_entry",
 	[FUNC_STAT_RACE] = "minmax_race",
 	[FUNC_STAT_STACK] = "stack_missing",
+	[FUNC_STAT_PYSTACK] = "pystack_missing",
 };
 
 /* --stacks: the slow calls' time by stack, for the whole run so far. */
@@ -447,7 +483,7 @@ static int add_slow_stacks(struct func_state *fs, struct snapshot *s)
 		if (series_add_stack(se, c->value, c->count, &st) ||
 		    stack_add_label(st, "comm", comm) || stack_add_label(st, "pid", pid) ||
 		    stack_add_label(st, "func", fs->t.v[c->tag].name) ||
-		    add_slow_frames(fs, st, c->tag, (int)c->pid, c->ips, c->n))
+		    add_slow_frames(fs, st, c->tag, (int)c->pid, c->ips, c->n, c->pystack))
 			return -ENOMEM;
 		st->complete = c->complete;
 	}
@@ -494,7 +530,7 @@ static int func_read(void *data, struct snapshot *s, bool stacks)
 		/* with sampling, returns of calls not sampled are expected */
 		if (k == FUNC_STAT_UNMATCHED && fs->sample > 1)
 			continue;
-		if (k == FUNC_STAT_STACK && !fs->stacks)
+		if ((k == FUNC_STAT_STACK || k == FUNC_STAT_PYSTACK) && !fs->stacks)
 			continue;
 		if (k == FUNC_STAT_STACK)
 			st[k] += fs->unwind_failed;
@@ -524,6 +560,7 @@ static void func_free(void *data)
 	unwinder_free(fs->unwinder);
 	symbolizer_free(fs->sym);
 	stack_counts_free(fs->counts);
+	pyframes_free(fs->py);
 	func_bpf__destroy(fs->skel);
 	uprobe_targets_free(&fs->t);
 }
@@ -552,7 +589,8 @@ const struct collector func_collector = {
 	"      --stacks             with --slower-than: each slow call's user stack (taken\n"
 	"                           at its return, unwound by DWARF CFI), under the call\n"
 	"                           and summed by stack (func.slow_stack, weight: the slow\n"
-	"                           calls' time) for --format folded|svg|pprof\n"
+	"                           calls' time) for --format folded|svg|pprof; Python\n"
+	"                           functions too in CPython 3.11 processes\n"
 	"      --sample N           time 1 call in N (in the kernel); counts are scaled\n"
 	"      --dry-run            list the functions the PROBEs match, attach nothing\n"
 	"      --max-functions N    trace at most N functions (default 8000): each holds a\n"

@@ -32,6 +32,7 @@
 #include "labels/cgroup.h"
 #include "profile.skel.h"
 #include "collectors/sym_frames.h"
+#include "python/pyframes.h"
 #include "symbols/symbolizer.h"
 #include "unwind/stack_counts.h"
 #include "unwind/unwind.h"
@@ -53,6 +54,9 @@
 /* --wall: the ring of samples and off-CPU stretches, ~3,000 records (a 20 ms drain at
  * 150,000 switches a second) */
 #define WALL_RING (32u << 20)
+/* Python: processes walked, and distinct Python stacks kept (1 KiB each) */
+#define MAX_PY_PROCS 1024
+#define MAX_PY_STACKS 16384
 
 enum call_graph { CALL_GRAPH_DWARF, CALL_GRAPH_FP };
 
@@ -71,6 +75,7 @@ struct profile_ctx {
 	bool command;
 	enum call_graph call_graph;
 	bool wall;			/* --wall: off-CPU time beside the samples */
+	bool no_python;
 
 	struct profile_bpf *skel;
 	bool btf;			/* tp_btf follow programs (else raw_tp) */
@@ -79,6 +84,7 @@ struct profile_ctx {
 	int nlinks;
 	struct ring_buffer *rb;
 	struct symbolizer *sym;
+	struct pyframes *py;		/* NULL with --no-python */
 	struct seen_pid *seen;
 	size_t nseen, seen_cap;
 
@@ -92,7 +98,7 @@ struct profile_ctx {
 	size_t ngone, gone_cap;
 };
 
-enum { OPT_COMM = 3000, OPT_CGROUP, OPT_CALL_GRAPH, OPT_WALL, OPT_FREQ = 'F' };
+enum { OPT_COMM = 3000, OPT_CGROUP, OPT_CALL_GRAPH, OPT_WALL, OPT_NO_PYTHON, OPT_FREQ = 'F' };
 
 static const struct option profile_options[] = {
 	{ "frequency", required_argument, NULL, OPT_FREQ },
@@ -100,6 +106,7 @@ static const struct option profile_options[] = {
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "call-graph", required_argument, NULL, OPT_CALL_GRAPH },
 	{ "wall", no_argument, NULL, OPT_WALL },
+	{ "no-python", no_argument, NULL, OPT_NO_PYTHON },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -130,6 +137,9 @@ static int profile_opt(void *data, int key, const char *arg)
 		return 0;
 	case OPT_WALL:
 		ctx->wall = true;
+		return 0;
+	case OPT_NO_PYTHON:
+		ctx->no_python = true;
 		return 0;
 	case OPT_CALL_GRAPH:
 		if (!strcmp(arg, "dwarf")) {
@@ -315,6 +325,11 @@ static int load_set(struct profile_ctx *ctx, bool btf)
 					 ctx->wall ? WALL_RING : ring_size(ctx->hz));
 	bpf_map__set_max_entries(ctx->skel->maps.stackmap, MAX_STACKS);
 	bpf_map__set_max_entries(ctx->skel->maps.samples, MAX_KEYS);
+	ctx->skel->rodata->python = !ctx->no_python;
+	if (!ctx->no_python) {
+		bpf_map__set_max_entries(ctx->skel->maps.pystack_procs, MAX_PY_PROCS);
+		bpf_map__set_max_entries(ctx->skel->maps.pystacks, MAX_PY_STACKS);
+	}
 	if (!ctx->command)
 		bpf_map__set_max_entries(ctx->skel->maps.tgids, 1);
 	bpf_object__for_each_program(prog, ctx->skel->obj) {
@@ -358,6 +373,8 @@ static void note_pid(struct profile_ctx *ctx, int pid, bool exec)
 	uint64_t now = mono_now_ns();
 	size_t i;
 
+	if (ctx->py && !exec)
+		pyframes_note_pid(ctx->py, pid);
 	for (i = 0; i < ctx->nseen && ctx->seen[i].pid != pid; i++)
 		;
 	if (i == ctx->nseen) {
@@ -412,6 +429,12 @@ static int on_new(void *data, void *raw, size_t size)
 		return 0;
 	if (n->what != PROFILE_NEW_EXIT)
 		note_pid(ctx, (int)n->tgid, n->what == PROFILE_NEW_EXEC);
+	if (ctx->py && n->what == PROFILE_NEW_KEY && size >= sizeof(*n))
+		pyframes_resolve(ctx->py, n->pystack);
+	else if (ctx->py && n->what == PROFILE_NEW_EXEC)
+		pyframes_exec(ctx->py, (int)n->tgid);
+	else if (ctx->py && n->what == PROFILE_NEW_EXIT)
+		pyframes_exit(ctx->py, (int)n->tgid);
 	/* after exec its files are another program's; after exit there is no process */
 	if (ctx->unwinder && n->what != PROFILE_NEW_KEY)
 		forget_later(ctx, (int)n->tgid);
@@ -431,6 +454,9 @@ static int on_ustack(void *data, void *raw, size_t size)
 	if (size < USTACK_HEADER_SIZE)
 		return 0;
 	note_pid(ctx, (int)s->tgid, false);
+	key.pystack = (uint32_t)(s->cookie >> 32);
+	if (ctx->py && key.pystack)
+		pyframes_resolve(ctx->py, key.pystack);
 	err = unwinder_unwind_sample(ctx->unwinder, s, size, ips, PROFILE_STACK_DEPTH, &n,
 				     &key.complete);
 	if (err || !n) {
@@ -443,7 +469,7 @@ static int on_ustack(void *data, void *raw, size_t size)
 	key.pid = s->tgid;
 	key.kstack = (int32_t)(uint32_t)s->cookie;
 	/* --wall: an off-CPU stretch weighs its ns, a sample one period */
-	key.tag = (uint32_t)(s->cookie >> 32);
+	key.tag = s->flags >> PROFILE_STATE_SHIFT;
 	key.value = key.tag != PROFILE_RUNNING ? s->value : 1000000000ull / ctx->hz;
 	memcpy(key.comm, s->comm, sizeof(key.comm));
 	key.ips = ips;
@@ -496,6 +522,14 @@ static int profile_attach(void *data, const struct run_target *t, struct loop *l
 		return 1;
 	}
 	ctx->sym = symbolizer_new(NULL);
+	if (!ctx->no_python) {
+		ctx->py = pyframes_new(bpf_map__fd(ctx->skel->maps.pystack_procs),
+				       bpf_map__fd(ctx->skel->maps.pystacks));
+		if (!ctx->py) {
+			msg_error("cannot set up the reader of Python frames: %s", strerror(ENOMEM));
+			return 1;
+		}
+	}
 	ctx->rb = ring_buffer__new(bpf_map__fd(ctx->skel->maps.news), on_new, ctx, NULL);
 	if (!ctx->sym || !ctx->rb) {
 		msg_error("cannot set up the symbolizer and its ring buffer: %s", strerror(errno));
@@ -560,11 +594,15 @@ static int add_kernel_frames(struct profile_ctx *ctx, struct stack *st, int id)
  * noise: the stack ends there. It ends too at the thread's start (_start, start_thread): a
  * walk that goes on reads whatever the start left in its registers.
  */
-static int add_user_frames(struct symbolizer *sym, struct stack *st, int pid, const uint64_t *ips,
-			   size_t n, bool unwound)
+static int add_user_frames(struct profile_ctx *ctx, struct stack *st, int pid,
+			   const uint64_t *ips, size_t n, bool unwound, uint32_t pystack)
 {
+	struct pymerge m = { 0 };
+
+	if (ctx->py)
+		pymerge_begin(ctx->py, pystack, &m);
 	for (size_t i = 0; i < n; i++) {
-		int r = sym_frames_add_user(sym, st, pid, ips[i], i > 0, i && !unwound);
+		int r = sym_frames_add_user(ctx->sym, st, pid, ips[i], i > 0, i && !unwound, &m);
 
 		if (r < 0)
 			return r;
@@ -573,7 +611,7 @@ static int add_user_frames(struct symbolizer *sym, struct stack *st, int pid, co
 		if (!unwound && frame_is_thread_start(&st->frames[st->nframes - 1]))
 			break;
 	}
-	return 0;
+	return pymerge_end(&m, st);
 }
 
 /* The user frames of a key: none for a kernel thread; one unknown frame where the walk
@@ -591,7 +629,7 @@ static int add_key_user_frames(struct profile_ctx *ctx, struct stack *st,
 		return stack_add_frame(st, 0, NULL, 0, NULL, NULL, FRAME_USER) ? -ENOMEM : 0;
 	while (n < PROFILE_STACK_DEPTH && ips[n])
 		n++;
-	return add_user_frames(ctx->sym, st, (int)k->tgid, ips, n, false);
+	return add_user_frames(ctx, st, (int)k->tgid, ips, n, false, k->pystack);
 }
 
 /* --wall: the root frame and label that say what a stack's time is */
@@ -627,7 +665,7 @@ static int add_unwound_stacks(struct profile_ctx *ctx, struct series *se)
 		if (series_add_stack(se, c->value, c->count, &st) ||
 		    stack_add_label(st, "comm", comm) || stack_add_label(st, "pid", pid) ||
 		    add_kernel_frames(ctx, st, c->kstack) ||
-		    add_user_frames(ctx->sym, st, (int)c->pid, c->ips, c->n, true) ||
+		    add_user_frames(ctx, st, (int)c->pid, c->ips, c->n, true, c->pystack) ||
 		    add_state(ctx, st, c->tag))
 			return -ENOMEM;
 		st->complete = c->complete;
@@ -686,6 +724,7 @@ static int profile_read(void *data, struct snapshot *s, bool stacks)
 			      ctx->over_cap) ||
 	    snapshot_add_drop(s, "stack_missing", cnt[PROFILE_DROP_KSTACK] +
 			      cnt[PROFILE_DROP_USTACK] + ctx->unwind_failed) ||
+	    (ctx->py && snapshot_add_drop(s, "python_stack", cnt[PROFILE_DROP_PYSTACK])) ||
 	    (ctx->call_graph == CALL_GRAPH_DWARF &&
 	     snapshot_add_drop(s, "ringbuf", cnt[PROFILE_DROP_RINGBUF])) ||
 	    snapshot_add_drop(s, "stack_collision", cnt[PROFILE_DROP_COLLIDE]))
@@ -720,6 +759,17 @@ static void profile_free(void *data)
 			    (unsigned long long)us.files_shared,
 			    (unsigned long long)us.files_failed);
 	}
+	if (ctx->py) {
+		struct pyframes_stats ps;
+
+		pyframes_stats(ctx->py, &ps);
+		msg_verbose("Python: %llu processes of 3.11 read, %llu refused, %llu of another "
+			    "version; %llu stacks named, %llu not; %llu code objects read",
+			    (unsigned long long)ps.processes, (unsigned long long)ps.rejected,
+			    (unsigned long long)ps.other, (unsigned long long)ps.stacks,
+			    (unsigned long long)ps.failed, (unsigned long long)ps.codes);
+	}
+	pyframes_free(ctx->py);
 	ring_buffer__free(ctx->ustack_rb);
 	unwinder_free(ctx->unwinder);
 	stack_counts_free(ctx->counts);
@@ -766,6 +816,9 @@ const struct collector profile_collector = {
 	"                      only; costs a stack copy at every switch of a traced thread\n"
 	"                      and 16 KiB of kernel memory per traced thread; without -p,\n"
 	"                      --comm, --cgroup or a command, every thread of the host\n"
+	"      --no-python     CPython 3.11 processes: keep the interpreter's native frames\n"
+	"                      (by default the Python functions, with file and line, take\n"
+	"                      the place of the interpreter loop's frames)\n"
 	"\n"
 	"Examples:\n"
 	"  tailtrace profile -d 10s                  the whole host for 10 s\n"

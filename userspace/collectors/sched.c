@@ -20,6 +20,7 @@
 #include "core/slots.h"
 #include "labels/cgroup.h"
 #include "model/duration.h"
+#include "python/pyframes.h"
 #include "sched.skel.h"
 #include "collectors/sym_frames.h"
 #include "symbols/symbolizer.h"
@@ -29,6 +30,9 @@
 /* --offcpu-stacks: distinct stacks kept (x 1,016 bytes) and distinct blocking stacks summed. */
 #define MAX_STACKS 16384
 #define MAX_OFFCPU 10240
+/* Python: processes walked, and distinct Python stacks kept (1 KiB each) */
+#define MAX_PY_PROCS 1024
+#define MAX_PY_STACKS 8192
 
 struct sched_ctx {
 	pid_t pid;			/* the target, 0: the host */
@@ -41,6 +45,7 @@ struct sched_ctx {
 	bool stacks;
 	uint64_t stack_min_ns;
 	struct symbolizer *sym;
+	struct pyframes *py;		/* --offcpu-stacks: Python frames */
 	unsigned periodic_calls;
 
 	struct sched_bpf *skel;
@@ -130,6 +135,9 @@ static int load_set(struct sched_ctx *ctx, bool btf)
 	if (ctx->stacks) {
 		bpf_map__set_max_entries(ctx->skel->maps.stackmap, MAX_STACKS);
 		bpf_map__set_max_entries(ctx->skel->maps.offcpu, MAX_OFFCPU);
+		bpf_map__set_max_entries(ctx->skel->maps.pystack_procs, MAX_PY_PROCS);
+		bpf_map__set_max_entries(ctx->skel->maps.pystacks, MAX_PY_STACKS);
+		ctx->skel->rodata->python = true;
 	}
 	bpf_map__set_max_entries(ctx->skel->maps.slots, ctx->max_slots);
 	bpf_map__set_max_entries(ctx->skel->maps.hists, ctx->max_slots);
@@ -267,14 +275,19 @@ static int add_slot_of_kind(void *data, const void *key, uint32_t slot)
 /* Adds the frames of stack id to st, leaf first: a kernel stack without the tracer's own
  * leaf frames, a user stack up to where a frame-pointer walk left code built without frame
  * pointers (what lies above a frame that resolves to nothing is noise). */
-static int add_frames(struct sched_ctx *ctx, struct stack *st, int id, bool kernel, int pid)
+static int add_frames(struct sched_ctx *ctx, struct stack *st, int id, bool kernel, int pid,
+		      uint32_t pystack)
 {
 	__u64 ips[SCHED_STACK_DEPTH] = {};
+	struct pymerge m = { 0 };
 	char name[256];
 	int n = 0, leaf = 0;
 
+	if (!kernel && ctx->py)
+		pymerge_begin(ctx->py, pystack, &m);
+
 	if (id < 0 || bpf_map_lookup_elem(bpf_map__fd(ctx->skel->maps.stackmap), &id, ips))
-		return 0;
+		return kernel ? 0 : pymerge_end(&m, st);
 	while (n < SCHED_STACK_DEPTH && ips[n])
 		n++;
 	while (kernel && leaf < n) {
@@ -286,14 +299,16 @@ static int add_frames(struct sched_ctx *ctx, struct stack *st, int id, bool kern
 	}
 	for (int i = leaf; i < n; i++) {
 		int r = kernel ? sym_frames_add_kernel(ctx->sym, st, ips[i]) :
-			sym_frames_add_user(ctx->sym, st, pid, ips[i], i > 0, true);
+			sym_frames_add_user(ctx->sym, st, pid, ips[i], i > 0, true, &m);
 
 		if (r < 0)
 			return r;
 		if (r)
 			break;
 	}
-	return 0;
+	/* frame pointers end in Debian's python3 within a few frames: its Python frames
+	 * that no evaluator's frame stood for go above those */
+	return kernel ? 0 : pymerge_end(&m, st);
 }
 
 /* Blocked time by stack, for the whole run so far: a stack per distinct kernel and user
@@ -321,8 +336,8 @@ static int add_stacks(struct sched_ctx *ctx, struct snapshot *s)
 		snprintf(pid, sizeof(pid), "%u", k.tgid);
 		if (series_add_stack(se, val.total_ns, val.count, &st) ||
 		    stack_add_label(st, "comm", comm) || stack_add_label(st, "pid", pid) ||
-		    add_frames(ctx, st, k.kstack, true, (int)k.tgid) ||
-		    add_frames(ctx, st, k.ustack, false, (int)k.tgid))
+		    add_frames(ctx, st, k.kstack, true, (int)k.tgid, 0) ||
+		    add_frames(ctx, st, k.ustack, false, (int)k.tgid, k.pystack))
 			return -ENOMEM;
 	}
 	/* kernel stack ids differ where only the noise above a user stack does */
@@ -347,6 +362,9 @@ static void sched_periodic(void *data)
 
 		first = false;
 		k = next;
+		/* named while the process lives */
+		if (k.pystack)
+			pyframes_resolve(ctx->py, k.pystack);
 		for (size_t i = 0; i < nseen; i++)
 			dup |= seen[i] == k.tgid;
 		if (dup)
@@ -355,6 +373,9 @@ static void sched_periodic(void *data)
 			seen[nseen++] = k.tgid;
 		if (refresh || !symbolizer_has_pid(ctx->sym, (int)k.tgid))
 			symbolizer_cache_pid(ctx->sym, (int)k.tgid);
+		pyframes_note_pid(ctx->py, (int)k.tgid);
+		if (refresh)
+			pyframes_recheck(ctx->py, (int)k.tgid);
 	}
 }
 
@@ -439,7 +460,8 @@ static int sched_read(void *data, struct snapshot *s, bool stacks)
 	}
 	if (snapshot_add_drop(s, "map_full", cnt[SCHED_DROP_SLOTS] + cnt[SCHED_DROP_STACK_FULL]) ||
 	    snapshot_add_drop(s, "no_storage", cnt[SCHED_DROP_STORAGE]) ||
-	    (ctx->stacks && snapshot_add_drop(s, "stack_missing", cnt[SCHED_DROP_STACK])))
+	    (ctx->stacks && snapshot_add_drop(s, "stack_missing", cnt[SCHED_DROP_STACK])) ||
+	    (ctx->stacks && snapshot_add_drop(s, "python_stack", cnt[SCHED_DROP_PYSTACK])))
 		return -ENOMEM;
 	return ctx->stacks && stacks ? add_stacks(ctx, s) : 0;
 }
@@ -450,6 +472,7 @@ static void sched_free(void *data)
 
 	free(ctx->scratch);
 	detach_all(ctx);
+	pyframes_free(ctx->py);
 	symbolizer_free(ctx->sym);
 }
 
@@ -504,7 +527,9 @@ static int sched_attach(void *data, const struct run_target *t, struct loop *loo
 		return 1;
 	if (ctx->stacks) {
 		ctx->sym = symbolizer_new(NULL);
-		if (!ctx->sym || loop_add_periodic(loop, LOOP_PERIOD_NS, sched_periodic, ctx))
+		ctx->py = pyframes_new(bpf_map__fd(ctx->skel->maps.pystack_procs),
+				       bpf_map__fd(ctx->skel->maps.pystacks));
+		if (!ctx->sym || !ctx->py || loop_add_periodic(loop, LOOP_PERIOD_NS, sched_periodic, ctx))
 			return 1;
 	}
 	return 0;
@@ -544,7 +569,8 @@ const struct collector sched_collector = {
 	"                      of DUR or longer (default 1ms); the report ends with the\n"
 	"                      top stacks of the whole run; --format folded writes them\n"
 	"                      for flamegraph.pl (kernel frames end in _[k]; values in\n"
-	"                      microseconds), svg as a flame graph, pprof for go tool pprof\n"
+	"                      microseconds), svg as a flame graph, pprof for go tool pprof;\n"
+	"                      CPython 3.11 processes show their Python functions there\n"
 	"\n"
 	"Examples:\n"
 	"  tailtrace sched -d 5                      the whole host for 5 s, by comm\n"

@@ -7,13 +7,18 @@
 #define FRAMES_AT_ADDR	16
 
 int sym_frames_add_user(struct symbolizer *sym, struct stack *st, int pid, uint64_t addr,
-			bool call, bool only_mapped)
+			bool call, bool only_mapped, struct pymerge *py)
 {
 	struct sym_frame f[FRAMES_AT_ADDR];
 	size_t n = symbolizer_user_frames(sym, pid, addr, call, f, FRAMES_AT_ADDR);
+	int err;
 
 	if (only_mapped && !f[n - 1].module)
 		return 1;
+	/* an evaluator's frame (and what is inlined there): its Python frames in its place */
+	err = py ? pymerge_frame(py, f[n - 1].symbol, st) : 0;
+	if (err)
+		return err < 0 ? err : 0;
 	for (size_t i = 0; i < n; i++) {
 		/* without a name, the place in the file: the same in every process */
 		uint64_t off = f[i].symbol ? f[i].offset : f[i].file_offset;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "model/model.h"
+#include "python/pyframes.h"
 #include "symbols/symbolizer.h"
 
 /*
@@ -13,10 +14,12 @@
  * with their file and line) and then the function holding it. call: addr is a return address
  * (every frame but a stack's leaf). A frame without a symbol keeps the offset in its module's
  * file, for "module+0xoffset". only_mapped: an address in no mapping known adds nothing.
+ * py (NULL: none): a Python stack being merged (python/pyframes.h); where addr is in the
+ * interpreter's evaluator, its Python frames take the place of the native ones.
  * 0, 1 (only_mapped, and nothing added), or -ENOMEM.
  */
 int sym_frames_add_user(struct symbolizer *sym, struct stack *st, int pid, uint64_t addr,
-			bool call, bool only_mapped);
+			bool call, bool only_mapped, struct pymerge *py);
 /* The same for a kernel address. */
 int sym_frames_add_kernel(struct symbolizer *sym, struct stack *st, uint64_t addr);
 

@@ -56,6 +56,7 @@ static uint64_t key_hash(const struct stack_count *k)
 	h = mix(h, k->pid);
 	h = mix(h, (uint32_t)k->kstack);
 	h = mix(h, k->tag);
+	h = mix(h, k->pystack);
 	h = mix(h, k->complete);
 	for (size_t i = 0; i < STACK_COUNTS_COMM_LEN && k->comm[i]; i++)
 		h = mix(h, (unsigned char)k->comm[i]);
@@ -67,7 +68,8 @@ static uint64_t key_hash(const struct stack_count *k)
 static bool same(const struct stack_count *a, const struct stack_count *b)
 {
 	return a->hash == b->hash && a->pid == b->pid && a->kstack == b->kstack &&
-	       a->tag == b->tag && a->complete == b->complete && a->n == b->n &&
+	       a->tag == b->tag && a->pystack == b->pystack &&
+	       a->complete == b->complete && a->n == b->n &&
 	       !strncmp(a->comm, b->comm, STACK_COUNTS_COMM_LEN) &&
 	       !memcmp(a->ips, b->ips, a->n * sizeof(*a->ips));
 }

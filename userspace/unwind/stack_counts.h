@@ -20,6 +20,7 @@ struct stack_count {
 	int32_t kstack;				/* the kernel stack's id, < 0: none */
 	uint32_t tag;				/* the caller's: what else tells stacks apart
 						 * (func's function, profile --wall's state) */
+	uint32_t pystack;			/* the Python frames' id, 0: none */
 	char comm[STACK_COUNTS_COMM_LEN];	/* not always terminated */
 	bool complete;				/* the unwinder reached the thread's start */
 	uint32_t n;				/* addresses in ips, leaf first */

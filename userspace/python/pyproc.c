@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdbool.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/types.h>
+#include "abi/pystack.h"
+#include "core/safe_open.h"
+#include "python/pyelf.h"
+#include "python/pyproc.h"
+
+static bool interpreter_name(const char *base)
+{
+	return !strncmp(base, "python", 6) || !strncmp(base, "libpython", 9);
+}
+
+/* The interpreter's symbols, if the file mapped at start (file offset 0) is one. */
+static int try_mapping(int pid, uint64_t start, uint64_t end, const char *path, uint64_t ino,
+		       struct pyproc *out)
+{
+	const char *base = strrchr(path, '/');
+	struct pyelf pe;
+	uint64_t bias;
+	int fd, err;
+
+	base = base ? base + 1 : path;
+	if (!interpreter_name(base))
+		return -ENOENT;
+	fd = safe_open_mapping(pid, start, end, path, ino, SAFE_ELF_MAX, NULL);
+	if (fd < 0)
+		return fd;
+	err = pyelf_read(fd, &pe);
+	close(fd);
+	if (err)
+		return err;
+	bias = pe.dyn ? start - pe.first_load : 0;
+	out->runtime = pe.runtime + bias;
+	out->types.code = pe.code_type + bias;
+	out->types.unicode = pe.unicode_type + bias;
+	out->types.bytes = pe.bytes_type + bias;
+	out->version = pe.version;
+	snprintf(out->file, sizeof(out->file), "%s", base);
+	return 0;
+}
+
+enum pyproc_verdict pyproc_find(int pid, struct pyproc *out)
+{
+	char path[64], *line = NULL;
+	enum pyproc_verdict v = PYPROC_NONE;
+	size_t cap = 0;
+	FILE *f;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = safe_fopen(path, SAFE_TEXT_MAX);
+	if (!f)
+		return PYPROC_NONE;
+	while (getline(&line, &cap, f) > 0) {
+		unsigned long long start, end, off, ino;
+		int pos = 0;
+		char *file;
+
+		if (sscanf(line, "%llx-%llx %*s %llx %*s %llu %n", &start, &end, &off, &ino,
+			   &pos) != 4 || !pos || off || line[pos] != '/')
+			continue;
+		file = line + pos;
+		file[strcspn(file, "\n")] = 0;
+		if (!try_mapping(pid, start, end, file, ino, out)) {
+			v = out->version >> 16 == 0x030b ? PYPROC_311 : PYPROC_OTHER;
+			break;
+		}
+	}
+	free(line);
+	fclose(f);
+	return v;
+}
+
+static uint64_t read_u64(int fd, uint64_t addr, int *err)
+{
+	uint64_t v = 0;
+
+	if (*err)
+		return 0;
+	if (!addr || pread(fd, &v, sizeof(v), (off_t)addr) != sizeof(v))
+		*err = -EFAULT;
+	return v;
+}
+
+int pyproc_check(int pid, int mem_fd, const struct pyproc *p, char *why, size_t len)
+{
+	uint64_t interp, ts, frame, code, tid;
+	char task[64];
+	int err = 0;
+
+	interp = read_u64(mem_fd, p->runtime + PY311_RUNTIME_INTERP_HEAD, &err);
+	if (!err && !interp)
+		return -EAGAIN;
+	ts = read_u64(mem_fd, interp + PY311_INTERP_THREADS_HEAD, &err);
+	if (!err && !ts)
+		return -EAGAIN;
+	if (err) {
+		snprintf(why, len, "_PyRuntime's interpreter at 0x%" PRIx64 " cannot be read",
+			 interp);
+		return -EBADMSG;
+	}
+	/* PyThreadState.interp, 8 bytes past next */
+	if (read_u64(mem_fd, ts + PY311_TSTATE_NEXT + 8, &err) != interp) {
+		snprintf(why, len, "the thread state at 0x%" PRIx64 " does not point back at its "
+			 "interpreter", ts);
+		return -EBADMSG;
+	}
+	tid = read_u64(mem_fd, ts + PY311_TSTATE_NATIVE_TID, &err);
+	snprintf(task, sizeof(task), "/proc/%d/task/%" PRIu64, pid, tid);
+	if (err || !tid || tid > INT32_MAX || access(task, F_OK)) {
+		snprintf(why, len, "the thread state's native thread id %" PRIu64 " is no thread "
+			 "of the process", tid);
+		return -EBADMSG;
+	}
+	frame = read_u64(mem_fd, read_u64(mem_fd, ts + PY311_TSTATE_CFRAME, &err) +
+			 PY311_CFRAME_CURRENT_FRAME, &err);
+	if (!err && !frame)
+		return -EAGAIN;
+	code = read_u64(mem_fd, frame + PY311_FRAME_CODE, &err);
+	if (err || read_u64(mem_fd, code + PY311_OBJECT_TYPE, &err) != p->types.code) {
+		snprintf(why, len, "the current frame's code object at 0x%" PRIx64 " is not of "
+			 "PyCode_Type", code);
+		return -EBADMSG;
+	}
+	return 0;
+}
