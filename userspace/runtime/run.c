@@ -24,6 +24,10 @@
 #include "runtime/run.h"
 #include "runtime/session.h"
 
+/* After the run's end, the collectors' last drain (a backlog of stack copies to unwind) takes
+ * at most this long, or ends at a second signal: then the reports are written. */
+#define FINAL_DRAIN_NS 1000000000ull
+
 struct instance {
 	const struct collector *c;
 	void *st;
@@ -557,7 +561,9 @@ static int run_main(struct run *r)
 	for (size_t i = 0; i < r->ninst; i++)
 		if (r->inst[i].on && r->inst[i].c->stop)
 			r->inst[i].c->stop(r->inst[i].st);
-	loop_flush(r->loop);
+	loop_flush_final(r->loop, mono_now_ns() + FINAL_DRAIN_NS, r->sess.sigfd);
+	/* a second signal cut the drain short: read, so that it does not end the reports too */
+	session_read_signal(&r->sess);
 	if (r->sess.end == END_TARGET) {
 		session_target_exited(&r->sess);
 		if (!r->o.command)
