@@ -389,6 +389,18 @@ static void note_pid(struct profile_ctx *ctx, int pid, bool exec)
 	symbolizer_cache_pid(ctx->sym, pid);
 }
 
+/* A process gone: its entry goes, so that a fork storm's thousands of short-lived processes
+ * neither grow the list nor slow note_pid's search (its symbols, read while it lived, stay). */
+static void unsee_pid(struct profile_ctx *ctx, int pid)
+{
+	for (size_t i = 0; i < ctx->nseen; i++) {
+		if (ctx->seen[i].pid == pid) {
+			ctx->seen[i] = ctx->seen[--ctx->nseen];
+			return;
+		}
+	}
+}
+
 /* dwarf: forgets pid once the stack copies already sent are unwound (drain). */
 static void forget_later(struct profile_ctx *ctx, int pid)
 {
@@ -467,8 +479,10 @@ static void drain(void *data)
 	if (!ctx->ustacks.rb)
 		return;
 	ring_drain_run(&ctx->ustacks);
-	for (size_t i = 0; i < ctx->ngone; i++)
+	for (size_t i = 0; i < ctx->ngone; i++) {
 		unwinder_forget(ctx->unwinder, ctx->gone[i]);
+		unsee_pid(ctx, ctx->gone[i]);
+	}
 	ctx->ngone = 0;
 }
 
