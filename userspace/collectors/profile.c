@@ -28,6 +28,7 @@
 #include "core/collector.h"
 #include "core/loop.h"
 #include "core/map_read.h"
+#include "core/ring_drain.h"
 #include "core/msg.h"
 #include "labels/cgroup.h"
 #include "profile.skel.h"
@@ -51,6 +52,9 @@
 /* dwarf: the stack copies' ring buffer holds this long of samples at 12 KiB each, within
  * [1, 64] MiB; it is drained every LOOP_PERIOD_NS */
 #define RING_HOLDS_NS 250000000ull
+/* dwarf: unwinding a drain's stack copies takes at most this long (half of LOOP_PERIOD_NS:
+ * half a CPU at most), after which a ring still half full is skipped (core/ring_drain.h) */
+#define UNWIND_BUDGET_NS 10000000ull
 /* --wall: the ring of samples and off-CPU stretches, ~3,000 records (a 20 ms drain at
  * 150,000 switches a second) */
 #define WALL_RING (32u << 20)
@@ -89,7 +93,7 @@ struct profile_ctx {
 	size_t nseen, seen_cap;
 
 	/* dwarf */
-	struct ring_buffer *ustack_rb;
+	struct ring_drain ustacks;	/* .rb NULL: not dwarf */
 	struct unwinder *unwinder;
 	struct stack_counts *counts;
 	uint64_t over_cap;		/* samples of new stacks past MAX_DWARF_STACKS */
@@ -402,6 +406,18 @@ static void note_pid(struct profile_ctx *ctx, int pid, bool exec)
 	symbolizer_cache_pid(ctx->sym, pid);
 }
 
+/* A process gone: its entry goes, so that a fork storm's thousands of short-lived processes
+ * neither grow the list nor slow note_pid's search (its symbols, read while it lived, stay). */
+static void unsee_pid(struct profile_ctx *ctx, int pid)
+{
+	for (size_t i = 0; i < ctx->nseen; i++) {
+		if (ctx->seen[i].pid == pid) {
+			ctx->seen[i] = ctx->seen[--ctx->nseen];
+			return;
+		}
+	}
+}
+
 /* dwarf: forgets pid once the stack copies already sent are unwound (drain). */
 static void forget_later(struct profile_ctx *ctx, int pid)
 {
@@ -486,11 +502,13 @@ static void drain(void *data)
 
 	/* notices first, so that a process's exit is applied after its last copies */
 	ring_buffer__consume(ctx->rb);
-	if (!ctx->ustack_rb)
+	if (!ctx->ustacks.rb)
 		return;
-	ring_buffer__consume(ctx->ustack_rb);
-	for (size_t i = 0; i < ctx->ngone; i++)
+	ring_drain_run(&ctx->ustacks);
+	for (size_t i = 0; i < ctx->ngone; i++) {
 		unwinder_forget(ctx->unwinder, ctx->gone[i]);
+		unsee_pid(ctx, ctx->gone[i]);
+	}
 	ctx->ngone = 0;
 }
 
@@ -538,9 +556,9 @@ static int profile_attach(void *data, const struct run_target *t, struct loop *l
 	if (ctx->call_graph == CALL_GRAPH_DWARF) {
 		ctx->unwinder = unwinder_new();
 		ctx->counts = stack_counts_new(MAX_DWARF_STACKS);
-		ctx->ustack_rb = ring_buffer__new(bpf_map__fd(ctx->skel->maps.ustacks), on_ustack,
-						  ctx, NULL);
-		if (!ctx->unwinder || !ctx->counts || !ctx->ustack_rb) {
+		err = ring_drain_init(&ctx->ustacks, bpf_map__fd(ctx->skel->maps.ustacks),
+				      on_ustack, ctx, loop, UNWIND_BUDGET_NS);
+		if (!ctx->unwinder || !ctx->counts || err) {
 			msg_error("cannot set up the unwinder and its ring buffer: %s",
 				  strerror(errno ? errno : ENOMEM));
 			return 1;
@@ -726,7 +744,9 @@ static int profile_read(void *data, struct snapshot *s, bool stacks)
 			      cnt[PROFILE_DROP_USTACK] + ctx->unwind_failed) ||
 	    (ctx->py && snapshot_add_drop(s, "python_stack", cnt[PROFILE_DROP_PYSTACK])) ||
 	    (ctx->call_graph == CALL_GRAPH_DWARF &&
-	     snapshot_add_drop(s, "ringbuf", cnt[PROFILE_DROP_RINGBUF])) ||
+	     (snapshot_add_drop(s, "ringbuf", cnt[PROFILE_DROP_RINGBUF]) ||
+	      snapshot_add_drop(s, "unwind_behind", ctx->ustacks.behind) ||
+	      snapshot_add_drop(s, "unwind_end", ctx->ustacks.cut))) ||
 	    snapshot_add_drop(s, "stack_collision", cnt[PROFILE_DROP_COLLIDE]))
 		return -ENOMEM;
 	return stacks ? add_stacks(ctx, s) : 0;
@@ -770,7 +790,7 @@ static void profile_free(void *data)
 			    (unsigned long long)ps.failed, (unsigned long long)ps.codes);
 	}
 	pyframes_free(ctx->py);
-	ring_buffer__free(ctx->ustack_rb);
+	ring_drain_free(&ctx->ustacks);
 	unwinder_free(ctx->unwinder);
 	stack_counts_free(ctx->counts);
 	free(ctx->gone);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
+#include "core/clock.h"
 #include "core/loop.h"
 
 struct watch {
@@ -20,6 +22,10 @@ struct loop {
 	bool stop;
 	struct watch **w;
 	size_t nw;
+	/* loop_flush_final */
+	bool final, expired;
+	uint64_t final_end_ns;
+	int cancel_fd;
 };
 
 struct loop *loop_new(void)
@@ -160,4 +166,30 @@ void loop_flush(struct loop *l)
 	for (size_t i = 0; i < l->nw; i++)
 		if (l->w[i]->periodic)
 			l->w[i]->on_timer(l->w[i]->ctx);
+}
+
+void loop_flush_final(struct loop *l, uint64_t deadline_ns, int cancel_fd)
+{
+	l->final = true;
+	l->expired = false;
+	l->final_end_ns = deadline_ns;
+	l->cancel_fd = cancel_fd;
+	loop_flush(l);
+	l->final = false;
+}
+
+bool loop_final_expired(struct loop *l)
+{
+	struct pollfd p = { .fd = l->cancel_fd, .events = POLLIN };
+
+	if (!l->final || l->expired)
+		return l->expired;
+	l->expired = mono_now_ns() >= l->final_end_ns ||
+		     (l->cancel_fd >= 0 && poll(&p, 1, 0) > 0 && (p.revents & POLLIN));
+	return l->expired;
+}
+
+bool loop_in_final(const struct loop *l)
+{
+	return l->final;
 }

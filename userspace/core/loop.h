@@ -32,5 +32,13 @@ int loop_run(struct loop *l);
 void loop_stop(struct loop *l);
 /* Runs every periodic work once, now. */
 void loop_flush(struct loop *l);
+/* The last run of every periodic work, after the run's end: work that can take long (a
+ * backlog of stack copies to unwind) is to be done by deadline_ns, or stopped at once when
+ * cancel_fd becomes readable (a second signal; it is left unread). */
+void loop_flush_final(struct loop *l, uint64_t deadline_ns, int cancel_fd);
+/* Within loop_flush_final: true once its deadline has passed or it was cancelled. */
+bool loop_final_expired(struct loop *l);
+/* Within loop_flush_final: true. */
+bool loop_in_final(const struct loop *l);
 
 #endif

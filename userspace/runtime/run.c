@@ -24,6 +24,10 @@
 #include "runtime/run.h"
 #include "runtime/session.h"
 
+/* After the run's end, the collectors' last drain (a backlog of stack copies to unwind) takes
+ * at most this long, or ends at a second signal: then the reports are written. */
+#define FINAL_DRAIN_NS 1000000000ull
+
 struct instance {
 	const struct collector *c;
 	void *st;
@@ -482,6 +486,7 @@ static int load_objectives(struct run *r)
 static int run_main(struct run *r)
 {
 	struct run_target t;
+	uint64_t stopped;
 	int ret, err;
 
 	msg_json = !strcmp(r->o.format, "json") || !strcmp(r->o.format, "ndjson");
@@ -557,7 +562,12 @@ static int run_main(struct run *r)
 	for (size_t i = 0; i < r->ninst; i++)
 		if (r->inst[i].on && r->inst[i].c->stop)
 			r->inst[i].c->stop(r->inst[i].st);
-	loop_flush(r->loop);
+	stopped = mono_now_ns();
+	loop_flush_final(r->loop, stopped + FINAL_DRAIN_NS, r->sess.sigfd);
+	msg_verbose("stopped at +%.3f s; the last drain took %.3f s",
+		    (double)(stopped - r->start_mono) / 1e9, (double)(mono_now_ns() - stopped) / 1e9);
+	/* a second signal cut the drain short: read, so that it does not end the reports too */
+	session_read_signal(&r->sess);
 	if (r->sess.end == END_TARGET) {
 		session_target_exited(&r->sess);
 		if (!r->o.command)

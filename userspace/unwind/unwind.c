@@ -21,6 +21,11 @@
 #define FILES_MAX	256
 /* A session is rebuilt from maps at most this often, when its code is not where maps said. */
 #define REBUILD_NS	(100 * 1000 * 1000ULL)
+/* A rebuild that did not help (a garbage stack's return addresses point nowhere, not to a
+ * library loaded since) doubles the process's wait before the next, up to this: each costs
+ * reading maps and reporting every module again, which a hostile process could otherwise
+ * make tailtrace do ten times a second. */
+#define REBUILD_MAX_NS	(10 * 1000 * 1000 * 1000ULL)
 
 struct module {
 	struct unwinder *u;
@@ -37,6 +42,7 @@ struct proc {
 	struct module **mods;
 	size_t nmods, mods_cap;
 	uint64_t built_ns, last_used;
+	uint64_t rebuild_wait_ns;	/* 0: REBUILD_NS */
 	/* The sample being unwound: what memory_read may read. */
 	const uint64_t *regs;
 	uint64_t stack_addr;
@@ -541,13 +547,19 @@ int unwinder_unwind(struct unwinder *u, int pid, const uint64_t regs[USTACK_NREG
 	err = walk(p, &w);
 	/* Code where no module is: maps changed since they were read (dlopen, exec). */
 	if (err && !w.full && !last_module(p->dwfl, &w) &&
-	    mono_now_ns() - p->built_ns >= REBUILD_NS) {
+	    mono_now_ns() - p->built_ns >= (p->rebuild_wait_ns ? p->rebuild_wait_ns : REBUILD_NS)) {
 		u->st.rebuilt++;
 		if (session_build(u, p)) {
 			drop_proc(u, p);
 			return -ESRCH;
 		}
 		err = walk(p, &w);
+		if (err && !w.full && !last_module(p->dwfl, &w))
+			p->rebuild_wait_ns = p->rebuild_wait_ns * 2 > REBUILD_MAX_NS ? REBUILD_MAX_NS :
+					     p->rebuild_wait_ns ? p->rebuild_wait_ns * 2 :
+								  2 * REBUILD_NS;
+		else
+			p->rebuild_wait_ns = 0;
 	}
 	p->stack = NULL;
 	p->len = 0;
