@@ -298,3 +298,37 @@ Test(stacks, complete_by_the_unwinders_word)
 	free(t);
 	snapshot_free(&s);
 }
+
+/* The same code of a library, loaded at two addresses in two processes, is one function, and
+ * the table names it by its place in the file, as the stacks do. */
+Test(stacks, a_nameless_user_frame_is_its_offset_in_the_file)
+{
+	struct snapshot s;
+	struct series *se;
+	struct stack_func *v;
+	size_t n;
+
+	cr_assert_eq(snapshot_init(&s, "profile"), 0);
+	cr_assert_eq(snapshot_add_stacks(&s, "x.cpu", "ns", &se), 0);
+	for (int i = 0; i < 2; i++) {
+		struct stack *st;
+
+		cr_assert_eq(series_add_stack(se, 10 + i, 1, &st), 0);
+		cr_assert_eq(stack_add_frame(st, 0x7f0000628059ull + 0x100000000ull * i, NULL,
+					     0x228059, "/usr/bin/python3.11", NULL, FRAME_USER), 0);
+		cr_assert_eq(stack_add_frame(st, 0xffffffff81000000ull + i, NULL, 0, "[kernel]",
+					     NULL, FRAME_KERNEL), 0);
+	}
+	cr_assert_eq(stacks_functions(se, &v, &n), 0);
+	cr_assert_eq(n, 3, "one user function at one offset, two kernel addresses: %zu", n);
+	{
+		const struct stack_func *u = find(v, n, NULL, FRAME_USER);
+
+		cr_assert(u);
+		cr_assert_eq(u->offset, 0x228059);
+		cr_assert_eq(u->total, 21);
+		cr_assert_eq(u->self, 21);
+	}
+	free(v);
+	snapshot_free(&s);
+}

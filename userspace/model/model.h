@@ -249,12 +249,15 @@ bool labels_equal(const struct labels *a, const struct labels *b);
  * Functions of a series of stacks, for "where does the time go" tables: self is the weight
  * and count of the stacks whose leaf frame is the function, total of those with the
  * function anywhere, counted once per stack however often it recurses. A function is its
- * symbol, module and kind; a frame without a symbol is its own address.
+ * symbol, module and kind; a frame without a symbol is its own place: the offset in its
+ * module's file for user code (the same code in every process, and the place the stacks
+ * show), else its address.
  */
 struct stack_func {
 	const char *symbol;	/* the series' own strings; NULL: unknown */
 	const char *module;
 	uint64_t addr;		/* of the first frame seen (the place of an unknown one) */
+	uint64_t offset;	/* a user frame without symbol: its place in module's file */
 	enum frame_kind kind;
 	uint64_t self, self_count;
 	uint64_t total, total_count;

@@ -86,7 +86,14 @@ void series_merge_stacks(struct series *se)
 	free(table);
 }
 
-/* What a function is keyed by: symbol and module, or its address when it has no symbol. */
+/* Where a frame without a symbol is: its offset in the file for user code with a module (what
+ * stack_names shows, and the same in every process), else its address. */
+static uint64_t nameless_place(const struct frame *f)
+{
+	return f->kind == FRAME_USER && f->module ? f->offset : f->addr;
+}
+
+/* What a function is keyed by: symbol and module, or its place when it has no symbol. */
 static uint64_t func_hash(const struct frame *f)
 {
 	uint64_t h = 1469598103934665603ull ^ f->kind;
@@ -96,7 +103,7 @@ static uint64_t func_hash(const struct frame *f)
 	for (const char *p = f->module; p && *p; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211ull;
 	if (!f->symbol)
-		h = (h ^ f->addr) * 1099511628211ull;
+		h = (h ^ nameless_place(f)) * 1099511628211ull;
 	return h;
 }
 
@@ -106,7 +113,9 @@ static bool func_is(const struct stack_func *sf, const struct frame *f)
 		return false;
 	if (sf->module && strcmp(sf->module, f->module))
 		return false;
-	return f->symbol ? !strcmp(sf->symbol, f->symbol) : sf->addr == f->addr;
+	return f->symbol ? !strcmp(sf->symbol, f->symbol) :
+			   (sf->kind == FRAME_USER && sf->module ? sf->offset : sf->addr) ==
+				   nameless_place(f);
 }
 
 static int by_total_desc(const void *a, const void *b)
@@ -154,7 +163,9 @@ int stacks_functions(const struct series *se, struct stack_func **out, size_t *n
 				slot = (slot + 1) & (cap - 1);
 			if (!table[slot]) {
 				v[nf] = (struct stack_func){ .symbol = f->symbol, .module = f->module,
-							     .addr = f->addr, .kind = f->kind };
+							     .addr = f->addr,
+							     .offset = f->symbol ? 0 : f->offset,
+							     .kind = f->kind };
 				table[slot] = ++nf;
 			}
 			sf = &v[table[slot] - 1];

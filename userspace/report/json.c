@@ -119,6 +119,8 @@ static void write_functions(struct json_writer *w, const struct series *se)
 		jsonw_string_field(w, "kind", frame_kinds[v[i].kind]);
 		if (!v[i].symbol)
 			jsonw_u64_field(w, "addr", v[i].addr);
+		if (!v[i].symbol && v[i].kind == FRAME_USER && v[i].module)
+			jsonw_u64_field(w, "offset", v[i].offset);
 		jsonw_u64_field(w, "self", v[i].self);
 		jsonw_u64_field(w, "self_count", v[i].self_count);
 		jsonw_u64_field(w, "total", v[i].total);
