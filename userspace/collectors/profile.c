@@ -581,26 +581,12 @@ static void profile_stop(void *data)
 static int add_kernel_frames(struct profile_ctx *ctx, struct stack *st, int id)
 {
 	__u64 ips[PROFILE_STACK_DEPTH] = {};
-	bool leaf = true;
 
 	if (id < 0 || bpf_map_lookup_elem(bpf_map__fd(ctx->skel->maps.stackmap), &id, ips))
 		return 0;
-	for (int i = 0; i < PROFILE_STACK_DEPTH && ips[i]; i++) {
-		struct sym_frame f;
-
-		if (leaf) {
-			/* --wall's switch-out stacks begin in the tracer: not the thread's */
-			symbolizer_kernel_frame(ctx->sym, ips[i], &f);
-			if (f.symbol && (!strncmp(f.symbol, "bpf_", 4) ||
-					 !strncmp(f.symbol, "__bpf_", 6) ||
-					 !strncmp(f.symbol, "__traceiter_", 12)))
-				continue;
-			leaf = false;
-		}
-		if (sym_frames_add_kernel(ctx->sym, st, ips[i]))
-			return -ENOMEM;
-	}
-	return 0;
+	/* --wall's switch-out stacks begin in the tracer: not the thread's */
+	return sym_frames_add_kernel_stack(ctx->sym, st, (const uint64_t *)ips,
+					   PROFILE_STACK_DEPTH);
 }
 
 /*

@@ -280,26 +280,20 @@ static int add_frames(struct sched_ctx *ctx, struct stack *st, int id, bool kern
 {
 	__u64 ips[SCHED_STACK_DEPTH] = {};
 	struct pymerge m = { 0 };
-	char name[256];
-	int n = 0, leaf = 0;
+	int n = 0;
 
 	if (!kernel && ctx->py)
 		pymerge_begin(ctx->py, pystack, &m);
 
 	if (id < 0 || bpf_map_lookup_elem(bpf_map__fd(ctx->skel->maps.stackmap), &id, ips))
 		return kernel ? 0 : pymerge_end(&m, st);
+	if (kernel)
+		return sym_frames_add_kernel_stack(ctx->sym, st, (const uint64_t *)ips,
+						   SCHED_STACK_DEPTH);
 	while (n < SCHED_STACK_DEPTH && ips[n])
 		n++;
-	while (kernel && leaf < n) {
-		symbolizer_kernel(ctx->sym, ips[leaf], name, sizeof(name));
-		if (strncmp(name, "bpf_", 4) && strncmp(name, "__bpf_", 6) &&
-		    strncmp(name, "__traceiter_", 12))
-			break;
-		leaf++;
-	}
-	for (int i = leaf; i < n; i++) {
-		int r = kernel ? sym_frames_add_kernel(ctx->sym, st, ips[i]) :
-			sym_frames_add_user(ctx->sym, st, pid, ips[i], i > 0, true, &m);
+	for (int i = 0; i < n; i++) {
+		int r = sym_frames_add_user(ctx->sym, st, pid, ips[i], i > 0, true, &m);
 
 		if (r < 0)
 			return r;
@@ -308,7 +302,7 @@ static int add_frames(struct sched_ctx *ctx, struct stack *st, int id, bool kern
 	}
 	/* frame pointers end in Debian's python3 within a few frames: its Python frames
 	 * that no evaluator's frame stood for go above those */
-	return kernel ? 0 : pymerge_end(&m, st);
+	return pymerge_end(&m, st);
 }
 
 /* Blocked time by stack, for the whole run so far: a stack per distinct kernel and user

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Symbolized frames into the model's stacks. */
 #include <errno.h>
+#include <string.h>
 #include "collectors/sym_frames.h"
 
 /* Inlined frames shown at one address, and the function holding them. */
@@ -41,4 +42,28 @@ int sym_frames_add_kernel(struct symbolizer *sym, struct stack *st, uint64_t add
 	symbolizer_kernel_frame(sym, addr, &f);
 	return stack_add_frame(st, addr, f.symbol, f.offset, f.module, f.build_id, FRAME_KERNEL) ?
 	       -ENOMEM : 0;
+}
+
+static bool in_tracer(const char *name)
+{
+	return name && (!strncmp(name, "bpf_", 4) || !strncmp(name, "__bpf_", 6) ||
+			!strncmp(name, "__traceiter_", 12));
+}
+
+int sym_frames_add_kernel_stack(struct symbolizer *sym, struct stack *st, const uint64_t *ips,
+				size_t n)
+{
+	size_t i = 0;
+
+	for (; i < n && ips[i]; i++) {
+		struct sym_frame f;
+
+		symbolizer_kernel_frame(sym, ips[i], &f);
+		if (!in_tracer(f.symbol))
+			break;
+	}
+	for (; i < n && ips[i]; i++)
+		if (sym_frames_add_kernel(sym, st, ips[i]))
+			return -ENOMEM;
+	return 0;
 }

@@ -22,5 +22,10 @@ int sym_frames_add_user(struct symbolizer *sym, struct stack *st, int pid, uint6
 			bool call, bool only_mapped, struct pymerge *py);
 /* The same for a kernel address. */
 int sym_frames_add_kernel(struct symbolizer *sym, struct stack *st, uint64_t addr);
+/* Appends a kernel stack, ips[0..n) leaf first (a 0 ends it sooner), less its leaf frames in
+ * the tracer itself (bpf_*, __bpf_*, __traceiter_*: a stack taken in a BPF program begins
+ * there, not in the thread's code). 0 or -ENOMEM. */
+int sym_frames_add_kernel_stack(struct symbolizer *sym, struct stack *st, const uint64_t *ips,
+				size_t n);
 
 #endif
