@@ -26,11 +26,14 @@ static bool is_kind(const struct json_value *f, const char *kind)
 	return k && !strcmp(k, kind);
 }
 
-/* nest.py's chain, innermost first, with the lines each function may be at. */
-static const struct {
+/* A Python function expected in a stack, at a line from first to last. */
+struct pywant {
 	const char *name;
 	uint64_t first, last;
-} nest[] = {
+};
+
+/* nest.py's chain, innermost first, with the lines each function may be at. */
+static const struct pywant nest[] = {
 	{ "inner", 10, 13 },
 	{ "middle", 17, 17 },
 	{ "outer", 21, 21 },
@@ -101,13 +104,61 @@ static uint64_t count_interp(const struct json_value *st)
 	return n;
 }
 
+/* The next stack of stacks from *i on whose comm is comm (and state label state, unless NULL);
+ * NULL after the last. */
+static const struct json_value *next_stack(const struct json_value *stacks, size_t *i,
+					   const char *comm, const char *state)
+{
+	while (*i < json_array_len(stacks)) {
+		const struct json_value *st = json_array_at(stacks, (*i)++);
+		const struct json_value *labels = json_get(st, "labels");
+		const char *c = str_at(labels, "comm"), *s = str_at(labels, "state");
+
+		if (c && !strcmp(c, comm) && (!state || (s && !strcmp(s, state))))
+			return st;
+	}
+	return NULL;
+}
+
+/* Whether a stack has a frame named sym. */
+static bool has_symbol(const struct json_value *st, const char *sym)
+{
+	const struct json_value *frames = json_get(st, "frames");
+
+	for (size_t k = 0; k < json_array_len(frames); k++) {
+		const char *s = str_at(json_array_at(frames, k), "symbol");
+
+		if (s && !strcmp(s, sym))
+			return true;
+	}
+	return false;
+}
+
+/* How many of the Python functions want[0..n), innermost first, a stack's Python frames
+ * hold in that order, each at a line of its range. */
+static size_t python_chain(const struct json_value *st, const struct pywant *want, size_t n)
+{
+	const struct json_value *frames = json_get(st, "frames");
+	size_t at = 0;
+
+	for (size_t k = 0; k < json_array_len(frames); k++) {
+		const struct json_value *f = json_array_at(frames, k);
+		const char *sym = str_at(f, "symbol");
+
+		if (is_kind(f, "interp") && at < n && sym && !strcmp(sym, want[at].name) &&
+		    json_u64_at(f, "line") >= want[at].first && json_u64_at(f, "line") <= want[at].last)
+			at++;
+	}
+	return at;
+}
+
 /* At least 90% of the samples of nest.py carry its whole chain, each function at its file
  * and line, with the native frames of sorted between: also by frame pointers (whose walk
  * ends short of the interpreter's frames in Debian's python3: the Python frames go above). */
 static void profile_nest(const char *call_graph)
 {
 	char script[4096], why[256] = "";
-	const struct json_value *stacks;
+	const struct json_value *stacks, *st;
 	uint64_t total = 0, whole = 0;
 	struct json_value *j;
 	struct run r;
@@ -119,14 +170,10 @@ static void profile_nest(const char *call_graph)
 					(char *)call_graph, "--format", "json", "--", PY, script,
 					"3", NULL });
 	stacks = stacks_of(j, "profile.cpu");
-	for (size_t i = 0; i < json_array_len(stacks); i++) {
-		const struct json_value *st = json_array_at(stacks, i);
-		const char *comm = str_at(json_get(st, "labels"), "comm");
+	for (size_t i = 0; (st = next_stack(stacks, &i, "python3.11", NULL));) {
 		uint64_t c = json_u64_at(st, "count");
 		char w[256];
 
-		if (!comm || strcmp(comm, "python3.11"))
-			continue;
 		total += c;
 		if (whole_nest(st, script, w, sizeof(w)))
 			whole += c;
@@ -156,7 +203,7 @@ Test(python, profile_dwarf_shows_the_whole_python_chain, .timeout = 90)
 Test(python, profile_fp_shows_the_python_functions, .timeout = 90)
 {
 	char script[4096];
-	const struct json_value *stacks;
+	const struct json_value *stacks, *st;
 	uint64_t total = 0, chained = 0;
 	struct json_value *j;
 	struct run r;
@@ -167,27 +214,12 @@ Test(python, profile_fp_shows_the_python_functions, .timeout = 90)
 	j = run_json_ok(&r, (char *[]){ TT, "profile", "-F", "499", "--call-graph", "fp",
 					"--format", "json", "--", PY, script, "2", NULL });
 	stacks = stacks_of(j, "profile.cpu");
-	for (size_t i = 0; i < json_array_len(stacks); i++) {
-		const struct json_value *st = json_array_at(stacks, i);
-		const struct json_value *frames = json_get(st, "frames");
-		const char *comm = str_at(json_get(st, "labels"), "comm");
+	for (size_t i = 0; (st = next_stack(stacks, &i, "python3.11", NULL));) {
 		uint64_t c = json_u64_at(st, "count");
-		size_t at = 0;
 
-		if (!comm || strcmp(comm, "python3.11"))
-			continue;
 		total += c;
-		for (size_t k = 0; k < json_array_len(frames); k++) {
-			const struct json_value *f = json_array_at(frames, k);
-			const char *sym = str_at(f, "symbol");
-
-			if (is_kind(f, "interp") && at < NEST_N && sym &&
-			    !strcmp(sym, nest[at].name) &&
-			    json_u64_at(f, "line") >= nest[at].first &&
-			    json_u64_at(f, "line") <= nest[at].last)
-				at++;
-		}
-		chained += at == NEST_N && count_interp(st) == NEST_N ? c : 0;
+		chained += python_chain(st, nest, NEST_N) == NEST_N && count_interp(st) == NEST_N ?
+			   c : 0;
 	}
 	cr_log_info("python/profile fp: %llu of %llu samples carry the chain\n",
 		    (unsigned long long)chained, (unsigned long long)total);
@@ -246,31 +278,17 @@ Test(python, folded_and_svg_carry_qualified_names, .timeout = 90)
 static void count_doze(const struct json_value *j, const char *series, const char *state,
 		       uint64_t *total, uint64_t *slept)
 {
-	const struct json_value *stacks = stacks_of(j, series);
+	static const struct pywant doze[] = {
+		{ "Napper.doze", 11, 11 }, { "main", 18, 18 }, { "<module>", 21, 21 },
+	};
+	const struct json_value *stacks = stacks_of(j, series), *st;
 
 	*total = *slept = 0;
-	for (size_t i = 0; i < json_array_len(stacks); i++) {
-		const struct json_value *st = json_array_at(stacks, i);
-		const struct json_value *frames = json_get(st, "frames");
-		const char *comm = str_at(json_get(st, "labels"), "comm");
-		const char *s = str_at(json_get(st, "labels"), "state");
-		static const char *const want[] = { "Napper.doze", "main", "<module>" };
-		static const uint64_t lines[] = { 11, 18, 21 };
+	for (size_t i = 0; (st = next_stack(stacks, &i, "python3.11", state));) {
 		uint64_t c = json_u64_at(st, "count");
-		size_t at = 0;
 
-		if (!comm || strcmp(comm, "python3.11") || (state && (!s || strcmp(s, state))))
-			continue;
 		*total += c;
-		for (size_t k = 0; k < json_array_len(frames); k++) {
-			const struct json_value *f = json_array_at(frames, k);
-			const char *sym = str_at(f, "symbol");
-
-			if (is_kind(f, "interp") && at < 3 && sym && !strcmp(sym, want[at]) &&
-			    json_u64_at(f, "line") == lines[at])
-				at++;
-		}
-		*slept += at == 3 ? c : 0;
+		*slept += python_chain(st, doze, 3) == 3 ? c : 0;
 	}
 	cr_log_info("python/%s: %llu of %llu stacks show Napper.doze\n", series,
 		    (unsigned long long)*slept, (unsigned long long)*total);
@@ -345,7 +363,7 @@ Test(python, slow_call_stacks_show_the_python_caller, .timeout = 90)
 /* A process whose frames are garbage: tailtrace ends in time, every stack of it native. */
 Test(python, hostile_frames_fall_back_to_native, .timeout = 90)
 {
-	const struct json_value *stacks;
+	const struct json_value *stacks, *st;
 	uint64_t total = 0, interp = 0, spin = 0;
 	struct json_value *j;
 	struct run r;
@@ -356,24 +374,12 @@ Test(python, hostile_frames_fall_back_to_native, .timeout = 90)
 		  "its fake runtime passed the check:\n%s", r.err);
 	cr_assert(strstr(r.err, " 0 stacks named"), "%s", r.err);
 	stacks = stacks_of(j, "profile.cpu");
-	for (size_t i = 0; i < json_array_len(stacks); i++) {
-		const struct json_value *st = json_array_at(stacks, i);
-		const struct json_value *frames = json_get(st, "frames");
-		const char *comm = str_at(json_get(st, "labels"), "comm");
+	for (size_t i = 0; (st = next_stack(stacks, &i, "python_hostile", NULL));) {
 		uint64_t c = json_u64_at(st, "count");
 
-		if (!comm || strcmp(comm, "python_hostile"))
-			continue;
 		total += c;
 		interp += count_interp(st) ? c : 0;
-		for (size_t k = 0; k < json_array_len(frames); k++) {
-			const char *sym = str_at(json_array_at(frames, k), "symbol");
-
-			if (sym && !strcmp(sym, "hostile_spin")) {
-				spin += c;
-				break;
-			}
-		}
+		spin += has_symbol(st, "hostile_spin") ? c : 0;
 	}
 	/* 750 at most; fewer under the sanitizers */
 	cr_assert_geq(total, 150, "1.5 s at 499 Hz: %llu samples", (unsigned long long)total);
@@ -388,7 +394,7 @@ Test(python, hostile_frames_fall_back_to_native, .timeout = 90)
 Test(python, other_version_native_frames_one_warning, .timeout = 90)
 {
 	const char *copy = target("python/python3.12-copy");
-	const struct json_value *stacks;
+	const struct json_value *stacks, *st;
 	uint64_t total = 0, interp = 0, eval = 0;
 	struct json_value *j;
 	const char *w;
@@ -405,24 +411,12 @@ Test(python, other_version_native_frames_one_warning, .timeout = 90)
 			      "frames of CPython 3.11 only"), "%s", r.err);
 	cr_assert_null(strstr(w + 1, "\"warning\":"), "more than one warning:\n%s", r.err);
 	stacks = stacks_of(j, "profile.cpu");
-	for (size_t i = 0; i < json_array_len(stacks); i++) {
-		const struct json_value *st = json_array_at(stacks, i);
-		const struct json_value *frames = json_get(st, "frames");
-		const char *comm = str_at(json_get(st, "labels"), "comm");
+	for (size_t i = 0; (st = next_stack(stacks, &i, "python3.12-copy", NULL));) {
 		uint64_t c = json_u64_at(st, "count");
 
-		if (!comm || strcmp(comm, "python3.12-copy"))
-			continue;
 		total += c;
 		interp += count_interp(st) ? c : 0;
-		for (size_t k = 0; k < json_array_len(frames); k++) {
-			const char *sym = str_at(json_array_at(frames, k), "symbol");
-
-			if (sym && !strcmp(sym, "_PyEval_EvalFrameDefault")) {
-				eval += c;
-				break;
-			}
-		}
+		eval += has_symbol(st, "_PyEval_EvalFrameDefault") ? c : 0;
 	}
 	cr_assert_geq(total, 100);
 	cr_assert_eq(interp, 0, "%llu samples with Python frames", (unsigned long long)interp);
