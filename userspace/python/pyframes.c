@@ -31,7 +31,8 @@ enum proc_state { PROC_STARTING, PROC_PYTHON, PROC_NOT };
 struct proc {
 	int pid;
 	enum proc_state state;
-	uint32_t gen;		/* exec count: code addresses of one program are not another's */
+	uint32_t gen;		/* the reader's count of programs seen: code addresses of one
+				 * program (a pid before an exec, or reused) are not another's */
 	int mem_fd;		/* /proc/PID/mem while registered, else -1 */
 	bool warned;		/* another version, or a layout refused: said once */
 	int failed;		/* checks in a row that found the layout wrong */
@@ -64,6 +65,11 @@ struct pyframes {
 	int procs_fd, stacks_fd;
 	struct proc *procs;
 	size_t nprocs, procs_cap;
+	/* pid -> index in procs + 1, 0 empty; open addressing, linear probing, twice procs_cap:
+	 * a fork storm's processes are looked up at every sample and removed at their exit */
+	uint32_t *by_pid;
+	size_t by_pid_mask;
+	uint32_t gens;
 	/* open addressing: pointers, NULL empty; tables twice their maximum */
 	struct code **codes;
 	size_t ncodes, codes_mask;
@@ -115,15 +121,88 @@ void pyframes_free(struct pyframes *pf)
 	free(pf->codes);
 	free(pf->named);
 	free(pf->procs);
+	free(pf->by_pid);
 	free(pf);
+}
+
+static size_t pid_home(const struct pyframes *pf, int pid)
+{
+	/* the product's high half depends on every bit of pid */
+	return (size_t)((((uint64_t)(uint32_t)pid * 0x9e3779b97f4a7c15ull) >> 32) &
+			pf->by_pid_mask);
+}
+
+/* The slot of pid in by_pid, or the empty slot where it would go. */
+static uint32_t *pid_slot(struct pyframes *pf, int pid)
+{
+	size_t i = pid_home(pf, pid);
+
+	while (pf->by_pid[i] && pf->procs[pf->by_pid[i] - 1].pid != pid)
+		i = (i + 1) & pf->by_pid_mask;
+	return &pf->by_pid[i];
 }
 
 static struct proc *find_proc(struct pyframes *pf, int pid)
 {
+	uint32_t *slot;
+
+	if (!pf->by_pid)
+		return NULL;
+	slot = pid_slot(pf, pid);
+	return *slot ? &pf->procs[*slot - 1] : NULL;
+}
+
+/* Room for one more process: procs and by_pid grown (by_pid rebuilt). 0 or -ENOMEM. */
+static int procs_reserve(struct pyframes *pf)
+{
+	size_t cap = pf->procs_cap ? 2 * pf->procs_cap : 32;
+	struct proc *v;
+	uint32_t *t;
+
+	if (pf->nprocs < pf->procs_cap)
+		return 0;
+	if (cap > UINT32_MAX / 2)
+		return -ENOMEM;
+	v = realloc(pf->procs, cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	pf->procs = v;
+	t = calloc(2 * cap, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	free(pf->by_pid);
+	pf->by_pid = t;
+	pf->by_pid_mask = 2 * cap - 1;
+	pf->procs_cap = cap;
 	for (size_t i = 0; i < pf->nprocs; i++)
-		if (pf->procs[i].pid == pid)
-			return &pf->procs[i];
-	return NULL;
+		*pid_slot(pf, pf->procs[i].pid) = (uint32_t)i + 1;
+	return 0;
+}
+
+/* Forgets p (unregistered already): the last process takes its place in procs, and the
+ * slots after its own move back where their probe allows (deletion in linear probing). */
+static void remove_proc(struct pyframes *pf, struct proc *p)
+{
+	size_t idx = (size_t)(p - pf->procs), hole = pid_slot(pf, p->pid) - pf->by_pid;
+	size_t last = pf->nprocs - 1;
+
+	pf->by_pid[hole] = 0;
+	for (size_t i = (hole + 1) & pf->by_pid_mask; pf->by_pid[i];
+	     i = (i + 1) & pf->by_pid_mask) {
+		size_t home = pid_home(pf, pf->procs[pf->by_pid[i] - 1].pid);
+
+		/* it may fill the hole when its home is not cyclically in (hole, i] */
+		if (((i - home) & pf->by_pid_mask) >= ((i - hole) & pf->by_pid_mask)) {
+			pf->by_pid[hole] = pf->by_pid[i];
+			pf->by_pid[i] = 0;
+			hole = i;
+		}
+	}
+	if (idx != last) {
+		pf->procs[idx] = pf->procs[last];
+		*pid_slot(pf, pf->procs[idx].pid) = (uint32_t)idx + 1;
+	}
+	pf->nprocs--;
 }
 
 static void unregister(struct pyframes *pf, struct proc *p)
@@ -213,19 +292,14 @@ void pyframes_note_pid(struct pyframes *pf, int pid)
 	uint64_t now = mono_now_ns();
 
 	if (!p) {
-		if (pf->nprocs == pf->procs_cap) {
-			size_t cap = pf->procs_cap ? 2 * pf->procs_cap : 32;
-			struct proc *v = realloc(pf->procs, cap * sizeof(*v));
-
-			if (!v)
-				return;
-			pf->procs = v;
-			pf->procs_cap = cap;
-		}
+		if (procs_reserve(pf))
+			return;
 		p = &pf->procs[pf->nprocs++];
 		memset(p, 0, sizeof(*p));
 		p->pid = pid;
+		p->gen = ++pf->gens;
 		p->mem_fd = -1;
+		*pid_slot(pf, pid) = (uint32_t)pf->nprocs;
 		p->first_ns = now;
 		switch (pyproc_find(pid, &p->info)) {
 		case PYPROC_NONE:
@@ -252,7 +326,7 @@ void pyframes_exec(struct pyframes *pf, int pid)
 		return;
 	unregister(pf, p);
 	/* looked at anew when next seen, its code objects another program's */
-	p->gen++;
+	p->gen = ++pf->gens;
 	p->state = PROC_STARTING;
 	p->first_ns = mono_now_ns();
 	p->next_ns = 0;
@@ -274,7 +348,7 @@ void pyframes_recheck(struct pyframes *pf, int pid)
 			warn_other(pf, p);
 		return;
 	}
-	p->gen++;
+	p->gen = ++pf->gens;
 	p->state = PROC_STARTING;
 	p->first_ns = mono_now_ns();
 	p->next_ns = 0;
@@ -287,7 +361,7 @@ void pyframes_exit(struct pyframes *pf, int pid)
 
 	if (p) {
 		unregister(pf, p);
-		p->state = PROC_NOT;
+		remove_proc(pf, p);
 	}
 }
 
@@ -449,4 +523,5 @@ int pymerge_end(struct pymerge *m, struct stack *st)
 void pyframes_stats(const struct pyframes *pf, struct pyframes_stats *st)
 {
 	*st = pf->stats;
+	st->known = pf->nprocs;
 }
