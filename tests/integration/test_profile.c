@@ -640,3 +640,41 @@ Test(profile, dwarf_python3_11_reaches_the_thread_start)
 	json_free(j);
 	run_free(&r);
 }
+
+/* report --label on a saved profile keeps the stacks whose own labels match (comm is a
+ * stack's label, not the series'), and a filter that matches nothing says what the run
+ * holds and fails. */
+Test(profile, report_label_filters_stacks, .timeout = 90)
+{
+	char path[] = "/tmp/tt-report-label-XXXXXX.json", cmd[4200];
+	const struct json_value *stacks;
+	struct json_value *j;
+	struct run r, back;
+	int fd = mkstemps(path, 5);
+
+	cr_assert(fd >= 0);
+	close(fd);
+	/* two programs: chain spins for 1 s while count does its calls */
+	snprintf(cmd, sizeof(cmd), "%s 1 1 & %s 2000 100000; wait", TG("chain"), TG("count"));
+	run_cmd(&r, 60, (char *[]){ TT, "profile", "-F", "199", "-o", path, "--", "/bin/sh",
+				    "-c", cmd, NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	run_free(&r);
+
+	j = run_json_ok(&back, (char *[]){ TT, "report", path, "--label", "comm=chain",
+					   "--format", "json", NULL });
+	stacks = json_get(profile_series(j, back.out), "stacks");
+	cr_assert_gt(json_array_len(stacks), 0, "%s", back.out);
+	for (size_t i = 0; i < json_array_len(stacks); i++)
+		cr_assert_str_eq(label(json_array_at(stacks, i), "comm"), "chain", "%s", back.out);
+	json_free(j);
+	run_free(&back);
+
+	run_cmd(&back, 30, (char *[]){ TT, "report", path, "--label", "comm=chian", NULL });
+	cr_assert_eq(back.status, 1, "a filter matching nothing: %s%s", back.out, back.err);
+	assert_one_clear_line(&back, "no series of");
+	cr_assert(strstr(back.err, "label comm: ") && strstr(back.err, "chain"), "%s", back.err);
+	cr_assert_str_empty(back.out);
+	run_free(&back);
+	unlink(path);
+}

@@ -23,11 +23,13 @@ static const char report_help[] =
 	"against latency objectives. FILE '-' is standard input.\n"
 	"\n"
 	"Options:\n"
-	"      --format FMT       text (default), json, ndjson, folded or markdown\n"
+	"      --format FMT       text (default), json, ndjson, markdown; for stacks also\n"
+	"                         folded, svg (a flame graph) or pprof\n"
 	"  -o, --output FILE      write it to FILE (format by extension unless --format)\n"
 	"      --top N            the N rows with the most time per table\n"
-	"      --label KEY=GLOB   only series with label KEY matching GLOB (repeatable; all\n"
-	"                         must match)\n"
+	"      --label KEY=GLOB   only series with label KEY matching GLOB, and only stacks\n"
+	"                         whose own labels match (comm, pid of profile's stacks);\n"
+	"                         repeatable, all must match\n"
 	"      --metric GLOB      only series of metrics matching GLOB (repeatable; any)\n"
 	"      --slo OBJECTIVE    check an objective on the run, as on a collecting command\n"
 	"                         (repeatable); the objectives saved with the run are\n"
@@ -36,7 +38,8 @@ static const char report_help[] =
 	"  -h, --help             this help\n"
 	"\n"
 	"Exit status: 0; 3 when an objective given here failed; 1 when FILE cannot be\n"
-	"read (not a tailtrace run, truncated, a newer schema, altered); 2 for a usage error.\n"
+	"read (not a tailtrace run, truncated, a newer schema, altered) or the filters match\n"
+	"no series of it; 2 for a usage error.\n"
 	"\n"
 	"Examples:\n"
 	"  tailtrace report run.json --top 5\n"
@@ -52,19 +55,71 @@ struct filter {
 	size_t nmetrics;
 };
 
-static bool keep_series(const struct series *se, void *ctx)
+/* Whether every --label filter matches, the value taken from a (a series' labels) or else
+ * from b (a stack's labels: comm and pid of profile's stacks; NULL for none). */
+static bool labels_match(const struct filter *f, const struct labels *a, const struct labels *b)
 {
-	const struct filter *f = ctx;
+	for (size_t i = 0; i < f->nlabels; i++) {
+		const char *v = labels_get(a, f->label_key[i]);
+
+		if (!v && b)
+			v = labels_get(b, f->label_key[i]);
+		if (!v || fnmatch(f->label_glob[i], v, 0))
+			return false;
+	}
+	return true;
+}
+
+static bool metric_match(const struct filter *f, const struct series *se)
+{
 	bool any = !f->nmetrics;
 
 	for (size_t i = 0; i < f->nmetrics && !any; i++)
 		any = !fnmatch(f->metric[i], se->metric, 0);
-	for (size_t i = 0; i < f->nlabels && any; i++) {
-		const char *v = labels_get(&se->labels, f->label_key[i]);
-
-		any = v && !fnmatch(f->label_glob[i], v, 0);
-	}
 	return any;
+}
+
+/* Whether the filters keep anything of se: its labels match, or those of one of its stacks. */
+static bool series_matches(const struct filter *f, const struct series *se)
+{
+	if (!metric_match(f, se))
+		return false;
+	if (labels_match(f, &se->labels, NULL))
+		return true;
+	for (size_t i = 0; i < se->nstacks; i++)
+		if (labels_match(f, &se->labels, &se->stacks[i].labels))
+			return true;
+	return false;
+}
+
+/* A series of stacks keeps the stacks the label filters match (a stack's own labels count). */
+static void filter_stacks(struct snapshot *s, const struct filter *f)
+{
+	for (size_t i = 0; i < s->nseries; i++) {
+		struct series *se = &s->series[i];
+		size_t n = 0;
+
+		if (!f->nlabels || !se->nstacks || !metric_match(f, se))
+			continue;
+		for (size_t k = 0; k < se->nstacks; k++) {
+			if (labels_match(f, &se->labels, &se->stacks[k].labels))
+				se->stacks[n++] = se->stacks[k];
+			else
+				stack_free(&se->stacks[k]);
+		}
+		se->nstacks = n;
+	}
+}
+
+/* After filter_stacks: a series of stacks stays when a stack is left, another when its
+ * labels match. */
+static bool keep_series(const struct series *se, void *ctx)
+{
+	const struct filter *f = ctx;
+
+	if (!metric_match(f, se))
+		return false;
+	return se->nstacks || labels_match(f, &se->labels, NULL);
 }
 
 static void filter_free(struct filter *f)
@@ -74,6 +129,65 @@ static void filter_free(struct filter *f)
 	free(f->label_key);
 	free(f->label_glob);
 	free(f->metric);
+}
+
+/* Adds v to buf (of len, holding *at) unless shown (of *n) has it: at most 8. */
+static void add_value(const char *v, const char **shown, size_t *n, char *buf, size_t len,
+		      size_t *at)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp(shown[i], v))
+			return;
+	if (*n == 8)
+		return;
+	shown[(*n)++] = v;
+	*at += (size_t)snprintf(buf + *at, len - *at, "%s%s", *n > 1 ? ", " : "", v);
+	if (*at >= len)
+		*at = len - 1;
+}
+
+/* Appends to buf (of len, holding *at) the distinct values of key among the series and
+ * their stacks (the metrics' names when key is NULL), at most 8, comma-separated. */
+static void list_values(const struct snapshot *s, const char *key, char *buf, size_t len,
+			size_t *at)
+{
+	const char *shown[8];
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nseries && n < 8; i++) {
+		const struct series *se = &s->series[i];
+		const char *v = key ? labels_get(&se->labels, key) : se->metric;
+
+		if (v)
+			add_value(v, shown, &n, buf, len, at);
+		for (size_t k = 0; key && k < se->nstacks && n < 8; k++)
+			if ((v = labels_get(&se->stacks[k].labels, key)))
+				add_value(v, shown, &n, buf, len, at);
+	}
+	if (!n)
+		*at += (size_t)snprintf(buf + *at, len - *at, "(none)");
+	if (*at >= len)
+		*at = len - 1;
+}
+
+/* Filters that leave no series are a typo more often than a question: says what the run
+ * holds instead (before the filtering). */
+static void say_no_match(const struct snapshot *s, const struct filter *f, const char *file)
+{
+	char buf[2048];
+	size_t at = 0;
+
+	at += (size_t)snprintf(buf, sizeof(buf), "its metrics: ");
+	list_values(s, NULL, buf, sizeof(buf), &at);
+	for (size_t i = 0; i < f->nlabels; i++) {
+		at += (size_t)snprintf(buf + at, sizeof(buf) - at, "; label %s: ",
+				       f->label_key[i]);
+		if (at >= sizeof(buf))
+			at = sizeof(buf) - 1;
+		list_values(s, f->label_key[i], buf, sizeof(buf), &at);
+	}
+	msg_error("no series of %s matches the --label and --metric filters (%s): check them "
+		  "for a typo", file, buf);
 }
 
 /* --label KEY=GLOB. 0, or -EINVAL (said). */
@@ -187,8 +301,18 @@ int offline_report(int argc, char **argv)
 	if (runfile_load(file, &s))
 		goto out;
 	loaded = true;
-	if (f.nlabels || f.nmetrics)
+	if (f.nlabels || f.nmetrics) {
+		bool any = false;
+
+		for (size_t i = 0; i < s.nseries && !any; i++)
+			any = series_matches(&f, &s.series[i]);
+		if (!any && s.nseries) {
+			say_no_match(&s, &f, file);
+			goto out;
+		}
+		filter_stacks(&s, &f);
 		snapshot_keep_series(&s, keep_series, &f);
+	}
 	if (checked) {
 		snapshot_clear_checks(&s);
 		if (slo_evaluate(&slo, &s)) {
