@@ -37,6 +37,9 @@ Test(slo, parses_each_part)
 		{ "m:min>1us", "m", "min", SLO_MIN, SLO_GT, 1000, 0, 0 },
 		{ "m:max<=1ms", "m", "max", SLO_MAX, SLO_LE, 1e6, 0, 0 },
 		{ "m{a=x*, b = y }:p50<1ms", "m", "p50", SLO_QUANTILE, SLO_LT, 1e6, 0.5, 2 },
+		/* the unit a word of its own, as people write it */
+		{ "m:p99 < 5 us", "m", "p99", SLO_QUANTILE, SLO_LT, 5000, 0.99, 0 },
+		{ "m:max<2 s ", "m", "max", SLO_MAX, SLO_LT, 2e9, 0, 0 },
 	};
 
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
@@ -101,6 +104,8 @@ Test(slo, errors_name_the_place)
 		{ "m{func=x:p99<1ms", "expected '}' to close the label matchers" },
 		{ "m{a=1,b=2,c=3,d=4,e=5,f=6,g=7,h=8,i=9}:p99<1ms", "at most 8 label matchers" },
 		{ "m\x1b[2J:p99<1ms", "found '\\x1b[2J:p99<1ms'" },
+		{ "m:p99 < 5", "p99 is a time: give the bound a unit" },
+		{ "m:p99<5 us x", "unexpected 'x' after the bound" },
 	};
 
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {

@@ -204,7 +204,22 @@ static int parse_bound(struct parser *ps, struct slo *o)
 				    "count>=50", word);
 		break;
 	default:
-		if (isdigit((unsigned char)word[len - 1]))
+		if (isdigit((unsigned char)word[len - 1])) {
+			/* "5 us": the unit a word of its own */
+			size_t u = start + len, ulen;
+
+			while (ps->s[u] == ' ' || ps->s[u] == '\t')
+				u++;
+			for (ulen = 0; isalpha((unsigned char)ps->s[u + ulen]); ulen++)
+				;
+			if (ulen && ulen <= 2 && len + ulen < sizeof(word) &&
+			    (!ps->s[u + ulen] || ps->s[u + ulen] == ' ' || ps->s[u + ulen] == '\t')) {
+				memcpy(word + len, ps->s + u, ulen);
+				word[len + ulen] = 0;
+				len = u + ulen - start;
+			}
+		}
+		if (isdigit((unsigned char)word[strlen(word) - 1]))
 			return fail(ps, "%s is a time: give the bound a unit (ns, us, ms, s), as "
 				    "in %s<2ms", o->stat_name, o->stat_name);
 		err = duration_parse(word, 1, &ns);
