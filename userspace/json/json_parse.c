@@ -441,6 +441,48 @@ static int parse_array(struct parser *ps, struct json_value *v)
 	}
 }
 
+static int by_key(const void *a, const void *b)
+{
+	const struct json_member *x = *(const struct json_member *const *)a;
+	const struct json_member *y = *(const struct json_member *const *)b;
+	int c = memcmp(x->key, y->key, x->key_len < y->key_len ? x->key_len : y->key_len);
+
+	return c ? c : (x->key_len > y->key_len) - (x->key_len < y->key_len);
+}
+
+/* A key twice in one object, of which readers would see one only: refused, at the object's
+ * end (at). Small objects compare pairwise, large ones sort their keys. */
+static int check_unique_keys(struct parser *ps, const struct json_value *v, const char *at)
+{
+	const struct json_member *dup = NULL;
+	size_t n = v->object.len;
+
+	if (n <= 32) {
+		for (size_t i = 1; i < n && !dup; i++)
+			for (size_t k = 0; k < i && !dup; k++)
+				if (v->object.members[i].key_len == v->object.members[k].key_len &&
+				    !memcmp(v->object.members[i].key, v->object.members[k].key,
+					    v->object.members[k].key_len))
+					dup = &v->object.members[i];
+	} else {
+		const struct json_member **m = malloc(n * sizeof(*m));
+
+		if (!m)
+			return fail_nomem(ps);
+		for (size_t i = 0; i < n; i++)
+			m[i] = &v->object.members[i];
+		qsort(m, n, sizeof(*m), by_key);
+		for (size_t i = 1; i < n && !dup; i++)
+			if (!by_key(&m[i - 1], &m[i]))
+				dup = m[i];
+		free(m);
+	}
+	if (!dup)
+		return 0;
+	return fail_at(ps, at, "the object ending here has the key \"%.*s\" twice",
+		       dup->key_len > 40 ? 40 : (int)dup->key_len, dup->key);
+}
+
 static int parse_object(struct parser *ps, struct json_value *v)
 {
 	size_t cap = 0;
@@ -482,6 +524,8 @@ static int parse_object(struct parser *ps, struct json_value *v)
 		if (ps->p < ps->end && *ps->p == ',') {
 			ps->p++;
 		} else if (ps->p < ps->end && *ps->p == '}') {
+			if (check_unique_keys(ps, v, ps->p))
+				return -1;
 			ps->p++;
 			v->object.members = fit(v->object.members, v->object.len, sizeof(*m));
 			return 0;
