@@ -306,6 +306,8 @@ Test(diff, series_in_one_side_only_and_a_warning)
 	r = diff((char *[]){ a, b, "--threshold", "500%", NULL });
 	cr_assert_eq(r.status, 0, "exit %d\n%s%s", r.status, r.out, r.err);
 	cr_assert(strstr(r.out, "only in new") && strstr(r.out, "func=other"), "%s", r.out);
+	cr_assert(strstr(r.err, "traced 1 functions, ") && strstr(r.err, " 2: the same patterns"),
+		  "the functions traced differ: %s", r.err);
 	run_free(&r);
 	r = diff((char *[]){ b, a, "--threshold", "500%", NULL });
 	cr_assert(strstr(r.out, "only in base") && strstr(r.out, "not in the new runs"), "%s",

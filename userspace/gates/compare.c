@@ -545,6 +545,21 @@ static bool differ(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "") != 0;
 }
 
+/* The sum of a run's counter series of metric, and whether it has one. */
+static bool counter_sum(const struct snapshot *s, const char *metric, uint64_t *sum)
+{
+	bool found = false;
+
+	*sum = 0;
+	for (size_t i = 0; i < s->nseries; i++) {
+		if (s->series[i].kind != SERIES_COUNTER || strcmp(s->series[i].metric, metric))
+			continue;
+		*sum += s->series[i].value;
+		found = true;
+	}
+	return found;
+}
+
 /* Said, not refused: runs of different commands, sampling, hosts, kernels or durations far
  * apart can still be compared, but a reader must know. */
 static int check_comparable(struct compare_result *r, const struct snapshot *s,
@@ -565,6 +580,17 @@ static int check_comparable(struct compare_result *r, const struct snapshot *s,
 	if (differ(s->kernel, ref->kernel))
 		err |= warn(r, "%s was recorded on kernel %s, %s on %s", ref_name,
 			    ref->kernel ? ref->kernel : "?", name, s->kernel ? s->kernel : "?");
+	{
+		uint64_t t, tr;
+
+		/* func's functions resolved from its patterns: a library's upgrade or another
+		 * binary changes the set, and what one side lacks is not compared */
+		if (counter_sum(s, "func.traced", &t) && counter_sum(ref, "func.traced", &tr) &&
+		    t != tr)
+			err |= warn(r, "%s traced %llu functions, %s %llu: the same patterns "
+				    "matched other functions (another binary or library?)", ref_name,
+				    (unsigned long long)tr, name, (unsigned long long)t);
+	}
 	if (d > 0 && dr > 0 && (d > 2 * dr || dr > 2 * d))
 		err |= warn(r, "durations far apart: %s %.3g s, %s %.3g s", ref_name, dr / 1e9,
 			    name, d / 1e9);
