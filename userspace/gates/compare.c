@@ -8,6 +8,7 @@
 #include <string.h>
 #include "gates/compare.h"
 #include "gates/stats.h"
+#include "model/duration.h"
 
 void compare_opts_default(struct compare_opts *o)
 {
@@ -102,7 +103,8 @@ const char *verdict_name(enum verdict v)
 		[VERDICT_REGRESSED] = "regressed", [VERDICT_IMPROVED] = "improved",
 		[VERDICT_ONLY_BASE] = "only in base", [VERDICT_ONLY_NEW] = "only in new",
 		[VERDICT_HIGHER] = "higher", [VERDICT_LOWER] = "lower",
-		[VERDICT_TOO_FEW] = "too few", [VERDICT_UNCHANGED] = "unchanged",
+		[VERDICT_TOO_FEW] = "too few", [VERDICT_UNSTABLE] = "unstable",
+		[VERDICT_UNCHANGED] = "unchanged",
 		[VERDICT_SAME] = "same",
 	};
 	return names[v];
@@ -114,7 +116,8 @@ const char *verdict_key(enum verdict v)
 		[VERDICT_REGRESSED] = "regressed", [VERDICT_IMPROVED] = "improved",
 		[VERDICT_ONLY_BASE] = "only_base", [VERDICT_ONLY_NEW] = "only_new",
 		[VERDICT_HIGHER] = "higher", [VERDICT_LOWER] = "lower",
-		[VERDICT_TOO_FEW] = "too_few", [VERDICT_UNCHANGED] = "unchanged",
+		[VERDICT_TOO_FEW] = "too_few", [VERDICT_UNSTABLE] = "unstable",
+		[VERDICT_UNCHANGED] = "unchanged",
 		[VERDICT_SAME] = "same",
 	};
 	return keys[v];
@@ -388,6 +391,34 @@ static uint64_t calls_needed(double q, double a)
 	return (uint64_t)ceil(fmax(up, down));
 }
 
+/*
+ * A quantile on a gap between two modes (fast calls and slow ones) jumps across the gap when
+ * the share of slow calls moves a little (p90 with 10.5% slow calls is a slow one, with 9.5%
+ * a fast one). What changed is then the share beyond the gap, not the calls' times: when
+ * that share (above the point between the two values) moved within the threshold t, the
+ * verdict is "unstable", which does not fail the gate; a share that grew beyond t (1% of
+ * slow calls become 5%) keeps the verdict, said as shares.
+ */
+static void check_gap(struct compare_row *row, const struct hist *hb, const struct hist *hn,
+		      double t)
+{
+	double at = sqrt(row->base * row->new);
+	double sb = hist_share_above(hb, at), sn = hist_share_above(hn, at);
+	char v[32];
+
+	if (sb <= 0 || sn <= 0)
+		return;
+	duration_format((uint64_t)at, v, sizeof(v));
+	if (fabs(sn / sb - 1) <= t) {
+		row->verdict = VERDICT_UNSTABLE;
+		snprintf(row->why, sizeof(row->why), "on a gap: calls above %.24s %.3g%% -> %.3g%%",
+			 v, 100 * sb, 100 * sn);
+	} else {
+		snprintf(row->why, sizeof(row->why), "beyond noise; calls above %.24s %.3g%% -> "
+			 "%.3g%%", v, 100 * sb, 100 * sn);
+	}
+}
+
 static void quantile_row(struct builder *b, const struct group *g, struct compare_row *row,
 			 int qi)
 {
@@ -448,6 +479,8 @@ static void quantile_row(struct builder *b, const struct group *g, struct compar
 			row->verdict = VERDICT_UNCHANGED;
 			snprintf(row->why, sizeof(row->why), "within noise (intervals overlap)");
 		}
+		if (row->verdict == VERDICT_REGRESSED || row->verdict == VERDICT_IMPROVED)
+			check_gap(row, hb, hn, t);
 	}
 }
 

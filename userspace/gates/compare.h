@@ -47,6 +47,9 @@ enum verdict {
 	VERDICT_HIGHER,		/* a count or rate beyond noise and threshold: said only */
 	VERDICT_LOWER,
 	VERDICT_TOO_FEW,	/* too few calls (or runs) to bound the change at all */
+	/* the quantile sits on a gap between two modes: it moved far while the share of
+	 * calls beyond the gap moved within the threshold */
+	VERDICT_UNSTABLE,
 	VERDICT_UNCHANGED,
 	VERDICT_SAME,
 };

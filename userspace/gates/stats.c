@@ -106,6 +106,18 @@ static int bucket_of_rank(const struct hist *h, uint64_t rank)
 	return HIST_NBUCKETS - 1;
 }
 
+double hist_share_above(const struct hist *h, double v)
+{
+	uint64_t n = 0, above = 0;
+
+	for (int i = 0; i < HIST_NBUCKETS; i++) {
+		n += h->buckets[i];
+		if ((double)hist_bucket_lower(i) > v)
+			above += h->buckets[i];
+	}
+	return n ? (double)above / (double)n : 0;
+}
+
 void quantile_interval(const struct hist *h, double q, double alpha, uint64_t *lo,
 		       uint64_t *hi)
 {

@@ -23,6 +23,8 @@
  * u > n: even the smallest or largest value is not far enough out), *lo is 0 or *hi
  * UINT64_MAX: unbounded. An empty h gives 0 and UINT64_MAX.
  */
+/* The share of h's values (0 to 1) in buckets that lie wholly above v; 0 for an empty h. */
+double hist_share_above(const struct hist *h, double v);
 void quantile_interval(const struct hist *h, double q, double alpha, uint64_t *lo,
 		       uint64_t *hi);
 

@@ -35,6 +35,8 @@ static const char diff_help[] =
 	"  (the change passes the threshold, and the intervals do not overlap); improved\n"
 	"  when new < base * (1 - threshold) and new_high < base_low. \"too few\": a run\n"
 	"  has too few calls to bound the quantile at all (p99.9 needs thousands).\n"
+	"  \"unstable\": the quantile sits on a gap between two modes and jumped across\n"
+	"  it, while the share of calls above the gap moved within the threshold.\n"
 	"  Several runs a side: noise is how runs differ. Each run's quantile is one value;\n"
 	"  a quantile regressed when the Mann-Whitney U test (exact up to 60 runs in all)\n"
 	"  gives p <= alpha / N and the median of the new runs is above the base runs'\n"

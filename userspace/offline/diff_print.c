@@ -130,6 +130,7 @@ static const char *verdict_colour(enum verdict v)
 	case VERDICT_ONLY_BASE:
 	case VERDICT_ONLY_NEW:
 	case VERDICT_TOO_FEW:
+	case VERDICT_UNSTABLE:
 		return "\033[33m";
 	default:
 		return NULL;
