@@ -70,6 +70,35 @@ Test(func, a_glob_of_everything_leaves_the_entry_point_alone)
 	run_free(&r);
 }
 
+/* A glob leaves out the parts of functions the compiler moved out of line (work.cold):
+ * never called, they have no return to time; named alone, one is refused with why. */
+Test(func, a_glob_leaves_cold_parts_out)
+{
+	struct run r;
+	struct json_value *j;
+
+	j = run_json_ok(&r, (char *[]){ TT, "func", "work*", "--format", "json", "--",
+				    TG("coldpart"), "100", NULL });
+	cr_assert_eq(calls(j, "work"), 100, "%s", r.out);
+	cr_assert_null(find_series(j, "func.latency", "func", "work.cold"), "%s", r.out);
+	json_free(j);
+	run_free(&r);
+
+	run_cmd(&r, 60, (char *[]){ TT, "func", "work.cold", "--", TG("coldpart"), "10", NULL });
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	cr_assert(strstr(r.err, "not timing work.cold in ") &&
+		  strstr(r.err, "moved out of line, jumped to and never called"), "%s", r.err);
+	run_free(&r);
+
+	run_cmd(&r, 60, (char *[]){ TT, "func", "work.c*", "--", TG("coldpart"), "10", NULL });
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	cr_assert(strstr(r.err, "no function in ") &&
+		  strstr(r.err, "only 1 part of functions that the compiler moved out of line "
+			 "(name.cold) matches"), "%s", r.err);
+	run_free(&r);
+	assert_no_leftovers("func work.cold");
+}
+
 Test(func, recursion_is_timed_per_level)
 {
 	struct run r;

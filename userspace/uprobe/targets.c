@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <ctype.h>
 #include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
@@ -63,6 +64,23 @@ static bool entry_point(const char *name)
 	return false;
 }
 
+/* A part of a function that the compiler moved out of line (GCC's foo.cold, foo.cold.3, for
+ * its unlikely paths): jumped to from its function, never called, it has no return of its
+ * own, and a return probe there would time nothing real. */
+static bool cold_fragment(const char *name)
+{
+	for (const char *p = strstr(name, ".cold"); p; p = strstr(p + 1, ".cold")) {
+		const char *e = p + 5;
+
+		if (*e == '.' && isdigit((unsigned char)e[1]))
+			for (e++; isdigit((unsigned char)*e); e++)
+				;
+		if (!*e)
+			return true;
+	}
+	return false;
+}
+
 /* An open-addressed set of (binary, offset): a glob over a large library (libLLVM has 35,000
  * functions) must find aliases without comparing every pair. */
 struct uprobe_seen {
@@ -117,7 +135,7 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 	const char *binary, *probe_path;
 	long bi;
 	bool added;
-	size_t matched = 0, skipped = 0, ifuncs = 0, nstepped = 0, first_func = t->n;
+	size_t matched = 0, skipped = 0, ifuncs = 0, nstepped = 0, first_func = t->n, cold = 0;
 	bool stepped, past;
 	const char *first_ifunc = NULL;
 	bool keep_endbr = getenv("TAILTRACE_KEEP_ENDBR") != NULL;
@@ -207,7 +225,17 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 
 		if (fnmatch(spec.pattern, fs.v[i].name, 0))
 			continue;
+		if (cold_fragment(fs.v[i].name) && probe_spec_is_glob(spec.pattern)) {
+			cold++;
+			continue;
+		}
 		matched++;
+		if (cold_fragment(fs.v[i].name)) {
+			msg_warn("not timing %s in %s: it is a part of a function that the compiler "
+				 "moved out of line, jumped to and never called; trace the function "
+				 "it belongs to", fs.v[i].name, path);
+			continue;
+		}
 		if (entry_point(fs.v[i].name)) {
 			msg_warn("not timing %s in %s: a program's entry point never returns, and a "
 				 "return probe would overwrite the arguments the kernel left where a "
@@ -300,6 +328,11 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 		} else if (!fs.n) {
 			h += (size_t)snprintf(hint, sizeof(hint), "%s has no function symbols (stripped?)",
 					      path);
+		} else if (cold) {
+			h += (size_t)snprintf(hint, sizeof(hint), "only %zu part%s of functions that the "
+					      "compiler moved out of line (name.cold) match%s: not "
+					      "functions", cold, cold == 1 ? "" : "s",
+					      cold == 1 ? "es" : "");
 		}
 		if (!n && !probe_spec_is_glob(spec.pattern) && h < sizeof(hint))
 			snprintf(hint + h, sizeof(hint) - h, "%sif it comes from a shared library, "
@@ -314,6 +347,10 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 	msg_verbose("%s: %zu symbol%s match%s '%s' in %s%s", arg, matched, matched == 1 ? "" : "s",
 		    matched == 1 ? "es" : "", spec.pattern, path,
 		    skipped ? " (probed past endbr64 where it starts a function)" : "");
+	if (cold)
+		msg_verbose("%s: %zu part%s of functions moved out of line (name.cold) match%s "
+			    "too: not functions, not traced", arg, cold, cold == 1 ? "" : "s",
+			    cold == 1 ? "es" : "");
 	ret = 0;
 out:
 	if (fd >= 0)
