@@ -180,6 +180,13 @@ Test(stacks, user_stacks_complete_when_they_reach_the_start)
 		cr_assert_not(frame_is_thread_start(&k), "a kernel function of that name is not");
 		cr_assert_not(frame_is_thread_start(&none));
 		cr_assert(frame_is_thread_start(&clone3));
+		/* Go's goroutines begin at goexit's return address, its threads in mstart */
+		cr_assert(frame_is_thread_start(&(struct frame){ .symbol = "runtime.goexit.abi0",
+								  .kind = FRAME_USER }));
+		cr_assert(frame_is_thread_start(&(struct frame){ .symbol = "runtime.mstart",
+								  .kind = FRAME_USER }));
+		cr_assert_not(frame_is_thread_start(&(struct frame){ .symbol = "runtime.goexit1",
+								      .kind = FRAME_USER }));
 	}
 	snapshot_free(&s);
 }

@@ -269,7 +269,8 @@ struct stack_func {
 int stacks_functions(const struct series *se, struct stack_func **out, size_t *n);
 
 /* Whether a frame is where a thread's user stack begins: _start, __libc_start_main,
- * __libc_start_call_main, start_thread, clone, clone3. */
+ * __libc_start_call_main, start_thread, clone, clone3; Go's runtime.goexit (a goroutine's),
+ * runtime.mstart and runtime.rt0_go. */
 bool frame_is_thread_start(const struct frame *f);
 /* Of the stacks of se with user frames, how many samples (counts) they hold and how many of
  * those reach a thread's start: a walk that got there saw the whole stack. */

@@ -196,6 +196,10 @@ bool frame_is_thread_start(const struct frame *f)
 	static const char *const starts[] = {
 		"_start", "__libc_start_main", "__libc_start_main_impl", "__libc_start_call_main",
 		"start_thread", "clone", "__clone", "clone3", "__clone3",
+		/* Go: a goroutine's first frame returns to goexit; the threads of the runtime
+		 * begin in mstart, the first one in rt0_go (".abi0": the assembly's own name) */
+		"runtime.goexit", "runtime.goexit.abi0", "runtime.mstart", "runtime.mstart.abi0",
+		"runtime.rt0_go", "runtime.rt0_go.abi0",
 	};
 
 	if (f->kind == FRAME_KERNEL || !f->symbol)
