@@ -31,9 +31,9 @@ CFLAGS   ?= -g -O2
 TT_CFLAGS := -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -DTAILTRACE_VERSION='"$(VERSION)"' \
 	    -I$(BUILD) -Ibpf -Iuserspace
 LIBS     := $(shell pkg-config --libs libbpf libelf libdw 2>/dev/null || echo -lbpf -ldw -lelf) \
-	    -lz -lm -pthread
-STATIC_LIBS := $(shell pkg-config --static --libs libbpf libelf libdw 2>/dev/null) -lz -lzstd -lm \
-	       -pthread
+	    -liberty -lz -lm -pthread
+STATIC_LIBS := $(shell pkg-config --static --libs libbpf libelf libdw 2>/dev/null) -liberty -lz \
+	       -lzstd -lm -pthread
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))

@@ -678,3 +678,46 @@ Test(profile, report_label_filters_stacks, .timeout = 90)
 	run_free(&back);
 	unlink(path);
 }
+
+/* C++ and Rust names read as their authors wrote them (binutils' demangler), and the
+ * kernel's [vdso], where a clock_gettime loop spends its time, named from tailtrace's own
+ * copy of it. */
+Test(profile, names_demangled_and_vdso_named, .timeout = 90)
+{
+	const struct json_value *stacks;
+	uint64_t all = 0, named = 0, vdso = 0;
+	struct json_value *j;
+	struct run r;
+
+	j = run_json_ok(&r, (char *[]){ TT, "profile", "-F", "199", "--format", "json", "--",
+					TG("mangled"), "1500", NULL });
+	stacks = json_get(profile_series(j, r.out), "stacks");
+	for (size_t i = 0; i < json_array_len(stacks); i++) {
+		const struct json_value *st = json_array_at(stacks, i);
+		const struct json_value *frames = json_get(st, "frames");
+		uint64_t c = json_u64_at(st, "count");
+		bool handle = false, spin = false, in_vdso = false;
+
+		all += c;
+		for (size_t k = 0; k < json_array_len(frames); k++) {
+			const char *sym = frame_symbol(frames, k);
+			const struct json_value *m = json_get(json_array_at(frames, k), "module");
+			const char *mod = m ? json_as_string(m, NULL) : NULL;
+
+			handle |= sym && !strcmp(sym, "redis::Server::handle");
+			spin |= sym && !strcmp(sym, "mycrate::spin");
+			in_vdso |= sym && mod && !strcmp(mod, "[vdso]") && strstr(sym, "clock_gettime");
+		}
+		named += handle && spin ? c : 0;
+		vdso += in_vdso ? c : 0;
+	}
+	cr_assert_geq(all, 150, "1.5 s at 199 Hz: %llu samples", (unsigned long long)all);
+	cr_assert_geq(named * 100, all * 95, "%llu of %llu samples show redis::Server::handle and "
+		      "mycrate::spin:\n%s", (unsigned long long)named, (unsigned long long)all,
+		      r.out);
+	/* the loop is clock_gettime's: most samples are in the vdso */
+	cr_assert_geq(vdso * 2, all, "%llu of %llu samples in [vdso]'s clock_gettime",
+		      (unsigned long long)vdso, (unsigned long long)all);
+	json_free(j);
+	run_free(&r);
+}

@@ -43,7 +43,8 @@ const char *frame_label(const struct frame *f, char *buf, size_t len)
 	if (f->symbol)
 		return f->symbol;
 	if (f->module)
-		snprintf(buf, len, "[%s+0x%llx]", f->module,
+		/* a file's frame in brackets; the kernel's [vdso] has its own */
+		snprintf(buf, len, f->module[0] == '[' ? "%s+0x%llx" : "[%s+0x%llx]", f->module,
 			 (unsigned long long)(f->kind == FRAME_USER ? f->offset : f->addr));
 	else
 		snprintf(buf, len, "[unknown]");

@@ -293,7 +293,8 @@ static const char *func_name(const struct stack_func *sf, char *buf, size_t len)
 	if (sf->symbol)
 		text_escape(sf->symbol, e, sizeof(e));
 	else if (sf->module)
-		snprintf(e, sizeof(e), "[%s+0x%llx]", ESC(base, m), (unsigned long long)
+		snprintf(e, sizeof(e), base[0] == '[' ? "%s+0x%llx" : "[%s+0x%llx]", ESC(base, m),
+			 (unsigned long long)
 			 (sf->kind == FRAME_USER ? sf->offset : sf->addr));
 	else
 		snprintf(e, sizeof(e), "[unknown]");

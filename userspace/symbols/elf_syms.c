@@ -202,6 +202,8 @@ static int push_func(struct loader *l, const GElf_Sym *sym, const char *name, si
 	f->size = sym->st_size;
 	f->offset = off;
 	f->ifunc = GELF_ST_TYPE(sym->st_info) == STT_GNU_IFUNC;
+	f->shown = NULL;
+	f->shown_set = false;
 	fs->n++;
 	return 0;
 }
@@ -427,8 +429,10 @@ void elf_funcs_free(struct elf_funcs *fs)
 
 	if (!fs)
 		return;
-	for (i = 0; i < fs->n; i++)
+	for (i = 0; i < fs->n; i++) {
 		free(fs->v[i].name);
+		free(fs->v[i].shown);
+	}
 	free(fs->v);
 	memset(fs, 0, sizeof(*fs));
 }

@@ -18,6 +18,10 @@ struct elf_func {
 	uint64_t offset;	/* file offset of addr, from the PT_LOAD segment containing it:
 				 * what a uprobe attaches at */
 	bool ifunc;		/* STT_GNU_IFUNC: addr is the resolver, run once at load */
+	/* name demangled (symbols/demangle.h), set by sym_file at its first lookup: NULL and
+	 * shown_set false until then; NULL after it when name is not mangled */
+	char *shown;
+	bool shown_set;
 };
 
 struct elf_funcs {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "core/array.h"
 #include "symbols/debug_file.h"
+#include "symbols/demangle.h"
 #include "symbols/dwarf_src.h"
 #include "symbols/elf_syms.h"
 #include "symbols/sym_file.h"
@@ -244,6 +245,19 @@ static const struct elf_func *func_at(const struct sym_file *f, uint64_t vaddr)
 	return NULL;
 }
 
+/* The name a report shows for fn: demangled, at its first need (a library has thousands of
+ * functions, a profile meets a few). */
+static const char *shown_name(const struct elf_func *fn)
+{
+	struct elf_func *f = (struct elf_func *)fn;	/* the file's own cache */
+
+	if (!f->shown_set) {
+		f->shown = demangle(f->name);
+		f->shown_set = true;
+	}
+	return f->shown ? f->shown : f->name;
+}
+
 /* The answer for off, found afresh. */
 static size_t resolve(struct sym_file *f, uint64_t off, bool call, bool source,
 		      struct sym_file_frame *out, size_t max)
@@ -264,7 +278,7 @@ static size_t resolve(struct sym_file *f, uint64_t off, bool call, bool source,
 	/* the inlined functions, then the one that holds them */
 	for (size_t i = 0; n && i + 1 < n && k + 1 < max; i++)
 		out[k++] = (struct sym_file_frame){ src[i].name, 0, src[i].file, src[i].line, true };
-	out[k] = (struct sym_file_frame){ fn ? fn->name : n ? src[n - 1].name : NULL,
+	out[k] = (struct sym_file_frame){ fn ? shown_name(fn) : n ? src[n - 1].name : NULL,
 					  fn ? vaddr - fn->addr : 0, n ? src[n - 1].file : NULL,
 					  n ? src[n - 1].line : 0, false };
 	return k + 1;

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -31,6 +33,7 @@ struct mapping {
 	struct sym_file *file;	/* found at the first address in it */
 	bool file_tried;
 	bool ours;		/* path names the same file in our mount namespace */
+	bool vdso;		/* the kernel's [vdso] (path NULL) */
 };
 
 struct proc_maps {
@@ -67,6 +70,11 @@ struct symbolizer {
 	struct file_entry *files;
 	size_t nfiles, files_cap;
 	char *perf_map_dir;
+	/* our own [vdso], the kernel's image every process of our kind maps: read at the first
+	 * address in one */
+	struct sym_file *vdso;
+	uint64_t vdso_size;
+	bool vdso_tried;
 	struct symbolizer_stats st;
 };
 
@@ -113,6 +121,7 @@ void symbolizer_free(struct symbolizer *s)
 		if (first)
 			sym_file_free(s->files[i].f);
 	}
+	sym_file_free(s->vdso);
 	free(s->kmods);
 	free(s->perf_map_dir);
 	free(s->ksyms);
@@ -239,7 +248,8 @@ static void keep_files(const struct proc_maps *old, struct proc_maps *fresh)
 			j++;
 		if (j < old->n && old->v[j].start == m->start && old->v[j].end == m->end &&
 		    old->v[j].pgoff == m->pgoff && old->v[j].dev == m->dev &&
-		    old->v[j].ino == m->ino && !old->v[j].path == !m->path) {
+		    old->v[j].ino == m->ino && !old->v[j].path == !m->path &&
+		    old->v[j].vdso == m->vdso) {
 			m->file = old->v[j].file;
 			m->file_tried = old->v[j].file_tried;
 			m->ours = old->v[j].ours;
@@ -255,7 +265,7 @@ static void read_jit_map(struct symbolizer *s, struct proc_maps *p)
 	bool anon = false;
 
 	for (size_t i = 0; i < p->n && !anon; i++)
-		anon = !p->v[i].path;
+		anon = !p->v[i].path && !p->v[i].vdso;
 	if (anon && !perf_map_reload(s->perf_map_dir, p->pid, p->uid, &p->jit, &p->jit_st))
 		s->st.jit_maps++;
 }
@@ -288,12 +298,14 @@ int symbolizer_cache_pid(struct symbolizer *s, int pid)
 		 * ones (no name, or "[anon:...]") where a JIT writes code */
 		if (perms[2] != 'x')
 			continue;
-		if (line[name] != '/' && line[name] && strncmp(line + name, "[anon:", 6))
+		if (line[name] != '/' && line[name] && strncmp(line + name, "[anon:", 6) &&
+		    strcmp(line + name, "[vdso]"))
 			continue;
 		if (array_grow((void **)&fresh.v, fresh.n, &fresh.cap, sizeof(*fresh.v)))
 			break;
 		fresh.v[fresh.n] = (struct mapping){ start, end, pgoff, makedev(major, minor), ino,
-						     NULL, NULL, false, false };
+						     NULL, NULL, false, false,
+						     !strcmp(line + name, "[vdso]") };
 		if (line[name] == '/' && !(fresh.v[fresh.n].path = strdup(line + name)))
 			continue;
 		fresh.n++;
@@ -441,6 +453,53 @@ static struct sym_file *file_of(struct symbolizer *s, int pid, struct mapping *m
 	return m->file = f;
 }
 
+/* The size of our own [vdso] mapping, from our maps; 0 when not found. */
+static uint64_t own_vdso_size(void)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	uint64_t size = 0;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (!f)
+		return 0;
+	while (!size && getline(&line, &cap, f) > 0) {
+		uint64_t start, end;
+
+		if (strstr(line, "[vdso]") &&
+		    sscanf(line, "%" SCNx64 "-%" SCNx64, &start, &end) == 2 && end > start)
+			size = end - start;
+	}
+	free(line);
+	fclose(f);
+	return size;
+}
+
+/*
+ * The symbols of a process's [vdso] of size bytes: the kernel maps one image into every
+ * process of an ABI, so ours, copied out of our memory into a memfd, names theirs (a process
+ * of another ABI, 32-bit, maps one of another size: not named). NULL when unknown.
+ */
+static struct sym_file *vdso_file(struct symbolizer *s, uint64_t size)
+{
+	const void *image = (const void *)getauxval(AT_SYSINFO_EHDR);
+	struct stat st;
+	int fd;
+
+	if (!s->vdso_tried) {
+		s->vdso_tried = true;
+		s->vdso_size = own_vdso_size();
+		fd = image && s->vdso_size ? memfd_create("tailtrace-vdso", MFD_CLOEXEC) : -1;
+		if (fd >= 0) {
+			if (write(fd, image, s->vdso_size) == (ssize_t)s->vdso_size &&
+			    !fstat(fd, &st) && !lseek(fd, 0, SEEK_SET))
+				s->vdso = sym_file_load(fd, &st, NULL, 0);
+			close(fd);
+		}
+	}
+	return size == s->vdso_size ? s->vdso : NULL;
+}
+
 static size_t user_frames(struct symbolizer *s, int pid, uint64_t addr, bool call, bool source,
 			  struct sym_frame *out, size_t max)
 {
@@ -462,16 +521,21 @@ static size_t user_frames(struct symbolizer *s, int pid, uint64_t addr, bool cal
 			m = &p->v[i];
 	/* Code a JIT wrote: in anonymous memory, or where no mapping is known (mapped since
 	 * maps was read) */
-	if (p && (!m || !m->path) && (jit = perf_map_find(&p->jit, addr))) {
+	if (p && (!m || (!m->path && !m->vdso)) && (jit = perf_map_find(&p->jit, addr))) {
 		out[0].symbol = jit->name;
 		out[0].offset = addr - jit->start;
 		out[0].module = "[jit]";
 		return 1;
 	}
-	if (!m || !m->path)
+	if (m && m->vdso) {
+		off = addr - m->start;
+		file = vdso_file(s, m->end - m->start);
+	} else if (m && m->path) {
+		off = addr - m->start + m->pgoff;
+		file = file_of(s, pid, m);
+	} else {
 		return 1;
-	off = addr - m->start + m->pgoff;
-	file = file_of(s, pid, m);
+	}
 	n = file ? sym_file_lookup(file, off, call, source, ff,
 				   max < INLINED_MAX + 1 ? max : INLINED_MAX + 1) : 0;
 	if (!n) {
@@ -480,7 +544,8 @@ static size_t user_frames(struct symbolizer *s, int pid, uint64_t addr, bool cal
 	}
 	for (size_t i = 0; i < n; i++)
 		out[i] = (struct sym_frame){
-			.symbol = ff[i].symbol, .offset = ff[i].offset, .module = m->path,
+			.symbol = ff[i].symbol, .offset = ff[i].offset,
+			.module = m->vdso ? "[vdso]" : m->path,
 			.build_id = file && sym_file_build_id(file)[0] ? sym_file_build_id(file) :
 									 NULL,
 			.file_offset = off, .file = ff[i].file, .line = ff[i].line,
@@ -514,7 +579,8 @@ const char *symbolizer_user(struct symbolizer *s, int pid, uint64_t addr, char *
 	} else if (f.module) {
 		const char *base = strrchr(f.module, '/');
 
-		snprintf(buf, len, "[%s+0x%" PRIx64 "]", base ? base + 1 : f.module, f.file_offset);
+		snprintf(buf, len, f.module[0] == '[' ? "%s+0x%" PRIx64 : "[%s+0x%" PRIx64 "]",
+			 base ? base + 1 : f.module, f.file_offset);
 	} else {
 		snprintf(buf, len, "[unknown]");
 	}
