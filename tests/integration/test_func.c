@@ -99,6 +99,21 @@ Test(func, a_glob_leaves_cold_parts_out)
 	assert_no_leftovers("func work.cold");
 }
 
+/* C++ and Rust functions are named as written, "::" and all: matched on their demangled
+ * names, labelled with the parameter types that tell overloads apart. */
+Test(func, cpp_and_rust_names)
+{
+	struct run r;
+	struct json_value *j;
+
+	j = run_json_ok(&r, (char *[]){ TT, "func", "redis::Server::*", "mycrate::spin",
+				    "--format", "json", "--", TG("mangled"), "50", NULL });
+	cr_assert_eq(calls(j, "redis::Server::handle(long)"), 1, "%s", r.out);
+	cr_assert_eq(calls(j, "mycrate::spin"), 1, "%s", r.out);
+	json_free(j);
+	run_free(&r);
+}
+
 Test(func, recursion_is_timed_per_level)
 {
 	struct run r;

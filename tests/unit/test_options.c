@@ -76,6 +76,22 @@ Test(probe_spec, splits_binary_and_glob)
 	cr_assert_eq(probe_spec_parse("libc:memcpy@GLIBC_2.2.5", &p, err, sizeof(err)), 0);
 	cr_assert_str_eq(p.pattern, "memcpy@GLIBC_2.2.5");
 	probe_spec_free(&p);
+
+	/* C++ and Rust names: "::" is a scope, never the split */
+	cr_assert_eq(probe_spec_parse("std::sort*", &p, err, sizeof(err)), 0, "%s", err);
+	cr_assert_null(p.binary);
+	cr_assert_str_eq(p.pattern, "std::sort*");
+	probe_spec_free(&p);
+	cr_assert_eq(probe_spec_parse("libstdc++:std::vector<int, std::allocator<int> >::~vector",
+				      &p, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(p.binary, "libstdc++");
+	cr_assert_str_eq(p.pattern, "std::vector<int, std::allocator<int> >::~vector");
+	probe_spec_free(&p);
+	cr_assert_eq(probe_spec_parse("./app:a:b", &p, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(p.binary, "./app:a");
+	probe_spec_free(&p);
+	cr_assert_eq(probe_spec_parse("app:a:::b", &p, err, sizeof(err)), -EINVAL,
+		     "':::' is no C++ name");
 }
 
 Test(probe_spec, rejects_bad_specs)

@@ -4,7 +4,7 @@
 #include <libiberty/demangle.h>
 #include "symbols/demangle.h"
 
-char *demangle(const char *name)
+static char *demangle_with(const char *name, int options)
 {
 	const char *at = strchr(name, '@');
 	size_t len = at ? (size_t)(at - name) : strlen(name);
@@ -15,9 +15,8 @@ char *demangle(const char *name)
 	base = strndup(name, len);
 	if (!base)
 		return NULL;
-	/* DMGL_AUTO: GNU v3 (C++), Rust legacy and v0; no DMGL_PARAMS: the overloads of one
-	 * function are one name, as in perf's reports. The recursion limit stays on. */
-	shown = cplus_demangle(base, DMGL_AUTO);
+	/* DMGL_AUTO: GNU v3 (C++), Rust legacy and v0. The recursion limit stays on. */
+	shown = cplus_demangle(base, options);
 	free(base);
 	if (!shown || !at)
 		return shown;
@@ -28,4 +27,15 @@ char *demangle(const char *name)
 	}
 	free(shown);
 	return out;
+}
+
+/* Without DMGL_PARAMS the overloads of one function are one name, as in perf's reports. */
+char *demangle(const char *name)
+{
+	return demangle_with(name, DMGL_AUTO);
+}
+
+char *demangle_params(const char *name)
+{
+	return demangle_with(name, DMGL_AUTO | DMGL_PARAMS | DMGL_ANSI);
 }

@@ -16,5 +16,8 @@
  * be demangled, or memory ran out; else a string to free().
  */
 char *demangle(const char *name);
+/* The same with the parameter types, which tell the overloads of a function apart:
+ * "redis::Server::handle(long)". */
+char *demangle_params(const char *name);
 
 #endif

@@ -24,6 +24,14 @@ static int check_glob(const char *p, char *err, size_t errlen)
 		}
 		if (isalnum((unsigned char)*c) || strchr("_.$@*?", *c))
 			continue;
+		/* C++ and Rust as demangled: std::vector<int, std::allocator<int> >::~vector
+		 * (a scope's "::", a space after ',' or '>' only) */
+		if (*c == ':' && c[1] == ':' && c[2] != ':') {
+			c++;
+			continue;
+		}
+		if (strchr("<>,~", *c) || (*c == ' ' && c > p && strchr(",>", c[-1])))
+			continue;
 		snprintf(err, errlen, "'%c' cannot be part of a function name", *c);
 		return -EINVAL;
 	}
@@ -36,10 +44,15 @@ static int check_glob(const char *p, char *err, size_t errlen)
 
 int probe_spec_parse(const char *s, struct probe_spec *out, char *err, size_t errlen)
 {
-	/* The last ':' splits: paths may hold ':', symbol names never do. */
-	const char *colon = strrchr(s, ':');
-	const char *func = colon ? colon + 1 : s;
+	/* The last ':' splits: paths may hold ':', symbol names only as C++'s and Rust's "::"
+	 * (std::sort*), which never splits. */
+	const char *colon = NULL, *func;
 	int ret;
+
+	for (const char *p = s; *p; p++)
+		if (*p == ':' && p[1] != ':' && (p == s || p[-1] != ':'))
+			colon = p;
+	func = colon ? colon + 1 : s;
 
 	out->binary = NULL;
 	out->pattern = NULL;

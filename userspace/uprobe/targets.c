@@ -12,6 +12,7 @@
 #include "core/options.h"
 #include "core/safe_open.h"
 #include "symbols/binary_resolve.h"
+#include "symbols/demangle.h"
 #include "symbols/elf_syms.h"
 #include "uprobe/insn.h"
 #include "uprobe/probe_spec.h"
@@ -81,6 +82,22 @@ static bool cold_fragment(const char *name)
 	return false;
 }
 
+/* Whether name matches pattern: as written in the symbol table, or, for a pattern with a scope
+ * (std::sort*, redis::Server::*), as demangled (C++, Rust). */
+static bool name_matches(const char *pattern, bool scoped, const char *name)
+{
+	char *shown;
+	bool yes;
+
+	if (!fnmatch(pattern, name, 0))
+		return true;
+	if (!scoped || !(shown = demangle(name)))
+		return false;
+	yes = !fnmatch(pattern, shown, 0);
+	free(shown);
+	return yes;
+}
+
 /* An open-addressed set of (binary, offset): a glob over a large library (libLLVM has 35,000
  * functions) must find aliases without comparing every pair. */
 struct uprobe_seen {
@@ -136,6 +153,7 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 	long bi;
 	bool added;
 	size_t matched = 0, skipped = 0, ifuncs = 0, nstepped = 0, first_func = t->n, cold = 0;
+	bool scoped;
 	bool stepped, past;
 	const char *first_ifunc = NULL;
 	bool keep_endbr = getenv("TAILTRACE_KEEP_ENDBR") != NULL;
@@ -145,6 +163,7 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 		usage_error("invalid PROBE '%s': %s", arg, why);
 		return 2;
 	}
+	scoped = strstr(spec.pattern, "::") != NULL;
 	if (spec.binary)
 		err = binary_resolve(spec.binary, pid, path, sizeof(path));
 	else if (default_binary)
@@ -223,7 +242,7 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 		struct uprobe_target *ut;
 		uint64_t offset;
 
-		if (fnmatch(spec.pattern, fs.v[i].name, 0))
+		if (!name_matches(spec.pattern, scoped, fs.v[i].name))
 			continue;
 		if (cold_fragment(fs.v[i].name) && probe_spec_is_glob(spec.pattern)) {
 			cold++;
@@ -270,7 +289,11 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 		if (array_grow((void **)&t->v, t->n, &t->cap, sizeof(*ut)))
 			goto out;
 		ut = &t->v[t->n];
-		ut->name = strdup(fs.v[i].name);
+		/* C++ and Rust functions under the names their authors wrote, with the parameter
+		 * types that tell overloads apart */
+		ut->name = demangle_params(fs.v[i].name);
+		if (!ut->name)
+			ut->name = strdup(fs.v[i].name);
 		if (!ut->name)
 			goto out;
 		ut->binary = binary;
