@@ -80,7 +80,9 @@ int pyelf_read(int fd, struct pyelf *out)
 
 	memset(out, 0, sizeof(*out));
 	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	/* read, never mmapped: the file is the traced process's, which may shrink it while it
+	 * is read (a mapping past its end is a SIGBUS that would end tailtrace) */
+	elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!elf)
 		return -ENOEXEC;
 	if (elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh) ||
