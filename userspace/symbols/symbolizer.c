@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "core/array.h"
 #include "core/safe_open.h"
+#include "core/slow_fs.h"
 #include "symbols/dwarf_src.h"
 #include "symbols/elf_syms.h"
 #include "symbols/perf_map.h"
@@ -273,9 +274,11 @@ static void read_jit_map(struct symbolizer *s, struct proc_maps *p)
 int symbolizer_cache_pid(struct symbolizer *s, int pid)
 {
 	struct proc_maps fresh = { .pid = pid }, *p;
-	char path[64], *line = NULL;
+	char path[64], *line = NULL, ns[64] = "", our_ns[64] = "";
+	struct slow_fs slow;
 	struct stat st;
 	size_t cap = 0;
+	bool same_ns;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
@@ -340,6 +343,16 @@ int symbolizer_cache_pid(struct symbolizer *s, int pid)
 	if (!stat(path, &st))
 		p->uid = st.st_uid;
 	read_jit_map(s, p);
+	/* A file of FUSE or a network filesystem is never touched: its daemon can stop
+	 * answering, and a stat or open would then wait forever (not even SIGKILL ends it).
+	 * Its frames show module+offset. The process's mountinfo names each mount's device
+	 * and type without touching it. */
+	slow_fs_read(pid, &slow);
+	/* A path of another mount namespace is not looked up in ours (where it may lead
+	 * anywhere, a FUSE mount of ours included). */
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
+	same_ns = readlink(path, ns, sizeof(ns) - 1) > 0 &&
+		  readlink("/proc/self/ns/mnt", our_ns, sizeof(our_ns) - 1) > 0 && !strcmp(ns, our_ns);
 	/* A file our path does not reach (deleted, replaced, another mount namespace's) is
 	 * read now, while the process lives: once it has exited, neither the files it mapped
 	 * (map_files) nor its mount namespace (its root, where its debug links lead) can be
@@ -350,7 +363,13 @@ int symbolizer_cache_pid(struct symbolizer *s, int pid)
 
 		if (!m->path || m->file_tried)
 			continue;
-		m->ours = !stat(m->path, &st) && st.st_dev == m->dev && st.st_ino == m->ino;
+		if (slow_fs_has(&slow, m->dev)) {
+			m->file_tried = true;
+			s->st.files_slow++;
+			continue;
+		}
+		m->ours = same_ns && !stat(m->path, &st) && st.st_dev == m->dev &&
+			  st.st_ino == m->ino;
 		if (!m->ours)
 			file_of(s, pid, m);
 	}

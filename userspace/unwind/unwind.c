@@ -11,6 +11,7 @@
 #include "core/array.h"
 #include "core/clock.h"
 #include "core/safe_open.h"
+#include "core/slow_fs.h"
 #include "unwind/elf_cache.h"
 #include "unwind/unwind.h"
 
@@ -324,6 +325,7 @@ static int read_maps(struct proc *p, struct unwinder *u)
 {
 	char path[64], *line = NULL;
 	struct group g = { 0 };
+	struct slow_fs slow;
 	size_t cap = 0;
 	int err = 0;
 	FILE *f;
@@ -332,6 +334,9 @@ static int read_maps(struct proc *p, struct unwinder *u)
 	f = safe_fopen(path, SAFE_TEXT_MAX);
 	if (!f)
 		return -ESRCH;
+	/* a file of FUSE or a network filesystem could block its reader forever: not a
+	 * module (its frames end the stack) */
+	slow_fs_read(p->pid, &slow);
 	while (!err && getline(&line, &cap, f) > 0) {
 		uint64_t start, end, pgoff, ino;
 		unsigned int major, minor;
@@ -355,7 +360,8 @@ static int read_maps(struct proc *p, struct unwinder *u)
 			err = add_module(p, u, &m, end, true);
 		}
 		/* a longer path is no file this process could have opened */
-		if (err || line[name] != '/' || pgoff || strlen(line + name) >= sizeof(g.path))
+		if (err || line[name] != '/' || pgoff || strlen(line + name) >= sizeof(g.path) ||
+		    slow_fs_has(&slow, makedev(major, minor)))
 			continue;
 		strcpy(g.path, line + name);
 		g.m = (struct mapped_file){ p->pid, start, end, makedev(major, minor), ino, g.path };
