@@ -529,3 +529,29 @@ Test(pprof, another_metric_is_named_by_itself)
 	pb_free(&p);
 	snapshot_free(&s);
 }
+
+/* A name that would read backwards (U+202E) or hide text, and bytes that are no UTF-8: escaped
+ * in the SVG, one '_' each in a folded line. */
+Test(svg, names_that_reorder_text_are_escaped)
+{
+	struct snapshot s;
+	struct series *se;
+	struct stack *st;
+	size_t len;
+	char *t;
+
+	cr_assert_eq(snapshot_init(&s, "profile"), 0);
+	s.duration_ns = 1000000000;
+	cr_assert_eq(snapshot_add_stacks(&s, "profile.cpu", "ns", &se), 0);
+	st = stack(se, 1000, 1, "app", "7");
+	frame(st, 0x401010, "evil\xe2\x80\xaegnp.exe\x7f\xff", "/bin/app", NULL, FRAME_USER, NULL, 0,
+	      false);
+	t = emit("svg", &s, &len);
+	cr_assert(strstr(t, "evil\\u202egnp.exe\\x7f\\xff"), "%s", t);
+	cr_assert_null(strstr(t, "\xe2\x80\xae"), "U+202E raw");
+	free(t);
+	t = emit("folded", &s, &len);
+	cr_assert(strstr(t, "app;evil_gnp.exe__ "), "%s", t);
+	free(t);
+	snapshot_free(&s);
+}

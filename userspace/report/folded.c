@@ -4,6 +4,7 @@
 #include <string.h>
 #include "report/emitter.h"
 #include "report/folded.h"
+#include "model/text_escape.h"
 #include "report/stack_names.h"
 
 struct line {
@@ -17,15 +18,27 @@ static int by_text(const void *a, const void *b)
 }
 
 /* A frame's name in a folded line: no ';' (the separator), no space or control character
- * (the value follows the last space). */
+ * (the value follows the last space), nothing that is not UTF-8 or that reorders or hides
+ * text (U+202E): each is one '_'. */
 static void put_name(char **p, char *end, const struct frame *fr)
 {
 	char buf[512];
 	/* a frame without a name is its module and offset, never dropped nor all alike */
 	const char *name = frame_label(fr, buf, sizeof(buf));
 
-	for (const char *c = name; *c && *p < end - 1; c++)
-		*(*p)++ = *c == ';' || *c == ' ' || (unsigned char)*c < 0x20 ? '_' : *c;
+	for (const unsigned char *c = (const unsigned char *)name; *c && *p < end - 1;) {
+		uint32_t cp;
+		size_t k = text_utf8(c, &cp);
+
+		if (!k || text_hidden(cp) || *c == ';' || *c == ' ') {
+			*(*p)++ = '_';
+			c += k ? k : 1;
+			continue;
+		}
+		for (; k && *p < end - 1; k--)
+			*(*p)++ = (char)*c++;
+		c += k;	/* what did not fit */
+	}
 	for (const char *k = fr->kind == FRAME_KERNEL ? "_[k]" : ""; *k && *p < end - 1; k++)
 		*(*p)++ = *k;
 }

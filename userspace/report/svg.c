@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model/duration.h"
+#include "model/text_escape.h"
 #include "report/emitter.h"
 #include "report/intern.h"
 #include "report/stack_names.h"
@@ -50,20 +51,19 @@ void svg_escape(FILE *f, const char *name, size_t max)
 			fputs("...", f);
 			return;
 		}
-		/* the length of a well-formed UTF-8 sequence at p, else 1 */
-		if (c >= 0xc2 && c <= 0xdf && (p[1] & 0xc0) == 0x80) {
-			len = 2;
-			cp = (c & 0x1f) << 6 | (p[1] & 0x3f);
-		} else if (c >= 0xe0 && c <= 0xef && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80) {
-			cp = (c & 0x0f) << 12 | (p[1] & 0x3f) << 6 | (p[2] & 0x3f);
-			len = cp >= 0x800 && (cp < 0xd800 || cp > 0xdfff) && cp < 0xfffe ? 3 : 1;
-		} else if (c >= 0xf0 && c <= 0xf4 && (p[1] & 0xc0) == 0x80 &&
-			   (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80) {
-			cp = (c & 0x07) << 18 | (p[1] & 0x3f) << 12 | (p[2] & 0x3f) << 6 |
-			     (p[3] & 0x3f);
-			len = cp >= 0x10000 && cp <= 0x10ffff ? 4 : 1;
-		}
+		/* a well-formed UTF-8 sequence at p is written whole (XML 1.0 takes every
+		 * character but U+FFFE and U+FFFF), one that reorders or hides text escaped */
+		len = text_utf8(p, &cp);
+		if (len > 1 && (cp == 0xfffe || cp == 0xffff))
+			len = 0;
 		chars++;
+		if (len > 1 && text_hidden(cp)) {
+			fprintf(f, "\\u%04x", (unsigned)cp);
+			p += len;
+			continue;
+		}
+		if (!len)
+			len = 1;
 		if (len > 1)
 			fwrite(p, 1, len, f);
 		else if (c == '&')
