@@ -204,6 +204,8 @@ Test(gates, usage_and_file_errors, .init = make_dir, .fini = remove_dir)
 		{ { NULL, "func", "work", "--slo-file", bad_file, "--", TG("count"), NULL },
 		  1, ":2: at character 14: unknown statistic 'median'" },
 		{ { NULL, "report", NULL }, 2, "name the run to report" },
+		{ { NULL, "func", "work", "-o", "/tmp/a.json", "-o", "/tmp/b.svg", "--", TG("count"),
+		    NULL }, 2, "-o given twice ('/tmp/a.json', then '/tmp/b.svg')" },
 		{ { NULL, "merge", "/nonexistent.json", NULL }, 2, "name at least two runs" },
 		{ { NULL, "report", "/nonexistent.json", NULL }, 1,
 		  "/nonexistent.json: No such file or directory; give the path of a run" },

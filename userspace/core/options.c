@@ -233,6 +233,13 @@ enum opts_result common_opts_parse(int argc, char **argv, const struct option *e
 				usage_error("-o needs a file name ('-' for standard output)");
 				return OPTS_USAGE;
 			}
+			if (o->output) {
+				usage_error("-o given twice ('%s', then '%s'): a run writes one file; "
+					    "save it as JSON and render the others from it "
+					    "(tailtrace report RUN.json --format svg -o RUN.svg)",
+					    o->output, optarg);
+				return OPTS_USAGE;
+			}
 			o->output = optarg;
 			break;
 		case OPT_TOP:
