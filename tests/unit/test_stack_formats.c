@@ -266,6 +266,9 @@ Test(pprof, a_known_snapshot_decodes_to_the_profile_it_describes)
 	map = by_id(prof, 3, u(loc, 2));
 	cr_assert_eq(u(map, 7), 0, "libc's frames have no function names");
 	cr_assert_str_eq(str_of(by_id(prof, 3, u(by_id(prof, 4, ids[0]), 2)), 5), "[kernel]");
+	/* the first mapping is pprof's main binary ("File:"): the program, though the kernel's
+	 * frames came first */
+	cr_assert_str_eq(str_of(sub(prof, 3, 0), 5), "/bin/app");
 
 	m = sub(prof, 2, 1);
 	n = packed(m, 1, ids, 8);

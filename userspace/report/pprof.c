@@ -59,6 +59,8 @@ enum {
 /* What the locations of a mapping had, for its has_* flags. */
 struct mapping_seen {
 	bool unnamed, files, lines, inlined;
+	uint64_t count;		/* samples of stacks with a frame in it */
+	size_t last;		/* the last stack counted, + 1 */
 };
 
 struct builder {
@@ -70,6 +72,7 @@ struct builder {
 	/* The stack metrics, in order: metric m has columns 2m (count) and 2m + 1 (weight). */
 	const char **metrics;
 	size_t nmetrics;
+	size_t nstacks;		/* samples written so far */
 	int err;
 };
 
@@ -277,8 +280,18 @@ static void sample(struct builder *b, const struct series *se, const struct stac
 		while (j + 1 < st->nframes && st->frames[j].inlined)
 			j++;
 		ids[nids++] = location_id(b, &st->frames[i], j + 1 - i);
+		{
+			uint64_t mid = mapping_id(b, &st->frames[j]);
+
+			/* each stack counts once per mapping */
+			if (mid && b->seen[mid - 1].last != b->nstacks + 1) {
+				b->seen[mid - 1].last = b->nstacks + 1;
+				b->seen[mid - 1].count += st->count;
+			}
+		}
 		i = j + 1;
 	}
+	b->nstacks++;
 	m = pb_open(b->out, PROFILE_SAMPLE);
 	packed = pb_open(b->out, SAMPLE_LOCATION_ID);
 	for (size_t i = 0; i < nids; i++)
@@ -352,9 +365,38 @@ static void header(struct builder *b, const struct snapshot *s)
 	}
 }
 
+/* Whether a mapping's file is a program's, not a library (libz.so.1) nor the kernel's. */
+static bool is_program(const char *file)
+{
+	const char *base = strrchr(file, '/');
+
+	return file[0] == '/' && !strstr(base ? base : file, ".so");
+}
+
+/* pprof takes the first mapping for the profile's main binary ("File:" in its header): the
+ * program found in the most samples, else the mapping found in the most. */
+static size_t main_mapping(const struct builder *b)
+{
+	size_t best = 0;
+	bool prog = false;
+
+	for (size_t i = 0; i < b->mappings.n; i++) {
+		bool p = is_program(intern_key(&b->mappings, i, NULL));
+
+		if ((p && !prog) || (p == prog && b->seen[i].count > b->seen[best].count)) {
+			best = i;
+			prog = p;
+		}
+	}
+	return best;
+}
+
 static void mappings(struct builder *b)
 {
-	for (size_t i = 0; i < b->mappings.n; i++) {
+	size_t first = b->mappings.n ? main_mapping(b) : 0;
+
+	for (size_t k = 0; k < b->mappings.n; k++) {
+		size_t i = !k ? first : k <= first ? k - 1 : k;
 		const char *key = intern_key(&b->mappings, i, NULL);
 		const struct mapping_seen *s = &b->seen[i];
 		size_t m = pb_open(b->out, PROFILE_MAPPING);
