@@ -113,6 +113,7 @@ const char common_opts_help[] =
 	       "  -d, --duration DUR     stop after DUR (e.g. 10s, 500ms); default: until Ctrl-C\n"
 	       "                         or the traced process exits\n"
 	       "  -i, --interval DUR     report every DUR, each report covering that interval\n"
+	       "                         (stacks: once, at the end, for the whole run)\n"
 	       "      --format FMT       of standard output: text (default), json, or ndjson\n"
 	       "                         (one object a line, with -i one per interval);\n"
 	       "                         folded, svg (a flame graph) or pprof for stacks;\n"

@@ -587,7 +587,14 @@ int report_text_write(FILE *f, const struct snapshot *s, const struct emit_opts 
 
 		localtime_r(&t, &tm);
 		strftime(when, sizeof(when), "%H:%M:%S", &tm);
-		fprintf(f, "\n--- %s (%s) ---\n", when, o->final ? "last interval" : "interval");
+		bool stacks = false;
+
+		for (size_t i = 0; i < s->nseries && !stacks; i++)
+			stacks = s->series[i].kind == SERIES_STACKS;
+		/* stacks are taken once, at the end, for the whole run: said, so that they are
+		 * not read as the last interval's */
+		fprintf(f, "\n--- %s (%s) ---\n", when, !o->final ? "interval" :
+			stacks ? "last interval; stacks: the whole run" : "last interval");
 	} else {
 		fprintf(f, "\n");
 	}
