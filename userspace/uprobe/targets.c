@@ -357,7 +357,7 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 					      "functions", cold, cold == 1 ? "" : "s",
 					      cold == 1 ? "es" : "");
 		}
-		if (!n && !probe_spec_is_glob(spec.pattern) && h < sizeof(hint))
+		if (!n && !spec.binary && !probe_spec_is_glob(spec.pattern) && h < sizeof(hint))
 			snprintf(hint + h, sizeof(hint) - h, "%sif it comes from a shared library, "
 				 "name the library: LIB:%s (e.g. libc:malloc)", h ? "\n" : "",
 				 spec.pattern);
