@@ -219,6 +219,12 @@ Test(bad_input, function_not_found_suggests_names)
 	run_cmd(&r, 30, (char *[]){ TT, "func", "wrok", "--", TG("count"), NULL });
 	cr_assert(strstr(r.err, "did you mean:") && strstr(r.err, " work"), "%s", r.err);
 	run_free(&r);
+	/* named in a library that was named: no advice to name the library */
+	run_cmd(&r, 30, (char *[]){ TT, "func", "libc:zzqqxx_nothing", "--", TG("count"), NULL });
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	cr_assert(strstr(r.err, "function 'zzqqxx_nothing' not found in "), "%s", r.err);
+	cr_assert_null(strstr(r.err, "name the library"), "%s", r.err);
+	run_free(&r);
 }
 
 Test(bad_input, glob_matching_nothing)
