@@ -385,3 +385,25 @@ Test(bad_input, a_go_program_is_refused_before_it_runs, .init = make_scratch_dir
 	expect((char *[]){ TT, "func", probe, "-d", "1s", NULL }, 1, "is a Go program");
 	expect((char *[]){ TT, "func", "work", "--", path, "3", NULL }, 1, "is a Go program");
 }
+
+/* A library named for a process that does not map it (a static program has its own libc):
+ * said, not a silent run of 0 calls. */
+Test(bad_input, a_library_the_process_does_not_map_is_said)
+{
+	struct bg b;
+	struct run r, rb;
+	char pid[16];
+
+	bg_start(&b, (char *[]){ TG("chain-static"), "3", NULL });
+	bg_wait_for(&b, "ready", 10);
+	snprintf(pid, sizeof(pid), "%d", b.pid);
+	run_cmd(&r, 30, (char *[]){ TT, "func", "libc:write", "-p", pid, "-d", "300ms", NULL });
+	bg_finish(&b, SIGKILL, 10, &rb);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.err, "does not map ") && strstr(r.err, "libc.so.6: its calls are "
+								"counted only once it loads it"),
+		  "%s", r.err);
+	run_free(&r);
+	run_free(&rb);
+	assert_no_leftovers("func libc:write -p of a static program");
+}

@@ -390,3 +390,30 @@ int binary_open_mapped(int pid, char *path, int *fd)
 	}
 	return 0;
 }
+
+int binary_mapped(int pid, const char *path)
+{
+	char maps[64], *line = NULL;
+	size_t cap = 0;
+	int found = 0;
+	FILE *f;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
+	f = safe_fopen(maps, SAFE_TEXT_MAX);
+	if (!f)
+		return -errno;
+	while (!found && getline(&line, &cap, f) > 0) {
+		char perms[8];
+		int name = 0;
+
+		if (sscanf(line, "%*x-%*x %7s %*x %*x:%*x %*u %n", perms, &name) < 1 || !name ||
+		    perms[2] != 'x')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		strip_deleted(line + name);
+		found = !strcmp(line + name, path);
+	}
+	free(line);
+	fclose(f);
+	return found;
+}

@@ -35,6 +35,10 @@ int binary_of_pid(int pid, char *out, size_t outlen);
  */
 int binary_open_mapped(int pid, char *path, int *fd);
 
+/* Whether pid maps path as code (by the path its maps show, " (deleted)" aside): 1, 0, or
+ * -errno when its maps cannot be read. Read from maps alone: path is not looked up. */
+int binary_mapped(int pid, const char *path);
+
 /* What execvp would run for cmd, as an absolute path: a path with a '/' must be an
  * executable regular file; a bare name is looked for in $PATH (an empty element is the
  * working directory). 0, or -ENOENT, -EACCES, -ENAMETOOLONG or another -errno. */

@@ -202,6 +202,13 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 			goto out;
 		}
 	}
+	/* a library found by name (in the ld.so cache) that the process does not map: a
+	 * program linked statically (Go's) has its own copies of its functions */
+	if (pid > 0 && spec.binary && !strchr(spec.binary, '/') && mapped < 0 &&
+	    binary_mapped(pid, path) == 0)
+		msg_warn("process %d does not map %s: its calls are counted only once it loads it "
+			 "(dlopen); a program linked statically has its own copy of such functions",
+			 pid, path);
 	bi = intern_binary(t, path, &mapped, &added);
 	if (bi < 0)
 		goto out;
