@@ -50,9 +50,32 @@ static long ustack_vma_end(struct task_struct *task, struct vm_area_struct *vma,
 	return 0;
 }
 
+#ifndef BPF_NO_PRESERVE_ACCESS_INDEX
+/* Functions a return probe times (func's, or anyone's) wait to return with their return
+ * address on the stack replaced by the kernel's trampoline: an unwind stops there. The
+ * kernel keeps the real ones in the thread's return instances, each with the stack slot it
+ * replaced: put back into the copy, the copy is the stack as the program wrote it. */
+#define USTACK_URETPROBES_MAX	16
+
+static __always_inline void ustack_put_back_returns(struct ustack_sample *s,
+						    struct task_struct *task, __u64 size)
+{
+	struct return_instance *ri = BPF_CORE_READ(task, utask, return_instances);
+	__u32 i;
+
+	for (i = 0; i < USTACK_URETPROBES_MAX && ri; i++) {
+		__u64 at = BPF_CORE_READ(ri, stack), off = at - s->base;
+
+		if (at >= s->base && off + 8 <= size && off <= USTACK_MAX - 8)
+			*(__u64 *)(s->stack + off) = BPF_CORE_READ(ri, orig_ret_vaddr);
+		ri = BPF_CORE_READ(ri, next);
+	}
+}
+#endif
+
 /*
  * Fills s with the current thread's user registers r (a copy) and its stack from r's stack
- * pointer up; flags go to s->flags. Returns the bytes of s to send (header and stack), or
+ * pointer up (return addresses a return probe took put back); flags go to s->flags. Returns the bytes of s to send (header and stack), or
  * -EFAULT when not even the first chunk could be read.
  */
 static __always_inline long ustack_fill(struct ustack_sample *s, const struct pt_regs *r,
@@ -108,6 +131,9 @@ static __always_inline long ustack_fill(struct ustack_sample *s, const struct pt
 	}
 	if (!size)
 		return -USTACK_EFAULT;
+#ifndef BPF_NO_PRESERVE_ACCESS_INDEX
+	ustack_put_back_returns(s, task, size);
+#endif
 	s->size = size;
 	id = bpf_get_current_pid_tgid();
 	s->tgid = id >> 32;

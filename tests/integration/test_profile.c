@@ -721,3 +721,41 @@ Test(profile, names_demangled_and_vdso_named, .timeout = 90)
 	json_free(j);
 	run_free(&r);
 }
+
+/* A function timed by func (b) waits to return with its return address replaced by the
+ * kernel's trampoline: profile's samples under it still show its caller (a), put back from
+ * the kernel's return instances. */
+Test(profile, stacks_under_a_timed_function_keep_its_caller, .timeout = 90)
+{
+	const struct json_value *stacks;
+	uint64_t all = 0, chain = 0;
+	struct json_value *j;
+	struct run r;
+
+	j = run_json_ok(&r, (char *[]){ TT, "record", "--func", "b", "--profile",
+					"--profile-frequency", "199", "--format", "json", "--",
+					TG("chain"), "1", NULL });
+	stacks = json_get(profile_series(j, r.out), "stacks");
+	for (size_t i = 0; i < json_array_len(stacks); i++) {
+		const struct json_value *st = json_array_at(stacks, i);
+		const struct json_value *frames = json_get(st, "frames");
+		uint64_t c = json_u64_at(st, "count");
+		const char *want[] = { "c", "b", "a", "main" };
+		size_t k = 0, at = 0;
+
+		all += c;
+		/* past the kernel's frames, c b a main in a row */
+		while (k < json_array_len(frames) && frame_symbol(frames, k) &&
+		       strcmp(frame_symbol(frames, k), "c"))
+			k++;
+		for (; at < 4 && k < json_array_len(frames); at++, k++)
+			if (!frame_symbol(frames, k) || strcmp(frame_symbol(frames, k), want[at]))
+				break;
+		chain += at == 4 ? c : 0;
+	}
+	cr_assert_geq(all, 100, "%llu samples", (unsigned long long)all);
+	cr_assert_geq(chain * 100, all * 95, "%llu of %llu samples show c b a main:\n%s",
+		      (unsigned long long)chain, (unsigned long long)all, r.out);
+	json_free(j);
+	run_free(&r);
+}
