@@ -758,4 +758,10 @@ Test(profile, stacks_under_a_timed_function_keep_its_caller, .timeout = 90)
 		      (unsigned long long)chain, (unsigned long long)all, r.out);
 	json_free(j);
 	run_free(&r);
+	/* folded: profile's stacks, though func (without --stacks) has none */
+	run_cmd(&r, 60, (char *[]){ TT, "record", "--func", "b", "--profile", "--format", "folded",
+				    "--", TG("chain"), "1", NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, ";main;a;b;c "), "%s", r.out);
+	run_free(&r);
 }

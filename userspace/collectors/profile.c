@@ -836,7 +836,7 @@ const struct collector profile_collector = {
 	"                                            flamegraph.pl (values in microseconds)\n",
 	.options = profile_options,
 	.shortopts = "F:",
-	.flags = COLLECTOR_STACKS,
+	.flags = COLLECTOR_STACKS | COLLECTOR_ALWAYS_STACKS,
 	.size = sizeof(struct profile_ctx),
 	.init = profile_init,
 	.option = profile_opt,

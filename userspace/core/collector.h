@@ -44,6 +44,7 @@ enum {
 
 enum collector_flags {
 	COLLECTOR_STACKS = 1,	/* may produce stacks: --format folded makes sense */
+	COLLECTOR_ALWAYS_STACKS = 2,	/* produces stacks whatever its options (profile) */
 };
 
 struct collector {

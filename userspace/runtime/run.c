@@ -349,10 +349,16 @@ static void on_deadline(void *data)
 /* Checks the formats against the collectors. 0 or 2 (printed). */
 static int check_formats(struct run *r)
 {
-	bool stacks = false;
+	bool stacks = false, always = false;
+	size_t can = 0;
 
-	for (size_t i = 0; i < r->ninst; i++)
-		stacks |= r->inst[i].on && (r->inst[i].c->flags & COLLECTOR_STACKS);
+	for (size_t i = 0; i < r->ninst; i++) {
+		unsigned int fl = r->inst[i].on ? r->inst[i].c->flags : 0;
+
+		stacks |= fl & COLLECTOR_STACKS;
+		can += !!(fl & COLLECTOR_STACKS);
+		always |= fl & COLLECTOR_ALWAYS_STACKS;
+	}
 	r->out = emitter_find(r->o.format);
 	if (!r->out) {
 		usage_error("unknown format '%s': use %s", r->o.format, emitter_names());
@@ -392,6 +398,11 @@ static int check_formats(struct run *r)
 			    r->name, r->out->stacks_only ? r->out->name : r->file_fmt->name);
 		return 2;
 	}
+	/* the one collector that could give them must (func needs --stacks); with profile
+	 * in the run, or several that could, none is asked: record --func f --profile folds
+	 * profile's stacks */
+	if (always || can > 1)
+		r->o.stacks_wanted = false;
 	return 0;
 }
 
