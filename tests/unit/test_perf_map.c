@@ -158,15 +158,15 @@ Test(perf_map, reload_only_when_changed)
 	struct stat st = { 0 };
 
 	write_map("1000 10 a\n", 10);
-	cr_assert_eq(perf_map_reload(dir, 4242, getuid(), &m, &st), 0);
+	cr_assert_eq(perf_map_reload(dir, 4242, getuid(), &m, &st, PERF_MAP_MAX_BYTES), 0);
 	cr_assert_eq(m.n, 1);
-	cr_assert_eq(perf_map_reload(dir, 4242, getuid(), &m, &st), 1, "unchanged");
+	cr_assert_eq(perf_map_reload(dir, 4242, getuid(), &m, &st, PERF_MAP_MAX_BYTES), 1, "unchanged");
 	cr_assert_eq(m.n, 1, "kept");
 	write_map("1000 10 a\n2000 10 b\n", 20);
-	cr_assert_eq(perf_map_reload(dir, 4242, getuid(), &m, &st), 0);
+	cr_assert_eq(perf_map_reload(dir, 4242, getuid(), &m, &st, PERF_MAP_MAX_BYTES), 0);
 	cr_assert_eq(m.n, 2, "a JIT's new lines are read");
 	unlink(path);
-	cr_assert_eq(perf_map_reload(dir, 4242, getuid(), &m, &st), -ENOENT);
+	cr_assert_eq(perf_map_reload(dir, 4242, getuid(), &m, &st, PERF_MAP_MAX_BYTES), -ENOENT);
 	cr_assert_eq(m.n, 2, "a map that went away keeps what was read");
 	perf_map_free(&m);
 }
@@ -191,4 +191,25 @@ Test(perf_map, random_bytes)
 		}
 		perf_map_free(&m);
 	}
+}
+
+/* A reload is bounded by what the caller can still hold (all processes' maps together): a
+ * map over it is -EFBIG and leaves the map read before as it was. */
+Test(perf_map, a_reload_over_the_room_left_is_refused)
+{
+	static const char small[] = "7f0000001000 40 jit_a\n";
+	static const char big[] = "7f0000001000 40 jit_a\n7f0000002000 40 jit_b_with_a_long_name\n";
+	struct perf_map m = { 0 };
+	struct stat st = { 0 };
+
+	write_map(small, sizeof(small) - 1);
+	cr_assert_eq(perf_map_reload(dir, 4242, getuid(), &m, &st, 1000), 0);
+	cr_assert_eq(m.n, 1);
+	cr_assert_eq(perf_map_reload(dir, 4242, getuid(), &m, &st, 1000), 1, "unchanged");
+	write_map(big, sizeof(big) - 1);
+	cr_assert_eq(perf_map_reload(dir, 4242, getuid(), &m, &st, sizeof(big) - 2), -EFBIG);
+	cr_assert_eq(m.n, 1, "the map read before stays");
+	cr_assert_eq(perf_map_reload(dir, 4242, getuid(), &m, &st, sizeof(big) - 1), 0);
+	cr_assert_eq(m.n, 2);
+	perf_map_free(&m);
 }

@@ -134,7 +134,8 @@ nomem:
 	return -ENOMEM;
 }
 
-static int load(const char *dir, int pid, uid_t uid, struct perf_map *out, struct stat *seen)
+static int load(const char *dir, int pid, uid_t uid, struct perf_map *out, struct stat *seen,
+		uint64_t max)
 {
 	char path[4096];
 	struct stat st;
@@ -158,7 +159,7 @@ static int load(const char *dir, int pid, uid_t uid, struct perf_map *out, struc
 	} else if (st.st_uid != uid && st.st_uid != 0) {
 		/* another user's map would name someone else's code */
 		err = -EPERM;
-	} else if ((uint64_t)st.st_size > PERF_MAP_MAX_BYTES) {
+	} else if ((uint64_t)st.st_size > PERF_MAP_MAX_BYTES || (uint64_t)st.st_size > max) {
 		err = -EFBIG;
 	}
 	if (!err && seen && st.st_ino == seen->st_ino && st.st_dev == seen->st_dev &&
@@ -200,12 +201,13 @@ static int load(const char *dir, int pid, uid_t uid, struct perf_map *out, struc
 int perf_map_load(const char *dir, int pid, uid_t uid, struct perf_map *out)
 {
 	memset(out, 0, sizeof(*out));
-	return load(dir, pid, uid, out, NULL);
+	return load(dir, pid, uid, out, NULL, PERF_MAP_MAX_BYTES);
 }
 
-int perf_map_reload(const char *dir, int pid, uid_t uid, struct perf_map *out, struct stat *st)
+int perf_map_reload(const char *dir, int pid, uid_t uid, struct perf_map *out, struct stat *st,
+		    uint64_t max)
 {
-	return load(dir, pid, uid, out, st);
+	return load(dir, pid, uid, out, st, max);
 }
 
 const struct perf_sym *perf_map_find(const struct perf_map *m, uint64_t addr)

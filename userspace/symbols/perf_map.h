@@ -47,8 +47,10 @@ int perf_map_parse(const char *buf, size_t len, struct perf_map *out);
  */
 int perf_map_load(const char *dir, int pid, uid_t uid, struct perf_map *out);
 /* perf_map_load's, only when the file differs (size, mtime, inode) from *st, which it then
- * describes; 1 when it is the same file unchanged (out untouched). */
-int perf_map_reload(const char *dir, int pid, uid_t uid, struct perf_map *out, struct stat *st);
+ * describes, and is at most max bytes (-EFBIG, out untouched, when larger: what the caller
+ * can still hold); 1 when it is the same file unchanged (out untouched). */
+int perf_map_reload(const char *dir, int pid, uid_t uid, struct perf_map *out, struct stat *st,
+		    uint64_t max);
 /* The entry holding addr, or NULL. */
 const struct perf_sym *perf_map_find(const struct perf_map *m, uint64_t addr);
 void perf_map_free(struct perf_map *m);

@@ -10,6 +10,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "core/array.h"
+#include "core/clock.h"
 #include "core/safe_open.h"
 #include "core/slow_fs.h"
 #include "symbols/dwarf_src.h"
@@ -44,6 +45,8 @@ struct proc_maps {
 	size_t n, cap;
 	struct perf_map jit;
 	struct stat jit_st;	/* of the map read into jit */
+	uint64_t jit_next_ns;	/* no new read of the map before */
+	uint64_t jit_counted;	/* bytes of jit in the symbolizer's jit_bytes */
 };
 
 /* A file read, under one of its names: the inode /proc/PID/maps showed (a process that has
@@ -71,6 +74,7 @@ struct symbolizer {
 	struct file_entry *files;
 	size_t nfiles, files_cap;
 	char *perf_map_dir;
+	uint64_t jit_bytes;	/* of the JIT maps held, all processes together */
 	/* our own [vdso], the kernel's image every process of our kind maps: read at the first
 	 * address in one */
 	struct sym_file *vdso;
@@ -261,14 +265,39 @@ static void keep_files(const struct proc_maps *old, struct proc_maps *fresh)
 /* The JIT map of a process that has anonymous executable memory, read while it lives (a JIT
  * may remove its map as it exits) and again when it changed (a JIT adds lines as it
  * compiles); a map that went away keeps what was read. */
+/* The JIT maps of all processes together hold at most this many bytes (as files): each is
+ * its process's to write, up to 64 MiB, and every process may have one. */
+#define JIT_BYTES_MAX	(128ull << 20)
+/* A map read again waits 20 times as long as its read took: a process that appends to a
+ * large map all the time costs at most about 5% of a CPU. */
+#define JIT_WAIT_FACTOR	20
+
 static void read_jit_map(struct symbolizer *s, struct proc_maps *p)
 {
+	uint64_t before, after;
 	bool anon = false;
+	int err;
 
 	for (size_t i = 0; i < p->n && !anon; i++)
 		anon = !p->v[i].path && !p->v[i].vdso;
-	if (anon && !perf_map_reload(s->perf_map_dir, p->pid, p->uid, &p->jit, &p->jit_st))
-		s->st.jit_maps++;
+	before = mono_now_ns();
+	if (!anon || before < p->jit_next_ns)
+		return;
+	/* the room left, this process's own map given back */
+	err = perf_map_reload(s->perf_map_dir, p->pid, p->uid, &p->jit, &p->jit_st,
+			      JIT_BYTES_MAX - (s->jit_bytes - p->jit_counted));
+	if (err > 0)
+		return;		/* unchanged */
+	after = mono_now_ns();
+	p->jit_next_ns = after + JIT_WAIT_FACTOR * (after - before);
+	if (err == -EFBIG)
+		s->st.jit_refused++;
+	if (err < 0)
+		return;		/* gone, refused, or too big: what was read stays */
+	s->jit_bytes -= p->jit_counted;
+	p->jit_counted = (uint64_t)p->jit_st.st_size;
+	s->jit_bytes += p->jit_counted;
+	s->st.jit_maps++;
 }
 
 int symbolizer_cache_pid(struct symbolizer *s, int pid)

@@ -61,6 +61,7 @@ struct symbolizer_stats {
 	uint64_t files_shared;	/* found read already: same inode, or same build id */
 	uint64_t debug_files;	/* of those read, with a separate debug file */
 	uint64_t jit_maps;	/* perf JIT maps read */
+	uint64_t jit_refused;	/* JIT maps left unread: all of them together held too much */
 	uint64_t files_slow;	/* mappings of files on FUSE or network filesystems: not read */
 };
 void symbolizer_stats(const struct symbolizer *s, struct symbolizer_stats *st);
