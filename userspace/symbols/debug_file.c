@@ -153,15 +153,59 @@ struct link_search {
 	uint32_t crc;
 };
 
+/* Checksums of the files read for debuglinks, by identity: a file is read whole once a run.
+ * One file is at most CRC_FILE_MAX and all of them together CRC_BYTES_MAX: a process's folder
+ * is its owner's, who could plant a 4 GiB (sparse) file of the linked name beside each of many
+ * binaries (2 s of CPU each). Large debug files are found by build id, which reads no CRC. */
+#define CRC_CACHE	64
+#define CRC_FILE_MAX	(1ull << 30)
+#define CRC_BYTES_MAX	(2ull << 30)
+
+static struct crc_seen {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtim;
+	uint32_t crc;
+} crc_cache[CRC_CACHE];
+static size_t crc_cached, crc_next;
+static uint64_t crc_bytes;
+
+static int cached_crc(int fd, const struct stat *st, uint32_t *crc)
+{
+	struct crc_seen *e;
+
+	for (size_t i = 0; i < crc_cached; i++) {
+		e = &crc_cache[i];
+		if (e->dev == st->st_dev && e->ino == st->st_ino && e->size == st->st_size &&
+		    e->mtim.tv_sec == st->st_mtim.tv_sec && e->mtim.tv_nsec == st->st_mtim.tv_nsec) {
+			*crc = e->crc;
+			return 0;
+		}
+	}
+	if (crc_bytes + (uint64_t)st->st_size > CRC_BYTES_MAX)
+		return -EFBIG;
+	crc_bytes += (uint64_t)st->st_size;
+	if (debug_file_crc(fd, crc))
+		return -EIO;
+	e = &crc_cache[crc_next];
+	crc_next = (crc_next + 1) % CRC_CACHE;
+	if (crc_cached < CRC_CACHE)
+		crc_cached++;
+	*e = (struct crc_seen){ st->st_dev, st->st_ino, st->st_size, st->st_mtim, *crc };
+	return 0;
+}
+
 static int try_link(const char *path, int pid, uint32_t crc)
 {
+	struct stat st;
 	uint32_t got;
-	int fd = safe_open_in_root(pid, path, SAFE_ELF_MAX, NULL);
+	int fd = safe_open_in_root(pid, path, CRC_FILE_MAX, &st);
 
 	if (fd < 0)
 		return -ENOENT;
 	/* A file of that name from another build, or a planted one: its addresses would lie. */
-	if (debug_file_crc(fd, &got) || got != crc) {
+	if (cached_crc(fd, &st, &got) || got != crc) {
 		close(fd);
 		return -ENOENT;
 	}
