@@ -353,10 +353,33 @@ static void write_functions(FILE *f, const struct series *se, const struct emit_
 		all += se->stacks[i].value;
 		samples += se->stacks[i].count;
 	}
+	{
+		/* the frames where threads begin (_start, __libc_start_main, start_thread, Go's
+		 * goexit) hold every sample of their threads and say nothing of where time
+		 * goes: left out of the total table (still in the stacks) */
+		struct stack_func *kept = malloc((n ? n : 1) * sizeof(*kept));
+		size_t nk = 0, starts = 0;
+
+		if (!kept) {
+			free(v);
+			return;
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct frame fr = { .symbol = (char *)v[i].symbol, .kind = v[i].kind };
+
+			if (frame_is_thread_start(&fr) && !v[i].self)
+				starts++;
+			else
+				kept[nk++] = v[i];
+		}
+		shown = o->top && o->top < nk ? o->top : nk < 10 ? nk : 10;
+		fprintf(f, "\n%s: the top %zu of %zu functions by total time (of %s, %llu samples%s)"
+			"\n", se->metric, shown, nk, weight_text(se, all, a),
+			(unsigned long long)samples, starts ? "; threads' start frames left out" : "");
+		write_func_rows(f, se, kept, shown, all);
+		free(kept);
+	}
 	shown = o->top && o->top < n ? o->top : n < 10 ? n : 10;
-	fprintf(f, "\n%s: the top %zu of %zu functions by total time (of %s, %llu samples)\n",
-		se->metric, shown, n, weight_text(se, all, a), (unsigned long long)samples);
-	write_func_rows(f, se, v, shown, all);
 	qsort(v, n, sizeof(*v), by_self_desc);
 	/* a function is in that table for time of its own */
 	while (shown && !v[shown - 1].self)
