@@ -106,7 +106,9 @@ Test(slow_stacks, text_prints_each_stack_under_its_call)
 	run_cmd(&r, 60, (char *[]){ TT, "func", "work", "--slower-than", "1ms", "--stacks", "--",
 				    TG("callers"), "25", NULL });
 	cr_assert_eq(r.status, 0, "exit 0: %s", r.err);
-	for (p = r.out; (p = strstr(p, "\n    work\n    caller_b\n    main\n")); p++)
+	/* each caller at the line of its call (callers.c: work(1) at 31, caller_b() at 41) */
+	for (p = r.out; (p = strstr(p, "\n    work\n    caller_b (callers.c:31)\n"
+				       "    main (callers.c:41)\n")); p++)
 		n++;
 	cr_assert_eq(n, 25, "25 slow calls, each with work, caller_b, main under it: %s", r.out);
 	run_free(&r);

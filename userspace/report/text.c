@@ -245,9 +245,20 @@ static const char *frame_name(const struct frame *fr, char *buf, size_t len)
 {
 	char e[256], l[512];
 
+	char src[300] = "";
+
 	/* the module is the process's path, escaped as a symbol is */
 	text_escape(frame_label(fr, l, sizeof(l)), e, sizeof(e));
-	snprintf(buf, len, "%s%s", e, fr->kind == FRAME_KERNEL ? " [k]" : "");
+	/* where in the source, for the frames that know it (Python's, DWARF's lines) */
+	if (fr->file && fr->line) {
+		const char *base = strrchr(fr->file, '/');
+		char fe[256];
+
+		snprintf(src, sizeof(src), " (%s:%u)", text_escape(base ? base + 1 : fr->file, fe,
+								    sizeof(fe)), fr->line);
+	}
+	snprintf(buf, len, "%s%s%s%s", e, src, fr->inlined ? " [inlined]" : "",
+		 fr->kind == FRAME_KERNEL ? " [k]" : "");
 	return buf;
 }
 
