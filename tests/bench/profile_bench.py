@@ -111,12 +111,19 @@ def bpf_stats(pid):
     return t, c
 
 
-def wait_rusage(pid, timeout):
+def wait_rusage(pid, timeout, nudge=False):
+    """Waits for pid: its status and CPU seconds. nudge: SIGINT again every 5 s (bpftrace
+    0.17 now and then misses the first, and would wait forever)."""
     end = time.monotonic() + timeout
+    again = time.monotonic() + 5
     while True:
         wpid, status, ru = os.wait4(pid, os.WNOHANG)
         if wpid:
             return status, ru.ru_utime + ru.ru_stime
+        if nudge and time.monotonic() > again:
+            log("pid %d still runs 5 s after SIGINT: SIGINT again" % pid)
+            os.kill(pid, signal.SIGINT)
+            again = time.monotonic() + 5
         if time.monotonic() > end:
             os.kill(pid, signal.SIGKILL)
             os.wait4(pid, 0)
@@ -160,7 +167,7 @@ def one_run(v, hz, n):
         cpu = None
         if prof:
             prof.send_signal(signal.SIGINT)
-            status, cpu = wait_rusage(prof.pid, 120)
+            status, cpu = wait_rusage(prof.pid, 120, nudge=v == "bpftrace")
             prof.returncode = 0
             if os.WIFEXITED(status) and os.WEXITSTATUS(status) not in (0, 130):
                 raise RuntimeError("%s exited %d: %s" % (NAMES[v], os.WEXITSTATUS(status),
@@ -278,16 +285,18 @@ def quartiles(xs):
     return q[0], q[2]
 
 
-def boot_overhead(xs, base, rng, times=2000):
-    """A 90% bootstrap interval of (median(xs) - median(base)) / median(base), in %: what
-    the medians' difference could be with other draws of the same noise."""
-    d = []
-    for _ in range(times):
-        a = statistics.median(rng.choice(xs) for _ in xs)
-        b = statistics.median(rng.choice(base) for _ in base)
-        d.append(pct(a - b, b))
-    d.sort()
-    return d[int(0.05 * times)], d[int(0.95 * times) - 1]
+def paired(xs, base):
+    """Each round's ratio of a variant's work to the base's in the same round, in %: rounds
+    are 20-40 s apart and the machine's speed drifts between them (other jobs on the other
+    hyperthread, the host), much less within one."""
+    return [pct(x - b, b) for x, b in zip(xs, base)]
+
+
+def boot_median(ds, rng, times=2000):
+    """A 90% bootstrap interval of the median of ds: where it could be with other draws of
+    the same noise."""
+    m = sorted(statistics.median(rng.choice(ds) for _ in ds) for _ in range(times))
+    return m[int(0.05 * times)], m[int(0.95 * times) - 1]
 
 
 def report(res):
@@ -303,8 +312,10 @@ def report(res):
           "(Debian's libc) -> cmp -> c, built -O2 -fomit-frame-pointer, pinned to CPU 1; a "
           "profiler pinned to CPU 0 samples that process. *Work*: %s, median of the runs, "
           "and the middle half of the runs (IQR). *Overhead*: the work's median against no "
-          "profiler, with a 90%% bootstrap interval of that difference (an interval that "
-          "holds 0 is noise). *Above floor*: against the floor, an empty BPF program on a "
+          "profiler: the median over rounds of each round's ratio to the no-profiler run of the "
+          "same round (the machine's speed drifts between rounds more than within one), with "
+          "a 90%% bootstrap interval of that median (an interval that holds 0 is noise). "
+          "*Above floor*: the same, against the floor, an empty BPF program on a "
           "cpu-clock event at the same rate on every CPU (tests/bench/empty_perf.c): what the "
           "sampling interrupt itself costs every profiler, perf's included. *Whole*: the share "
           "of samples whose outermost user frame is the thread's start (`_start`, "
@@ -312,14 +323,14 @@ def report(res):
           "unwinder's word). *Frames*: user frames per sample. *BPF us/sample*: the run time "
           "of the profiler's perf_event programs over the work (`kernel.bpf_stats_enabled=1` "
           "during the whole benchmark; it adds two clock reads to every run of every BPF "
-          "variant), on both CPUs, divided by the work's samples; for the floor, per run. "
+          "variant), on both CPUs, divided by the work's samples, and in brackets what that is of a CPU at this rate (a "
+          "lower bound of the overhead, which also pays the interrupt and the caches); for "
+          "the floor, per run. "
           "*Profiler CPU*: user + sys of the profiler's process over the run, its unwinding "
           "and symbols included; perf unwinds and symbolizes in `perf script`, shown apart.\n"
           % (ROUNDS, METRIC_TEXT))
     for hz in RATES:
         none = [r[key] for r in res[(hz, "none")]]
-        mnone = statistics.median(none)
-        mfloor = med(res[(hz, "floor")], key)
         print("### %d Hz\n" % hz)
         print("| profiler | work (ms) | IQR (ms) | overhead [90% interval] | above floor | "
               "whole stacks | frames | samples | BPF us/sample | profiler CPU (s) | "
@@ -334,9 +345,11 @@ def report(res):
             if v == "none":
                 print(line + " - | - | - | - | - | - | - | - |")
                 continue
-            blo, bhi = boot_overhead(xs, none, rng)
-            line += " %+.2f%% [%+.2f, %+.2f] |" % (pct(t - mnone, mnone), blo, bhi)
-            line += " - |" if v == "floor" else " %+.2f%% |" % pct(t - mfloor, mnone)
+            ds = paired(xs, none)
+            blo, bhi = boot_median(ds, rng)
+            line += " %+.2f%% [%+.2f, %+.2f] |" % (statistics.median(ds), blo, bhi)
+            line += " - |" if v == "floor" else " %+.2f%% |" % statistics.median(
+                paired(xs, [r[key] for r in res[(hz, "floor")]]))
             bt = sum(r["bpf"][0] for r in rows if r["bpf"])
             bc = sum(r["bpf"][1] for r in rows if r["bpf"])
             if v == "floor":
@@ -347,27 +360,38 @@ def report(res):
             line += " %.1f%% | %.1f | %d | %s | %.3f | %s |" % (
                 pct(sum(r["whole"] for r in rows), n),
                 sum(r["frames"] for r in rows) / n if n else 0.0, n // len(rows),
-                "%.2f" % (bt / n / 1e3) if bc and n else "-", med(rows, "cpu"),
+                "%.2f (%.2f%%)" % (bt / n / 1e3, bt / n * hz / 1e7) if bc and n else "-",
+                med(rows, "cpu"),
                 "%.3f" % med(rows, "script_cpu") if v.startswith("perf_") else "-")
             print(line)
         print()
         d, p = res[(hz, "tt_dwarf")], res[(hz, "perf_dwarf")]
         dw = pct(sum(r["whole"] for r in d), sum(r["n"] for r in d))
         pw = pct(sum(r["whole"] for r in p), sum(r["n"] for r in p))
-        do = pct(med(d, key) - mnone, mnone)
-        po = pct(med(p, key) - mnone, mnone)
-        fo = pct(mfloor - mnone, mnone)
+        dd = paired([r[key] for r in d], none)
+        pd = paired([r[key] for r in p], none)
+        do, po = statistics.median(dd), statistics.median(pd)
+        fo = statistics.median(paired([r[key] for r in res[(hz, "floor")]], none))
         met = dw >= pw and do < po / 2
-        dlo, dhi = boot_overhead([r[key] for r in d], none, random.Random(hz))
-        plo, phi = boot_overhead([r[key] for r in p], none, random.Random(hz + 1))
+        dlo, dhi = boot_median(dd, random.Random(hz))
+        plo, phi = boot_median(pd, random.Random(hz + 1))
+        # perf dwarf's overhead must stand out of the noise for "half of it" to mean anything
+        verdict = ("not decided: perf dwarf's own overhead is not told apart from this "
+                   "machine's noise (its interval holds 0)" if plo <= 0 else
+                   "met" if met else "missed")
+        ds = [r["bpf"][0] for r in d if r["bpf"]]
         print("Goal at %d Hz (whole stacks at least as often as `perf --call-graph dwarf`, "
               "at less than half its overhead): **%s** (%.1f%% whole against %.1f%%; "
               "overhead %+.2f%% [%+.2f, %+.2f] against %+.2f%% [%+.2f, %+.2f], half of it "
-              "%+.2f%%). The floor alone costs %+.2f%%%s.\n" % (
-                  hz, "met" if met else "missed", dw, pw, do, dlo, dhi, po, plo, phi, po / 2,
-                  fo, ", more than half of perf dwarf's overhead: on this machine no BPF "
-                  "profiler on a cpu-clock event can meet the goal at this rate" if fo > po / 2
-                  else ", less than half of perf dwarf's overhead"))
+              "%+.2f%%). The floor alone costs %+.2f%%%s. What tailtrace's sampling program "
+              "itself takes is measured directly, and far more precisely: %.2f us a sample, "
+              "%.2f%% of the work's CPU at this rate.\n" % (
+                  hz, verdict, dw, pw, do, dlo, dhi, po, plo, phi, po / 2, fo,
+                  ", more than half of perf dwarf's overhead: on this machine no BPF profiler on "
+                  "a cpu-clock event could meet the goal at this rate" if fo > po / 2 else
+                  ", less than half of perf dwarf's overhead",
+                  sum(ds) / max(1, sum(r["n"] for r in d)) / 1e3,
+                  sum(ds) / max(1, sum(r["n"] for r in d)) * hz / 1e7))
     print("Runs (the work's CPU ms / wall ms, each variant in order of rounds):\n")
     for hz in RATES:
         for v in VARIANTS:
