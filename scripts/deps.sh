@@ -12,9 +12,11 @@ set -euo pipefail
 # libiberty-dev: binutils' demangler (C++ and Rust names), symbols/demangle.c.
 # libc6-dev: libc.a, for the statically linked profile target. libc6-dbg: libc's debug file
 # under /usr/lib/debug/.build-id, whose names the symbol tests look for (symbols/debug_file.c).
+# dpkg-dev: dpkg-source, with which the profile benchmark unpacks `apt-get source bpfcc` (it
+# builds libbpf-tools' profile to compare with).
 need_pkgs=(clang llvm libelf-dev libc6-dev libdw-dev libbz2-dev liblzma-dev zlib1g-dev libzstd-dev
            libcriterion-dev pkg-config make gcc iproute2 bpftrace linux-perf libclang-rt-14-dev
-           python3.11 golang-go chromium libc6-dbg libiberty-dev)
+           python3.11 golang-go chromium libc6-dbg libiberty-dev dpkg-dev)
 backports_pkgs=(libbpf-dev bpftool)
 
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }

@@ -17,8 +17,9 @@
  * qsort needs 1.2-1.8 KiB, Debian's python3.11 running nested functions 1.3-1.8 KiB (3.11 runs
  * Python calls in one C frame; each re-entry through C, a key= callback or an __init__, adds a
  * few hundred bytes). 16 KiB leaves room for C++ and deep native recursion; what is copied
- * stops at the top of the stack anyway, which for a main thread lies 6-10 KiB above main's
- * frame (the environment and auxv are there), so most records are 8-10 KiB.
+ * stops at a main thread's first frame (64 bytes above its start_stack: the 3-10 KiB of
+ * environment, auxv and random gap above it are left), or at the top of another thread's
+ * stack, so most records are 1-3 KiB.
  */
 #define USTACK_MAX	(16 * 1024)
 
@@ -49,7 +50,7 @@ struct ustack_sample {
 	__u64 value;		/* the caller's too: a weight (a call's or a block's ns), or 0 */
 	__u32 tgid, tid;
 	__u32 flags;		/* enum ustack_flag */
-	__u32 size;		/* bytes of stack[] copied: a multiple of USTACK_CHUNK */
+	__u32 size;		/* bytes of stack[] copied */
 	__u64 base;		/* the user address of stack[0]: sp rounded down to USTACK_CHUNK */
 	char comm[USTACK_COMM_LEN];	/* the thread's name when sampled */
 	__u64 regs[USTACK_NREGS];

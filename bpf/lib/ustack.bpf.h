@@ -73,17 +73,49 @@ static __always_inline void ustack_put_back_returns(struct ustack_sample *s,
 }
 #endif
 
+/* Bytes above a main thread's start_stack (its argc) that the copy keeps: the outermost frame,
+ * _start's, lies below it; what is above (argv, the environment, auxv, a random gap of up to
+ * 8 KiB) is no frame's, and unwinding never reads it. */
+#define USTACK_ABOVE_START	64
+
+/*
+ * Where the copy of a main thread's stack can end, without bpf_find_vma: its first frame is
+ * at mm->start_stack, which exec set, a few KiB below the top of its mapping. 0 when sp is
+ * not within USTACK_MAX below it (another thread's stack, an alternate signal stack, a
+ * process that moved its stack or its start_stack): then the stack's mapping bounds the copy.
+ * Saves, per sample, the VMA lookup (its mmap lock is released by an irq_work when interrupts
+ * are off: an interrupt more) and the 2-8 KiB above main, each byte of which the ring buffer
+ * write pays for. An object without CO-RE cannot find mm's fields: 0.
+ */
+static __always_inline __u64 ustack_main_end(struct task_struct *task, __u64 base)
+{
+#ifdef BPF_NO_PRESERVE_ACCESS_INDEX
+	return 0;
+#else
+	struct mm_struct *mm = task->mm;
+	__u64 start;
+
+	if (!mm)
+		return 0;
+	start = mm->start_stack;
+	if (start <= base || start - base > USTACK_MAX - USTACK_ABOVE_START)
+		return 0;
+	return start + USTACK_ABOVE_START;
+#endif
+}
+
 /*
  * Fills s with the current thread's user registers r (a copy) and its stack from r's stack
- * pointer up (return addresses a return probe took put back); flags go to s->flags. Returns the bytes of s to send (header and stack), or
- * -EFAULT when not even the first chunk could be read.
+ * pointer up (return addresses a return probe took put back); flags go to s->flags. Returns
+ * the bytes of s to send (header and stack), or -EFAULT when not even the first chunk could
+ * be read.
  */
 static __always_inline long ustack_fill(struct ustack_sample *s, const struct pt_regs *r,
 					__u32 flags, __u64 cookie, __u64 value)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct ustack_vma vma = { 0 };
-	__u64 size = 0, id;
+	__u64 size = 0, end, id;
 	__u32 i;
 
 	s->flags = flags;
@@ -104,13 +136,20 @@ static __always_inline long ustack_fill(struct ustack_sample *s, const struct pt
 	s->regs[USTACK_REG_R14] = r->r14;
 	s->regs[USTACK_REG_R15] = r->r15;
 	s->regs[USTACK_REG_IP] = r->ip;
-	/* From sp rounded down, up to the end of the stack's mapping, in one read: a read costs
-	 * about 1.4 us a call on our VMs, more than its bytes, and one past the end faults,
-	 * which costs more than the whole copy. bpf_find_vma fails when the mmap lock is
-	 * taken, and the read when a page is swapped out: then aligned chunks, up to the first
-	 * that faults (the top of the stack, or that page); everything below it is taken. */
+	/* From sp rounded down, up to the main thread's first frame or else the end of the
+	 * stack's mapping, in one read: a read costs about 1.4 us a call on our VMs, more than
+	 * its bytes, and one past the end faults, which costs more than the whole copy.
+	 * bpf_find_vma fails when the mmap lock is taken, and the read when a page is swapped
+	 * out: then aligned chunks, up to the first that faults (the top of the stack, or that
+	 * page); everything below it is taken. */
 	s->base = r->sp & ~(__u64)(USTACK_CHUNK - 1);
-	if (!bpf_find_vma(task, r->sp, ustack_vma_end, &vma, 0) && vma.end > s->base) {
+	end = ustack_main_end(task, s->base);
+	if (end) {
+		size = end - s->base;
+		if (size > USTACK_MAX || bpf_probe_read_user(s->stack, size, (const void *)s->base))
+			size = 0;
+	}
+	if (!size && !bpf_find_vma(task, r->sp, ustack_vma_end, &vma, 0) && vma.end > s->base) {
 		size = vma.end - s->base;
 		if (size > USTACK_MAX) {
 			size = USTACK_MAX;

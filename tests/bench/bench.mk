@@ -1,11 +1,12 @@
 # Overhead benchmark (`make bench`): included by the Makefile after its own variables.
 # caller: calls a function of known first instruction N times. The kernel's floors, BPF
 # programs that do nothing: empty_pair, an empty uprobe + uretprobe pair around a command;
-# empty_net, empty programs on the net collector's tracepoints. nofp_loop: the profile
-# benchmark's fixed work through libc's qsort, without frame pointers.
+# empty_net, empty programs on the net collector's tracepoints; empty_perf, an empty program on
+# a cpu-clock sampling event per CPU. nofp_loop: the profile benchmark's fixed work through
+# libc's qsort, without frame pointers.
 
 BENCH_BINS := $(BUILD)/bench/caller $(BUILD)/bench/empty_pair $(BUILD)/bench/empty_net \
-	      $(BUILD)/bench/nofp_loop
+	      $(BUILD)/bench/empty_perf $(BUILD)/bench/nofp_loop
 
 # Built as distributions build: no frame pointer anywhere, like libc beneath it.
 $(BUILD)/bench/nofp_loop: tests/bench/nofp_loop.c tests/targets/qsort_chain.h tests/targets/busy.h
