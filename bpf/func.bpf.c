@@ -131,7 +131,7 @@ static __always_inline void emit_slow(struct pt_regs *ctx, __u32 func_id, __u64 
 		__u32 py = 0;
 		long err;
 
-		if (python && pystack_take(&py)) {
+		if (python && pystack_take(&py) < 0) {
 			count(FUNC_STAT_PYSTACK);
 			py = 0;
 		}

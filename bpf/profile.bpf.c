@@ -162,7 +162,7 @@ int tt_profile(struct bpf_perf_event_data *ctx)
 	}
 	key.ustack = -1;
 	key.user = PROFILE_USER_NONE;
-	if (python && pystack_take(&key.pystack))
+	if (python && pystack_take(&key.pystack) < 0)
 		count(PROFILE_DROP_PYSTACK);
 	if (!BPF_CORE_READ(t, mm)) {
 		/* a kernel thread: no user stack */
@@ -189,7 +189,7 @@ int BPF_PROG(tt_profile_switch, bool preempt, struct task_struct *prev, struct t
 {
 	__u64 now = bpf_ktime_get_ns();
 	struct wall_task *w;
-	long size;
+	long size, err;
 
 	if (prev->pid && prev->mm && task_selected(prev)) {
 		w = bpf_task_storage_get(&wall_tasks, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -197,9 +197,15 @@ int BPF_PROG(tt_profile_switch, bool preempt, struct task_struct *prev, struct t
 			w->state = preempt || prev_state == TASK_RUNNING ? PROFILE_PREEMPTED :
 									   PROFILE_BLOCKED;
 			w->kstack = bpf_get_stackid(ctx, &stackmap, 0);
-			/* prev is current: its Python frames are those it blocks in */
-			if (!python || pystack_take(&w->pystack))
+			/* prev is current: its Python frames are those it blocks in; new ones are
+			 * named now, while it lives (the record comes when it runs again, maybe
+			 * after its last sleep, as it exits) */
+			if (!python)
 				w->pystack = 0;
+			else if ((err = pystack_take(&w->pystack)) < 0)
+				w->pystack = 0;
+			else if (err == PYSTACK_NEW)
+				tell(prev->tgid, PROFILE_NEW_KEY, w->pystack);
 			size = ustack_take(&w->s, NULL, 0, 0);
 			w->size = size > 0 ? (__u32)size : 0;
 			w->off_since = now;

@@ -228,7 +228,7 @@ static __always_inline int on_switch(void *ctx, bool preempt, struct task_struct
 				st->ustack = bpf_get_stackid(ctx, &stackmap, BPF_F_USER_STACK);
 				if (st->kstack < 0)
 					count(SCHED_DROP_STACK);
-				if (python && pystack_take(&st->pystack))
+				if (python && pystack_take(&st->pystack) < 0)
 					count(SCHED_DROP_PYSTACK);
 			}
 		}

@@ -73,10 +73,14 @@ static __always_inline __u64 pystack_mix(__u64 h, __u64 v)
 	return (h ^ v) * 1099511628211ull;
 }
 
+#define PYSTACK_NEW	1
+
 /*
  * Takes the current thread's Python frames into pystacks. *id: their id, or 0 when there are
- * none (not a Python process, a thread that runs no Python). 0, -EEXIST when another stack
- * has the same id (the frames are lost), or the map's error when it is full (-E2BIG).
+ * none (not a Python process, a thread that runs no Python). 0, PYSTACK_NEW when the stack
+ * was not there before (for a caller whose record reaches userspace late, to have it named
+ * while the process lives), -EEXIST when another stack has the same id (the frames are
+ * lost), or the map's error when it is full (-E2BIG).
  */
 static __always_inline long pystack_take(__u32 *id)
 {
@@ -141,7 +145,7 @@ static __always_inline long pystack_take(__u32 *id)
 		return err;
 	/* -EEXIST: another CPU stored it meanwhile, most likely the same frames */
 	*id = key;
-	return 0;
+	return err ? 0 : PYSTACK_NEW;
 }
 
 #endif

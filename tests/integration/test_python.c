@@ -425,3 +425,30 @@ Test(python, other_version_native_frames_one_warning, .timeout = 90)
 	json_free(j);
 	run_free(&r);
 }
+
+/* The last blocked stretch of a script (a sleep, then exit) is recorded when the thread runs
+ * again, as it exits: its Python frames, new then, are named at the switch-out, while the
+ * process lives. */
+Test(python, wall_names_the_last_sleep_before_exit, .timeout = 90)
+{
+	const struct json_value *stacks, *st;
+	uint64_t slept = 0, named = 0;
+	struct json_value *j;
+	struct run r;
+
+	if (access(PY, X_OK))
+		cr_skip_test("no %s (make deps installs it)", PY);
+	j = run_json_ok(&r, (char *[]){ TT, "profile", "--wall", "-F", "99", "--format", "json",
+					"--", PY, (char *)target("python/endsleep.py"), "1", NULL });
+	stacks = stacks_of(j, "profile.wall");
+	for (size_t i = 0; (st = next_stack(stacks, &i, "python3.11", "blocked"));) {
+		if (json_u64_at(st, "value") < 900000000)
+			continue;
+		slept++;
+		named += has_symbol(st, "final_sleep");
+	}
+	cr_assert_eq(slept, 1, "one blocked stretch of 1 s:\n%s", r.out);
+	cr_assert_eq(named, 1, "under final_sleep:\n%s", r.out);
+	json_free(j);
+	run_free(&r);
+}
