@@ -11,6 +11,7 @@
 #include <linux/types.h>
 #include "abi/pystack.h"
 #include "core/safe_open.h"
+#include "core/slow_fs.h"
 #include "python/pyelf.h"
 #include "python/pyproc.h"
 
@@ -124,6 +125,7 @@ enum pyproc_verdict pyproc_find(int pid, struct pyproc *out)
 	dev_t devs[PYPROC_FILES_MAX];
 	uint64_t inos[PYPROC_FILES_MAX];
 	size_t cap = 0, ntried = 0;
+	struct slow_fs slow;
 	bool full = false;
 	FILE *f;
 
@@ -132,6 +134,7 @@ enum pyproc_verdict pyproc_find(int pid, struct pyproc *out)
 	f = safe_fopen(path, SAFE_TEXT_MAX);
 	if (!f)
 		return PYPROC_NONE;
+	slow_fs_read(pid, &slow);
 	while (!full && getline(&line, &cap, f) > 0) {
 		unsigned long long start, end, off, ino;
 		unsigned int major, minor;
@@ -147,7 +150,9 @@ enum pyproc_verdict pyproc_find(int pid, struct pyproc *out)
 		file[strcspn(file, "\n")] = 0;
 		base = strrchr(file, '/') + 1;
 		dev = makedev(major, minor);
-		if (!interpreter_name(base) ||
+		/* a file on FUSE or a network filesystem is never opened: its server may never
+		 * answer, and tailtrace would wait with it (such an interpreter shows native) */
+		if (!interpreter_name(base) || slow_fs_has(&slow, dev) ||
 		    tried(devs, inos, &ntried, dev, ino, &full))
 			continue;
 		if (!try_mapping(pid, start, end, file, ino, out)) {
