@@ -159,6 +159,7 @@ static void poke(int fd, uint64_t at, uint64_t v)
 
 Test(pycode, code_objects_read_and_checked)
 {
+	static uint8_t scratch[PYCODE_LINETABLE_MAX];
 	int fd = fake_memory();
 	struct pycode c;
 
@@ -167,7 +168,11 @@ Test(pycode, code_objects_read_and_checked)
 	cr_assert_str_eq(c.filename, "f.py");
 	cr_assert_eq(c.firstlineno, 2);
 	cr_assert_eq(c.linetable_len, sizeof(table));
-	cr_assert_eq(pycode_line(c.linetable, c.linetable_len, c.firstlineno, 40), lines[20]);
+	cr_assert_eq(c.linetable, TABLE + PY311_BYTES_DATA);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		cr_assert_eq(pycode_line_at(fd, &c, (int64_t)(2 * i), scratch), lines[i],
+			     "instruction %zu", i);
+	cr_assert_eq(pycode_line_at(fd, &c, -2, scratch), 2, "before the first");
 	pycode_free(&c);
 
 	cr_assert_eq(pycode_read(fd, &types, 0, &c), -EFAULT, "NULL");

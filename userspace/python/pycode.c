@@ -135,26 +135,22 @@ static int read_str(int fd, const struct pytypes *types, uint64_t addr, char **o
 	return err;
 }
 
-static int read_bytes(int fd, const struct pytypes *types, uint64_t addr, uint8_t **out,
-		      size_t *len)
+/* A bytes object at addr: where its bytes are and how many, one byte past them read to
+ * know they are there. */
+static int check_bytes(int fd, const struct pytypes *types, uint64_t addr, uint64_t *data,
+		       size_t *len)
 {
-	uint8_t head[PY311_BYTES_DATA];
+	uint8_t head[PY311_BYTES_DATA], last;
 	uint64_t size;
 
-	*out = NULL;
 	if (read_mem(fd, addr, head, sizeof(head)))
 		return -EFAULT;
 	size = u64_at(head + PY311_VAROBJECT_SIZE);
 	if (u64_at(head + PY311_OBJECT_TYPE) != types->bytes || size > PYCODE_LINETABLE_MAX)
 		return -EBADMSG;
-	*out = malloc(size ? size : 1);
-	if (!*out)
-		return -ENOMEM;
-	if (read_mem(fd, addr + PY311_BYTES_DATA, *out, size)) {
-		free(*out);
-		*out = NULL;
+	if (size && read_mem(fd, addr + PY311_BYTES_DATA + size - 1, &last, 1))
 		return -EFAULT;
-	}
+	*data = addr + PY311_BYTES_DATA;
 	*len = size;
 	return 0;
 }
@@ -176,8 +172,8 @@ int pycode_read(int mem_fd, const struct pytypes *types, uint64_t addr, struct p
 	if (!err)
 		err = read_str(mem_fd, types, u64_at(co + PY311_CODE_FILENAME), &out->filename);
 	if (!err)
-		err = read_bytes(mem_fd, types, u64_at(co + PY311_CODE_LINETABLE), &out->linetable,
-				 &out->linetable_len);
+		err = check_bytes(mem_fd, types, u64_at(co + PY311_CODE_LINETABLE),
+				  &out->linetable, &out->linetable_len);
 	if (err)
 		pycode_free(out);
 	return err;
@@ -187,7 +183,6 @@ void pycode_free(struct pycode *c)
 {
 	free(c->qualname);
 	free(c->filename);
-	free(c->linetable);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -261,4 +256,18 @@ int pycode_line(const uint8_t *t, size_t len, int firstlineno, int64_t addr)
 		at += units * 2;
 	}
 	return firstlineno;
+}
+
+int pycode_line_at(int mem_fd, const struct pycode *c, int64_t addr, uint8_t *scratch)
+{
+	size_t len = c->linetable_len;
+
+	if (addr < 0)
+		return c->firstlineno;
+	/* an entry covers a code unit (2 bytes) at least: addr / 2 + 1 entries reach it */
+	if ((uint64_t)addr / 2 + 1 <= len / PYCODE_ENTRY_MAX)
+		len = ((size_t)addr / 2 + 1) * PYCODE_ENTRY_MAX;
+	if (len > PYCODE_LINETABLE_MAX || read_mem(mem_fd, c->linetable, scratch, len))
+		return c->firstlineno;
+	return pycode_line(scratch, len, c->firstlineno, addr);
 }
