@@ -155,6 +155,25 @@ static int check_bytes(int fd, const struct pytypes *types, uint64_t addr, uint6
 	return 0;
 }
 
+/* One str into a code object's identity, as the kernel side reads it (pystack.bpf.h). */
+static uint64_t ident_str(int fd, uint64_t h, uint64_t str, int last)
+{
+	uint8_t head[PY311_UNICODE_HEAD];
+	uint64_t bytes, v = 0;
+	__u64 data;
+	uint32_t state;
+
+	if (read_mem(fd, str + PY311_UNICODE_LENGTH, head, sizeof(head)))
+		return pystack_fold(h, 0);
+	memcpy(&state, head + PY311_UNICODE_STATE - PY311_UNICODE_LENGTH, sizeof(state));
+	bytes = pystack_str_span(u64_at(head), state, &data);
+	if (last && bytes > 8)
+		data += bytes - 8;
+	if (bytes && read_mem(fd, str + data, &v, sizeof(v)))
+		v = 0;
+	return pystack_fold(pystack_fold(h, bytes), pystack_str_bits(v, bytes));
+}
+
 int pycode_read(int mem_fd, const struct pytypes *types, uint64_t addr, struct pycode *out)
 {
 	uint8_t co[PY311_CODE_ADAPTIVE];
@@ -168,6 +187,9 @@ int pycode_read(int mem_fd, const struct pytypes *types, uint64_t addr, struct p
 		return -EBADMSG;
 	memcpy(&first, co + PY311_CODE_FIRSTLINENO, sizeof(first));
 	out->firstlineno = first;
+	out->ident = pystack_fold(PYSTACK_IDENT_SEED, (uint32_t)first);
+	out->ident = ident_str(mem_fd, out->ident, u64_at(co + PY311_CODE_QUALNAME), 0);
+	out->ident = ident_str(mem_fd, out->ident, u64_at(co + PY311_CODE_FILENAME), 1);
 	err = read_str(mem_fd, types, u64_at(co + PY311_CODE_QUALNAME), &out->qualname);
 	if (!err)
 		err = read_str(mem_fd, types, u64_at(co + PY311_CODE_FILENAME), &out->filename);

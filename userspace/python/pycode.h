@@ -31,6 +31,7 @@ struct pycode {
 	 * sharing one huge table turned into gigabytes; what a line needs is read then */
 	uint64_t linetable;	/* the address of its bytes */
 	size_t linetable_len;
+	uint64_t ident;		/* what tells it from others at its address (abi/pystack.h) */
 };
 
 /*

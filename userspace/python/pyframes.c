@@ -52,6 +52,7 @@ struct code {
 	int pid;
 	uint32_t gen;
 	uint64_t addr;
+	uint64_t ident;		/* as the kernel read it when it took the frame */
 	int err;		/* 0: c holds it */
 	struct pycode c;
 };
@@ -383,15 +384,20 @@ static uint64_t mix(uint64_t h, uint64_t v)
 	return (h ^ v) * 1099511628211ull;
 }
 
-static const struct code *get_code(struct pyframes *pf, struct proc *p, uint64_t addr)
+/* The code object at addr whose identity the kernel read as ident, or NULL: unreadable, not
+ * a code object, or another one by now (the one of the frame was freed, and its address
+ * reused: its name would be wrong). */
+static const struct code *get_code(struct pyframes *pf, struct proc *p, uint64_t addr,
+				   uint64_t ident)
 {
-	uint64_t h = mix(mix(mix(1469598103934665603ull, (uint64_t)p->pid), p->gen), addr);
+	uint64_t h = mix(mix(mix(mix(1469598103934665603ull, (uint64_t)p->pid), p->gen), addr),
+			 ident);
 	size_t slot = h & pf->codes_mask;
 	struct code *c;
 
 	for (; pf->codes[slot]; slot = (slot + 1) & pf->codes_mask) {
 		c = pf->codes[slot];
-		if (c->pid == p->pid && c->gen == p->gen && c->addr == addr)
+		if (c->pid == p->pid && c->gen == p->gen && c->addr == addr && c->ident == ident)
 			return c->err ? NULL : c;
 	}
 	if (pf->ncodes == CODES_MAX || p->mem_fd < 0 || pf->kept >= KEPT_MAX)
@@ -402,9 +408,14 @@ static const struct code *get_code(struct pyframes *pf, struct proc *p, uint64_t
 	c->pid = p->pid;
 	c->gen = p->gen;
 	c->addr = addr;
+	c->ident = ident;
 	c->err = pycode_read(p->mem_fd, &p->info.types, addr, &c->c);
-	/* a process gone is not a code object that is not one: read it again next time */
-	if (c->err == -EFAULT || c->err == -ENOMEM) {
+	/* a process gone is not a code object that is not one: read it again next time; a
+	 * code object that is not the frame's may be some other frame's */
+	if (c->err == -EFAULT || c->err == -ENOMEM || (!c->err && c->c.ident != ident)) {
+		if (!c->err)
+			pf->stats.stale++;
+		pycode_free(&c->c);
 		free(c);
 		return NULL;
 	}
@@ -437,7 +448,7 @@ static int name_frames(struct pyframes *pf, struct proc *p, const struct pystack
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t addr = ps->frames[i].code & ~PYSTACK_ENTRY;
-		const struct code *c = get_code(pf, p, addr);
+		const struct code *c = get_code(pf, p, addr, ps->frames[i].ident);
 		int64_t at;
 
 		if (!c)
