@@ -78,7 +78,7 @@ static __always_inline __u64 pystack_ident_str(__u64 h, __u64 str, int last)
 					(const void *)(str + PY311_UNICODE_LENGTH)))
 		return pystack_fold(h, 0);
 	bytes = pystack_str_span(*(__u64 *)head,
-				 *(__u32 *)(head + PY311_UNICODE_STATE - PY311_UNICODE_LENGTH),
+				 *(__u32 *)(head + (PY311_UNICODE_STATE - PY311_UNICODE_LENGTH)),
 				 &data);
 	if (last && bytes > 8)
 		data += bytes - 8;
@@ -96,10 +96,10 @@ static __always_inline __u64 pystack_ident(__u64 code)
 	if (bpf_probe_read_user(co, sizeof(co), (const void *)(code + PY311_CODE_FIRSTLINENO)))
 		return 0;
 	h = pystack_fold(h, *(__u32 *)co);
-	h = pystack_ident_str(h, *(__u64 *)(co + PY311_CODE_QUALNAME - PY311_CODE_FIRSTLINENO),
+	h = pystack_ident_str(h, *(__u64 *)(co + (PY311_CODE_QUALNAME - PY311_CODE_FIRSTLINENO)),
 			      0);
-	return pystack_ident_str(h, *(__u64 *)(co + PY311_CODE_FILENAME -
-					       PY311_CODE_FIRSTLINENO), 1);
+	return pystack_ident_str(h, *(__u64 *)(co + (PY311_CODE_FILENAME -
+						     PY311_CODE_FIRSTLINENO)), 1);
 }
 
 static __always_inline __u64 pystack_mix(__u64 h, __u64 v)

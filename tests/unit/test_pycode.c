@@ -191,3 +191,36 @@ Test(pycode, code_objects_read_and_checked)
 	cr_assert_eq(pycode_read(fd, &types, CODE, &c), -EFAULT, "a table past the end");
 	close(fd);
 }
+
+/* Two code objects at one address (one freed, another made there) differ in their identity
+ * when their first lines, names or files do; the same object keeps it. */
+Test(pycode, identity_tells_code_objects_apart)
+{
+	int fd = fake_memory();
+	struct pycode c;
+	uint64_t first;
+
+	cr_assert_eq(pycode_read(fd, &types, CODE, &c), 0);
+	first = c.ident;
+	pycode_free(&c);
+	cr_assert_eq(pycode_read(fd, &types, CODE, &c), 0);
+	cr_assert_eq(c.ident, first, "the same code object");
+	pycode_free(&c);
+	cr_assert_eq(pwrite(fd, "g", 1, NAME + PY311_UNICODE_ASCII_DATA), 1);
+	cr_assert_eq(pycode_read(fd, &types, CODE, &c), 0);
+	cr_assert_str_eq(c.qualname, "g");
+	cr_assert_neq(c.ident, first, "another name");
+	pycode_free(&c);
+	cr_assert_eq(pwrite(fd, "f", 1, NAME + PY311_UNICODE_ASCII_DATA), 1);
+	cr_assert_eq(pwrite(fd, "g", 1, FILE_ + PY311_UNICODE_ASCII_DATA + 3), 1);
+	cr_assert_eq(pycode_read(fd, &types, CODE, &c), 0);
+	cr_assert_str_eq(c.filename, "f.pg");
+	cr_assert_neq(c.ident, first, "another file");
+	pycode_free(&c);
+	cr_assert_eq(pwrite(fd, "y", 1, FILE_ + PY311_UNICODE_ASCII_DATA + 3), 1);
+	cr_assert_eq(pwrite(fd, &(int32_t){ 3 }, 4, CODE + PY311_CODE_FIRSTLINENO), 4);
+	cr_assert_eq(pycode_read(fd, &types, CODE, &c), 0);
+	cr_assert_neq(c.ident, first, "another first line");
+	pycode_free(&c);
+	close(fd);
+}

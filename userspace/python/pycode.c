@@ -165,7 +165,7 @@ static uint64_t ident_str(int fd, uint64_t h, uint64_t str, int last)
 
 	if (read_mem(fd, str + PY311_UNICODE_LENGTH, head, sizeof(head)))
 		return pystack_fold(h, 0);
-	memcpy(&state, head + PY311_UNICODE_STATE - PY311_UNICODE_LENGTH, sizeof(state));
+	memcpy(&state, head + (PY311_UNICODE_STATE - PY311_UNICODE_LENGTH), sizeof(state));
 	bytes = pystack_str_span(u64_at(head), state, &data);
 	if (last && bytes > 8)
 		data += bytes - 8;
