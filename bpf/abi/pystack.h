@@ -39,6 +39,7 @@
 #define PY311_VAROBJECT_SIZE		16	/* PyVarObject.ob_size */
 #define PY311_BYTES_DATA		32	/* PyBytesObject.ob_sval */
 #define PY311_UNICODE_LENGTH		16	/* PyASCIIObject.length */
+#define PY311_UNICODE_HEAD		24	/* length through state, read in one go */
 #define PY311_UNICODE_STATE		32	/* PyASCIIObject.state (bit fields) */
 #define PY311_UNICODE_ASCII_DATA	48	/* sizeof(PyASCIIObject) */
 #define PY311_UNICODE_COMPACT_DATA	72	/* sizeof(PyCompactUnicodeObject) */
@@ -51,11 +52,48 @@ struct pystack_proc {
 /* One frame: code is the code object's address, bit 0 set when the frame is the first one
  * of its _PyEval_EvalFrameDefault call (is_entry: the calls above it were run by another
  * call of the evaluator, or it is the outermost); instr is the address of its last
- * instruction (prev_instr). */
+ * instruction (prev_instr); ident tells apart the code objects that were at that address
+ * one after another (a function freed, another allocated in its place): see
+ * pystack_ident. */
 struct pystack_frame {
 	__u64 code;
 	__u64 instr;
+	__u64 ident;
 };
+
+/*
+ * A code object's identity, from what it holds rather than where: its first line, and its
+ * qualified name's and file name's lengths and up to 8 bytes of their characters (the name's
+ * first, the file's last; the bytes past a short string's end are zero). Computed the same
+ * way in the kernel when a frame is taken and in userspace when it is named: a different
+ * value is another code object. Only fields fixed for an object's life are read (never a
+ * str's hash, computed when first needed).
+ */
+static inline __u64 pystack_fold(__u64 h, __u64 v)
+{
+	return (h ^ v) * 1099511628211ull;
+}
+
+/* The length in bytes of a str's characters, and where they start, from its length and state
+ * (interned:2 kind:3 compact:1 ascii:1 ready:1); 0 bytes when it is none we read. */
+static inline __u64 pystack_str_span(__u64 length, __u32 state, __u64 *data)
+{
+	__u64 kind = (state >> 2) & 7;
+
+	*data = state & (1u << 6) ? PY311_UNICODE_ASCII_DATA : PY311_UNICODE_COMPACT_DATA;
+	if (!(state & (1u << 5)) || (kind != 1 && kind != 2 && kind != 4) || length > 4096)
+		return 0;
+	return length * kind;
+}
+
+/* The 8 bytes read at the start (or the end, last) of a str's characters of bytes in all
+ * kept: those past a shorter string's end cleared. */
+static inline __u64 pystack_str_bits(__u64 v, __u64 bytes)
+{
+	return bytes >= 8 ? v : v & ((1ull << (8 * bytes)) - 1);
+}
+
+#define PYSTACK_IDENT_SEED	1469598103934665603ull
 
 #define PYSTACK_ENTRY		1ull
 

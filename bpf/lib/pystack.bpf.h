@@ -68,6 +68,40 @@ static __always_inline __u64 pystack_tstate(__u64 runtime, __u32 tid)
 	return 0;
 }
 
+/* One str of a code object into its identity (pystack_ident in abi/pystack.h). */
+static __always_inline __u64 pystack_ident_str(__u64 h, __u64 str, int last)
+{
+	__u8 head[PY311_UNICODE_HEAD];
+	__u64 bytes, data, v = 0;
+
+	if (!str || bpf_probe_read_user(head, sizeof(head),
+					(const void *)(str + PY311_UNICODE_LENGTH)))
+		return pystack_fold(h, 0);
+	bytes = pystack_str_span(*(__u64 *)head,
+				 *(__u32 *)(head + (PY311_UNICODE_STATE - PY311_UNICODE_LENGTH)),
+				 &data);
+	if (last && bytes > 8)
+		data += bytes - 8;
+	if (bytes)
+		bpf_probe_read_user(&v, sizeof(v), (const void *)(str + data));
+	return pystack_fold(pystack_fold(h, bytes), pystack_str_bits(v, bytes));
+}
+
+/* The identity of the code object at code, or 0 when it cannot be read. */
+static __always_inline __u64 pystack_ident(__u64 code)
+{
+	__u8 co[PY311_CODE_LINETABLE - PY311_CODE_FIRSTLINENO];
+	__u64 h = PYSTACK_IDENT_SEED;
+
+	if (bpf_probe_read_user(co, sizeof(co), (const void *)(code + PY311_CODE_FIRSTLINENO)))
+		return 0;
+	h = pystack_fold(h, *(__u32 *)co);
+	h = pystack_ident_str(h, *(__u64 *)(co + (PY311_CODE_QUALNAME - PY311_CODE_FIRSTLINENO)),
+			      0);
+	return pystack_ident_str(h, *(__u64 *)(co + (PY311_CODE_FILENAME -
+						     PY311_CODE_FIRSTLINENO)), 1);
+}
+
 static __always_inline __u64 pystack_mix(__u64 h, __u64 v)
 {
 	return (h ^ v) * 1099511628211ull;
@@ -117,7 +151,9 @@ static __always_inline long pystack_take(__u32 *id)
 			code |= PYSTACK_ENTRY;
 		s->frames[i].code = code;
 		s->frames[i].instr = *(__u64 *)(f + PY311_FRAME_PREV_INSTR);
-		h = pystack_mix(pystack_mix(h, code), s->frames[i].instr);
+		s->frames[i].ident = pystack_ident(code & ~PYSTACK_ENTRY);
+		h = pystack_mix(pystack_mix(pystack_mix(h, code), s->frames[i].instr),
+				s->frames[i].ident);
 		frame = *(__u64 *)(f + PY311_FRAME_PREVIOUS);
 	}
 	if (!i)
@@ -134,7 +170,8 @@ static __always_inline long pystack_take(__u32 *id)
 			return -PYSTACK_EEXIST;
 		for (i = 0; i < PYSTACK_MAX_FRAMES && i < s->nframes; i++) {
 			if (old->frames[i].code != s->frames[i].code ||
-			    old->frames[i].instr != s->frames[i].instr)
+			    old->frames[i].instr != s->frames[i].instr ||
+			    old->frames[i].ident != s->frames[i].ident)
 				return -PYSTACK_EEXIST;
 		}
 		*id = key;

@@ -15,6 +15,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct pytypes types = { .code = 8, .unicode = 16, .bytes = 24 };
+	static uint8_t scratch[PYCODE_LINETABLE_MAX];
 	static int fd = -1;
 	struct pycode c;
 	int64_t addr = 0;
@@ -30,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size >= 8)
 		memcpy(&addr, data, 8);
 	if (!pycode_read(fd, &types, 64, &c)) {
-		pycode_line(c.linetable, c.linetable_len, c.firstlineno, addr);
+		pycode_line_at(fd, &c, addr, scratch);
 		pycode_free(&c);
 	}
 	pycode_line(data, size, 1, addr);

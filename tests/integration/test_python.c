@@ -452,3 +452,52 @@ Test(python, wall_names_the_last_sleep_before_exit, .timeout = 90)
 	json_free(j);
 	run_free(&r);
 }
+
+/* Code objects freed one after another, each new one at the address of the last
+ * (python/reuse.py): every function is named as itself, in its own file, never after the
+ * one that was at its address before (all 187 samples were named phase_0). 0.3 s at 199 Hz
+ * is 60 samples a function; a few of each may stay native (a frame named after its code
+ * object was freed is not named at all). */
+Test(python, a_reused_code_object_address_names_the_new_function, .timeout = 90)
+{
+	const struct json_value *stacks, *st;
+	uint64_t phase[6] = { 0 }, wrong = 0;
+	struct json_value *j;
+	struct run r;
+
+	if (access(PY, X_OK))
+		cr_skip_test("no %s (make deps installs it)", PY);
+	j = run_json_ok(&r, (char *[]){ TT, "profile", "-F", "199", "--format", "json", "--", PY,
+					(char *)target("python/reuse.py"), NULL });
+	stacks = stacks_of(j, "profile.cpu");
+	for (size_t i = 0; (st = next_stack(stacks, &i, "python3.11", NULL));) {
+		const struct json_value *frames = json_get(st, "frames");
+
+		for (size_t k = 0; k < json_array_len(frames); k++) {
+			const struct json_value *f = json_array_at(frames, k);
+			const char *sym = str_at(f, "symbol"), *file = str_at(f, "file");
+			char want[16];
+			int n;
+
+			if (!sym || sscanf(sym, "phase_%d", &n) != 1 || n < 0 || n > 5)
+				continue;
+			snprintf(want, sizeof(want), "gen_%d.py", n);
+			if (!file || strcmp(file, want))
+				wrong += json_u64_at(st, "count");
+			else
+				phase[n] += json_u64_at(st, "count");
+			break;
+		}
+	}
+	cr_log_info("python/reuse: phase_0..5 %llu %llu %llu %llu %llu %llu samples\n",
+		    (unsigned long long)phase[0], (unsigned long long)phase[1],
+		    (unsigned long long)phase[2], (unsigned long long)phase[3],
+		    (unsigned long long)phase[4], (unsigned long long)phase[5]);
+	cr_assert_eq(wrong, 0, "%llu samples named after a function of another file",
+		     (unsigned long long)wrong);
+	for (int n = 0; n < 6; n++)
+		cr_assert_geq(phase[n], 30, "phase_%d: %llu samples of about 60", n,
+			      (unsigned long long)phase[n]);
+	json_free(j);
+	run_free(&r);
+}

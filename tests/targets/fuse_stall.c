@@ -1,5 +1,5 @@
-/* fuse_stall MOUNTPOINT FILE SECONDS: mounts a FUSE filesystem on MOUNTPOINT that holds FILE
- * as MOUNTPOINT/prog (executable), says "mounted" on stderr, and answers the kernel's
+/* fuse_stall MOUNTPOINT FILE SECONDS [NAME]: mounts a FUSE filesystem on MOUNTPOINT that holds
+ * FILE as MOUNTPOINT/prog, or MOUNTPOINT/NAME (executable), says "mounted" on stderr, and answers the kernel's
  * requests until SIGUSR1, after which it answers none: a stat or open of prog then waits
  * forever, as on a FUSE mount whose daemon hung. Exits after SECONDS (the kernel then fails
  * what waits), so that nothing can wait longer. Speaks the FUSE protocol over /dev/fuse
@@ -17,6 +17,7 @@
 
 static volatile sig_atomic_t stalled;
 static char *content;
+static const char *name = "prog";
 static size_t csize;
 static int dev;
 
@@ -58,6 +59,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: fuse_stall MOUNTPOINT FILE SECONDS\n");
 		return 2;
 	}
+	if (argc > 4)
+		name = argv[4];
 	f = fopen(argv[2], "rb");
 	if (!f || fseek(f, 0, SEEK_END) || (long)(csize = ftell(f)) < 0)
 		return 1;
@@ -106,7 +109,7 @@ int main(int argc, char **argv)
 		case FUSE_LOOKUP: {
 			struct fuse_entry_out e = { .nodeid = 2, .generation = 1 };
 
-			if (strcmp(arg, "prog")) {
+			if (strcmp(arg, name)) {
 				reply(in->unique, -ENOENT, NULL, 0);
 				break;
 			}

@@ -159,6 +159,7 @@ static void poke(int fd, uint64_t at, uint64_t v)
 
 Test(pycode, code_objects_read_and_checked)
 {
+	static uint8_t scratch[PYCODE_LINETABLE_MAX];
 	int fd = fake_memory();
 	struct pycode c;
 
@@ -167,7 +168,11 @@ Test(pycode, code_objects_read_and_checked)
 	cr_assert_str_eq(c.filename, "f.py");
 	cr_assert_eq(c.firstlineno, 2);
 	cr_assert_eq(c.linetable_len, sizeof(table));
-	cr_assert_eq(pycode_line(c.linetable, c.linetable_len, c.firstlineno, 40), lines[20]);
+	cr_assert_eq(c.linetable, TABLE + PY311_BYTES_DATA);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		cr_assert_eq(pycode_line_at(fd, &c, (int64_t)(2 * i), scratch), lines[i],
+			     "instruction %zu", i);
+	cr_assert_eq(pycode_line_at(fd, &c, -2, scratch), 2, "before the first");
 	pycode_free(&c);
 
 	cr_assert_eq(pycode_read(fd, &types, 0, &c), -EFAULT, "NULL");
@@ -184,5 +189,38 @@ Test(pycode, code_objects_read_and_checked)
 	cr_assert_null(c.qualname, "nothing kept of what failed");
 	poke(fd, TABLE + PY311_VAROBJECT_SIZE, MEM);
 	cr_assert_eq(pycode_read(fd, &types, CODE, &c), -EFAULT, "a table past the end");
+	close(fd);
+}
+
+/* Two code objects at one address (one freed, another made there) differ in their identity
+ * when their first lines, names or files do; the same object keeps it. */
+Test(pycode, identity_tells_code_objects_apart)
+{
+	int fd = fake_memory();
+	struct pycode c;
+	uint64_t first;
+
+	cr_assert_eq(pycode_read(fd, &types, CODE, &c), 0);
+	first = c.ident;
+	pycode_free(&c);
+	cr_assert_eq(pycode_read(fd, &types, CODE, &c), 0);
+	cr_assert_eq(c.ident, first, "the same code object");
+	pycode_free(&c);
+	cr_assert_eq(pwrite(fd, "g", 1, NAME + PY311_UNICODE_ASCII_DATA), 1);
+	cr_assert_eq(pycode_read(fd, &types, CODE, &c), 0);
+	cr_assert_str_eq(c.qualname, "g");
+	cr_assert_neq(c.ident, first, "another name");
+	pycode_free(&c);
+	cr_assert_eq(pwrite(fd, "f", 1, NAME + PY311_UNICODE_ASCII_DATA), 1);
+	cr_assert_eq(pwrite(fd, "g", 1, FILE_ + PY311_UNICODE_ASCII_DATA + 3), 1);
+	cr_assert_eq(pycode_read(fd, &types, CODE, &c), 0);
+	cr_assert_str_eq(c.filename, "f.pg");
+	cr_assert_neq(c.ident, first, "another file");
+	pycode_free(&c);
+	cr_assert_eq(pwrite(fd, "y", 1, FILE_ + PY311_UNICODE_ASCII_DATA + 3), 1);
+	cr_assert_eq(pwrite(fd, &(int32_t){ 3 }, 4, CODE + PY311_CODE_FIRSTLINENO), 4);
+	cr_assert_eq(pycode_read(fd, &types, CODE, &c), 0);
+	cr_assert_neq(c.ident, first, "another first line");
+	pycode_free(&c);
 	close(fd);
 }

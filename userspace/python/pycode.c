@@ -135,28 +135,43 @@ static int read_str(int fd, const struct pytypes *types, uint64_t addr, char **o
 	return err;
 }
 
-static int read_bytes(int fd, const struct pytypes *types, uint64_t addr, uint8_t **out,
-		      size_t *len)
+/* A bytes object at addr: where its bytes are and how many, one byte past them read to
+ * know they are there. */
+static int check_bytes(int fd, const struct pytypes *types, uint64_t addr, uint64_t *data,
+		       size_t *len)
 {
-	uint8_t head[PY311_BYTES_DATA];
+	uint8_t head[PY311_BYTES_DATA], last;
 	uint64_t size;
 
-	*out = NULL;
 	if (read_mem(fd, addr, head, sizeof(head)))
 		return -EFAULT;
 	size = u64_at(head + PY311_VAROBJECT_SIZE);
 	if (u64_at(head + PY311_OBJECT_TYPE) != types->bytes || size > PYCODE_LINETABLE_MAX)
 		return -EBADMSG;
-	*out = malloc(size ? size : 1);
-	if (!*out)
-		return -ENOMEM;
-	if (read_mem(fd, addr + PY311_BYTES_DATA, *out, size)) {
-		free(*out);
-		*out = NULL;
+	if (size && read_mem(fd, addr + PY311_BYTES_DATA + size - 1, &last, 1))
 		return -EFAULT;
-	}
+	*data = addr + PY311_BYTES_DATA;
 	*len = size;
 	return 0;
+}
+
+/* One str into a code object's identity, as the kernel side reads it (pystack.bpf.h). */
+static uint64_t ident_str(int fd, uint64_t h, uint64_t str, int last)
+{
+	uint8_t head[PY311_UNICODE_HEAD];
+	uint64_t bytes, v = 0;
+	__u64 data;
+	uint32_t state;
+
+	if (read_mem(fd, str + PY311_UNICODE_LENGTH, head, sizeof(head)))
+		return pystack_fold(h, 0);
+	memcpy(&state, head + (PY311_UNICODE_STATE - PY311_UNICODE_LENGTH), sizeof(state));
+	bytes = pystack_str_span(u64_at(head), state, &data);
+	if (last && bytes > 8)
+		data += bytes - 8;
+	if (bytes && read_mem(fd, str + data, &v, sizeof(v)))
+		v = 0;
+	return pystack_fold(pystack_fold(h, bytes), pystack_str_bits(v, bytes));
 }
 
 int pycode_read(int mem_fd, const struct pytypes *types, uint64_t addr, struct pycode *out)
@@ -172,12 +187,15 @@ int pycode_read(int mem_fd, const struct pytypes *types, uint64_t addr, struct p
 		return -EBADMSG;
 	memcpy(&first, co + PY311_CODE_FIRSTLINENO, sizeof(first));
 	out->firstlineno = first;
+	out->ident = pystack_fold(PYSTACK_IDENT_SEED, (uint32_t)first);
+	out->ident = ident_str(mem_fd, out->ident, u64_at(co + PY311_CODE_QUALNAME), 0);
+	out->ident = ident_str(mem_fd, out->ident, u64_at(co + PY311_CODE_FILENAME), 1);
 	err = read_str(mem_fd, types, u64_at(co + PY311_CODE_QUALNAME), &out->qualname);
 	if (!err)
 		err = read_str(mem_fd, types, u64_at(co + PY311_CODE_FILENAME), &out->filename);
 	if (!err)
-		err = read_bytes(mem_fd, types, u64_at(co + PY311_CODE_LINETABLE), &out->linetable,
-				 &out->linetable_len);
+		err = check_bytes(mem_fd, types, u64_at(co + PY311_CODE_LINETABLE),
+				  &out->linetable, &out->linetable_len);
 	if (err)
 		pycode_free(out);
 	return err;
@@ -187,7 +205,6 @@ void pycode_free(struct pycode *c)
 {
 	free(c->qualname);
 	free(c->filename);
-	free(c->linetable);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -261,4 +278,18 @@ int pycode_line(const uint8_t *t, size_t len, int firstlineno, int64_t addr)
 		at += units * 2;
 	}
 	return firstlineno;
+}
+
+int pycode_line_at(int mem_fd, const struct pycode *c, int64_t addr, uint8_t *scratch)
+{
+	size_t len = c->linetable_len;
+
+	if (addr < 0)
+		return c->firstlineno;
+	/* an entry covers a code unit (2 bytes) at least: addr / 2 + 1 entries reach it */
+	if ((uint64_t)addr / 2 + 1 <= len / PYCODE_ENTRY_MAX)
+		len = ((size_t)addr / 2 + 1) * PYCODE_ENTRY_MAX;
+	if (len > PYCODE_LINETABLE_MAX || read_mem(mem_fd, c->linetable, scratch, len))
+		return c->firstlineno;
+	return pycode_line(scratch, len, c->firstlineno, addr);
 }

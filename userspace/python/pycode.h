@@ -14,6 +14,8 @@
  * character), and longest location table read. */
 #define PYCODE_STR_MAX		1024
 #define PYCODE_LINETABLE_MAX	(256 * 1024)
+/* Most bytes of one location table entry: a first byte and four varints of 11 bytes. */
+#define PYCODE_ENTRY_MAX	45
 
 /* The type objects a code object and its fields must point at, in the process. */
 struct pytypes {
@@ -24,8 +26,12 @@ struct pycode {
 	char *qualname;		/* UTF-8 */
 	char *filename;
 	int firstlineno;
-	uint8_t *linetable;
+	/* the location table stays in the process: a copy of each would cost up to
+	 * PYCODE_LINETABLE_MAX bytes a code object, which a script of 70,000 functions
+	 * sharing one huge table turned into gigabytes; what a line needs is read then */
+	uint64_t linetable;	/* the address of its bytes */
 	size_t linetable_len;
+	uint64_t ident;		/* what tells it from others at its address (abi/pystack.h) */
 };
 
 /*
@@ -41,6 +47,10 @@ void pycode_free(struct pycode *c);
  * location table (Objects/locations.md); firstlineno when the table does not say (an
  * instruction without a location, a table cut short). */
 int pycode_line(const uint8_t *table, size_t len, int firstlineno, int64_t addr);
+/* The same for code object c of the process (mem_fd), reading of its location table only
+ * the entries that may come before addr (PYCODE_ENTRY_MAX bytes a code unit) into scratch,
+ * of PYCODE_LINETABLE_MAX bytes; firstlineno when the table cannot be read. */
+int pycode_line_at(int mem_fd, const struct pycode *c, int64_t addr, uint8_t *scratch);
 
 /* A 3.11 str object's characters as UTF-8, from its header (PY311_UNICODE_ASCII_DATA
  * bytes at least) and data bytes following it: exposed for tests. */

@@ -23,6 +23,14 @@
 /* Most code objects and named stacks kept: past them, stacks stay native (counted). */
 #define CODES_MAX	65536
 #define NAMED_MAX	65536
+/* Most bytes kept of code objects (names, files) and named stacks together: 65536 code
+ * objects of the longest names would take 1 GiB, 65536 stacks of 64 frames 100 MiB. */
+#define KEPT_MAX	(64ull << 20)
+/* Most time spent reading code objects, a share of each window: a process of 70,000 code
+ * objects makes every stack new, and the ring's drain has other records to handle. Stacks
+ * past it are not named now (the next sample of theirs may be). */
+#define READ_WINDOW_NS	100000000ull
+#define READ_BUDGET_NS	20000000ull
 /* Most other versions warned about (each once). */
 #define VERSIONS_MAX	8
 
@@ -44,6 +52,7 @@ struct code {
 	int pid;
 	uint32_t gen;
 	uint64_t addr;
+	uint64_t ident;		/* as the kernel read it when it took the frame */
 	int err;		/* 0: c holds it */
 	struct pycode c;
 };
@@ -75,6 +84,9 @@ struct pyframes {
 	size_t ncodes, codes_mask;
 	struct named **named;
 	size_t nnamed, named_mask;
+	uint64_t kept;		/* bytes, against KEPT_MAX */
+	uint64_t window_ns, spent_ns;	/* reading, in the window that began at window_ns */
+	uint8_t *scratch;	/* a location table's bytes, PYCODE_LINETABLE_MAX */
 	uint32_t versions[VERSIONS_MAX];
 	size_t nversions;
 	struct pyframes_stats stats;
@@ -92,7 +104,8 @@ struct pyframes *pyframes_new(int procs_fd, int stacks_fd)
 	pf->named_mask = 2 * NAMED_MAX - 1;
 	pf->codes = calloc(2 * CODES_MAX, sizeof(*pf->codes));
 	pf->named = calloc(2 * NAMED_MAX, sizeof(*pf->named));
-	if (!pf->codes || !pf->named) {
+	pf->scratch = malloc(PYCODE_LINETABLE_MAX);
+	if (!pf->codes || !pf->named || !pf->scratch) {
 		pyframes_free(pf);
 		return NULL;
 	}
@@ -120,6 +133,7 @@ void pyframes_free(struct pyframes *pf)
 	}
 	free(pf->codes);
 	free(pf->named);
+	free(pf->scratch);
 	free(pf->procs);
 	free(pf->by_pid);
 	free(pf);
@@ -370,18 +384,23 @@ static uint64_t mix(uint64_t h, uint64_t v)
 	return (h ^ v) * 1099511628211ull;
 }
 
-static const struct code *get_code(struct pyframes *pf, struct proc *p, uint64_t addr)
+/* The code object at addr whose identity the kernel read as ident, or NULL: unreadable, not
+ * a code object, or another one by now (the one of the frame was freed, and its address
+ * reused: its name would be wrong). */
+static const struct code *get_code(struct pyframes *pf, struct proc *p, uint64_t addr,
+				   uint64_t ident)
 {
-	uint64_t h = mix(mix(mix(1469598103934665603ull, (uint64_t)p->pid), p->gen), addr);
+	uint64_t h = mix(mix(mix(mix(1469598103934665603ull, (uint64_t)p->pid), p->gen), addr),
+			 ident);
 	size_t slot = h & pf->codes_mask;
 	struct code *c;
 
 	for (; pf->codes[slot]; slot = (slot + 1) & pf->codes_mask) {
 		c = pf->codes[slot];
-		if (c->pid == p->pid && c->gen == p->gen && c->addr == addr)
+		if (c->pid == p->pid && c->gen == p->gen && c->addr == addr && c->ident == ident)
 			return c->err ? NULL : c;
 	}
-	if (pf->ncodes == CODES_MAX || p->mem_fd < 0)
+	if (pf->ncodes == CODES_MAX || p->mem_fd < 0 || pf->kept >= KEPT_MAX)
 		return NULL;
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -389,14 +408,22 @@ static const struct code *get_code(struct pyframes *pf, struct proc *p, uint64_t
 	c->pid = p->pid;
 	c->gen = p->gen;
 	c->addr = addr;
+	c->ident = ident;
 	c->err = pycode_read(p->mem_fd, &p->info.types, addr, &c->c);
-	/* a process gone is not a code object that is not one: read it again next time */
-	if (c->err == -EFAULT || c->err == -ENOMEM) {
+	/* a process gone is not a code object that is not one: read it again next time; a
+	 * code object that is not the frame's may be some other frame's */
+	if (c->err == -EFAULT || c->err == -ENOMEM || (!c->err && c->c.ident != ident)) {
+		if (!c->err)
+			pf->stats.stale++;
+		pycode_free(&c->c);
 		free(c);
 		return NULL;
 	}
 	pf->codes[slot] = c;
 	pf->ncodes++;
+	pf->kept += sizeof(*c);
+	if (!c->err)
+		pf->kept += strlen(c->c.qualname) + strlen(c->c.filename) + 2;
 	pf->stats.codes++;
 	return c->err ? NULL : c;
 }
@@ -421,7 +448,7 @@ static int name_frames(struct pyframes *pf, struct proc *p, const struct pystack
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t addr = ps->frames[i].code & ~PYSTACK_ENTRY;
-		const struct code *c = get_code(pf, p, addr);
+		const struct code *c = get_code(pf, p, addr, ps->frames[i].ident);
 		int64_t at;
 
 		if (!c)
@@ -432,10 +459,10 @@ static int name_frames(struct pyframes *pf, struct proc *p, const struct pystack
 		nd->f[i].code = c;
 		nd->f[i].addr = addr;
 		nd->f[i].entry = ps->frames[i].code & PYSTACK_ENTRY;
-		nd->f[i].line = (uint32_t)pycode_line(c->c.linetable, c->c.linetable_len,
-						      c->c.firstlineno,
-						      ps->frames[i].instr < addr +
-						      PY311_CODE_ADAPTIVE ? -1 : at);
+		nd->f[i].line = (uint32_t)pycode_line_at(p->mem_fd, &c->c,
+							 ps->frames[i].instr < addr +
+							 PY311_CODE_ADAPTIVE ? -1 : at,
+							 pf->scratch);
 	}
 	nd->n = n;
 	return 0;
@@ -446,12 +473,23 @@ void pyframes_resolve(struct pyframes *pf, uint32_t id)
 	struct named **slot, *nd;
 	struct pystack ps;
 	struct proc *p;
+	uint64_t now;
+	int err;
 
 	if (!id || pf->nnamed == NAMED_MAX)
 		return;
 	slot = named_slot(pf, id);
 	if (*slot)
 		return;
+	now = mono_now_ns();
+	if (now - pf->window_ns >= READ_WINDOW_NS) {
+		pf->window_ns = now;
+		pf->spent_ns = 0;
+	}
+	if (pf->spent_ns >= READ_BUDGET_NS || pf->kept >= KEPT_MAX) {
+		pf->stats.deferred++;
+		return;
+	}
 	if (bpf_map_lookup_elem(pf->stacks_fd, &id, &ps))
 		return;
 	p = find_proc(pf, (int)ps.tgid);
@@ -461,7 +499,10 @@ void pyframes_resolve(struct pyframes *pf, uint32_t id)
 	if (!nd)
 		return;
 	nd->id = id;
-	if (name_frames(pf, p, &ps, nd)) {
+	err = name_frames(pf, p, &ps, nd);
+	pf->spent_ns += mono_now_ns() - now;
+	pf->kept += sizeof(*nd) + nd->n * sizeof(*nd->f);
+	if (err) {
 		/* shown native; not tried again (a hostile process could make it costly) */
 		free(nd->f);
 		nd->f = NULL;

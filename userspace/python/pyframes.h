@@ -28,6 +28,8 @@ struct pyframes_stats {
 	uint64_t stacks;	/* Python stacks named */
 	uint64_t failed;	/* Python stacks that could not be named (shown native) */
 	uint64_t codes;		/* code objects read */
+	uint64_t stale;		/* frames whose code object was freed before it was named */
+	uint64_t deferred;	/* stacks not named when seen: past the time or memory bound */
 	uint64_t known;		/* processes known now (any seen, until its exit) */
 };
 

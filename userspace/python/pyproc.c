@@ -6,9 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <linux/types.h>
 #include "abi/pystack.h"
 #include "core/safe_open.h"
+#include "core/slow_fs.h"
 #include "python/pyelf.h"
 #include "python/pyproc.h"
 
@@ -17,22 +20,75 @@ static bool interpreter_name(const char *base)
 	return !strncmp(base, "python", 6) || !strncmp(base, "libpython", 9);
 }
 
+/*
+ * Verdicts on files already read, shared by every process: each python* file a process maps
+ * costs a whole .dynsym scan (200,000 symbols of a hostile 24 MB file take 60 ms), and the
+ * processes of one interpreter all map the same file. A file is the same while its device,
+ * inode, size and change time are; a few entries, replaced in turn, are enough for the few
+ * interpreters of a host.
+ */
+#define VERDICTS_MAX	16
+
+struct verdict {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec ctime;
+	int err;
+	struct pyelf pe;
+};
+
+static struct verdict verdicts[VERDICTS_MAX];
+static size_t nverdicts, next_verdict;
+static uint64_t elf_reads;
+
+uint64_t pyproc_elf_reads(void)
+{
+	return elf_reads;
+}
+
+static int read_elf(int fd, const struct stat *st, struct pyelf *pe)
+{
+	struct verdict *v;
+
+	for (size_t i = 0; i < nverdicts; i++) {
+		v = &verdicts[i];
+		if (v->dev == st->st_dev && v->ino == st->st_ino && v->size == st->st_size &&
+		    v->ctime.tv_sec == st->st_ctim.tv_sec &&
+		    v->ctime.tv_nsec == st->st_ctim.tv_nsec) {
+			*pe = v->pe;
+			return v->err;
+		}
+	}
+	elf_reads++;
+	v = &verdicts[next_verdict];
+	next_verdict = (next_verdict + 1) % VERDICTS_MAX;
+	if (nverdicts < VERDICTS_MAX)
+		nverdicts++;
+	v->dev = st->st_dev;
+	v->ino = st->st_ino;
+	v->size = st->st_size;
+	v->ctime = st->st_ctim;
+	v->err = pyelf_read(fd, &v->pe);
+	*pe = v->pe;
+	return v->err;
+}
+
 /* The interpreter's symbols, if the file mapped at start (file offset 0) is one. */
 static int try_mapping(int pid, uint64_t start, uint64_t end, const char *path, uint64_t ino,
 		       struct pyproc *out)
 {
 	const char *base = strrchr(path, '/');
+	struct stat st;
 	struct pyelf pe;
 	uint64_t bias;
 	int fd, err;
 
 	base = base ? base + 1 : path;
-	if (!interpreter_name(base))
-		return -ENOENT;
-	fd = safe_open_mapping(pid, start, end, path, ino, SAFE_ELF_MAX, NULL);
+	fd = safe_open_mapping(pid, start, end, path, ino, SAFE_ELF_MAX, &st);
 	if (fd < 0)
 		return fd;
-	err = pyelf_read(fd, &pe);
+	err = read_elf(fd, &st, &pe);
 	close(fd);
 	if (err)
 		return err;
@@ -46,11 +102,31 @@ static int try_mapping(int pid, uint64_t start, uint64_t end, const char *path, 
 	return 0;
 }
 
+/* Whether the file (dev, ino) was tried already in this look-up; else it is noted, if
+ * there is room (*full otherwise). */
+static bool tried(dev_t *devs, uint64_t *inos, size_t *n, dev_t dev, uint64_t ino, bool *full)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (devs[i] == dev && inos[i] == ino)
+			return true;
+	if (*n == PYPROC_FILES_MAX) {
+		*full = true;
+		return true;
+	}
+	devs[*n] = dev;
+	inos[(*n)++] = ino;
+	return false;
+}
+
 enum pyproc_verdict pyproc_find(int pid, struct pyproc *out)
 {
 	char path[64], *line = NULL;
 	enum pyproc_verdict v = PYPROC_NONE;
-	size_t cap = 0;
+	dev_t devs[PYPROC_FILES_MAX];
+	uint64_t inos[PYPROC_FILES_MAX];
+	size_t cap = 0, ntried = 0;
+	struct slow_fs slow;
+	bool full = false;
 	FILE *f;
 
 	memset(out, 0, sizeof(*out));
@@ -58,16 +134,27 @@ enum pyproc_verdict pyproc_find(int pid, struct pyproc *out)
 	f = safe_fopen(path, SAFE_TEXT_MAX);
 	if (!f)
 		return PYPROC_NONE;
-	while (getline(&line, &cap, f) > 0) {
+	slow_fs_read(pid, &slow);
+	while (!full && getline(&line, &cap, f) > 0) {
 		unsigned long long start, end, off, ino;
+		unsigned int major, minor;
+		const char *base;
 		int pos = 0;
+		dev_t dev;
 		char *file;
 
-		if (sscanf(line, "%llx-%llx %*s %llx %*s %llu %n", &start, &end, &off, &ino,
-			   &pos) != 4 || !pos || off || line[pos] != '/')
+		if (sscanf(line, "%llx-%llx %*s %llx %x:%x %llu %n", &start, &end, &off, &major,
+			   &minor, &ino, &pos) != 6 || !pos || off || line[pos] != '/')
 			continue;
 		file = line + pos;
 		file[strcspn(file, "\n")] = 0;
+		base = strrchr(file, '/') + 1;
+		dev = makedev(major, minor);
+		/* a file on FUSE or a network filesystem is never opened: its server may never
+		 * answer, and tailtrace would wait with it (such an interpreter shows native) */
+		if (!interpreter_name(base) || slow_fs_has(&slow, dev) ||
+		    tried(devs, inos, &ntried, dev, ino, &full))
+			continue;
 		if (!try_mapping(pid, start, end, file, ino, out)) {
 			v = out->version >> 16 == 0x030b ? PYPROC_311 : PYPROC_OTHER;
 			break;

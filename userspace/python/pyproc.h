@@ -23,10 +23,19 @@ struct pyproc {
 	char file[64];		/* the interpreter's file name (no directory) */
 };
 
+/* Most distinct files named python* or libpython* read in one process's look-up: a process
+ * maps one interpreter, and a hostile one could map thousands of such files. */
+#define PYPROC_FILES_MAX	4
+
 /* Looks through pid's mappings for an interpreter (a file named python* or libpython*
- * with a _PyRuntime), read as mapped (safe_open_mapping). PYPROC_NONE also when pid is
- * gone or its maps cannot be read. */
+ * with a _PyRuntime), read as mapped (safe_open_mapping). Each distinct file (device, inode)
+ * is read once, at most PYPROC_FILES_MAX of them, none on FUSE or a network filesystem
+ * (core/slow_fs.h), and a file read for another process (same device, inode, size and
+ * change time) is not read again. PYPROC_NONE also when pid is gone or its maps cannot be
+ * read. */
 enum pyproc_verdict pyproc_find(int pid, struct pyproc *out);
+/* ELF files read so far by pyproc_find (the cost the checks above bound): for tests. */
+uint64_t pyproc_elf_reads(void);
 
 /*
  * Checks the 3.11 layout against the live process through its /proc/PID/mem on mem_fd: the
