@@ -341,3 +341,25 @@ Test(stacks, a_nameless_user_frame_is_its_offset_in_the_file)
 	free(v);
 	snapshot_free(&s);
 }
+
+/* A label key is there once, the last value kept: a run written with a key twice could not be
+ * read back (its reader refuses an object with a key twice). */
+Test(stacks, a_label_key_given_twice_keeps_the_last_value)
+{
+	struct snapshot s;
+	struct series *se;
+	struct stack *st;
+
+	cr_assert_eq(snapshot_init(&s, "profile"), 0);
+	cr_assert_eq(snapshot_add_stacks(&s, "x.cpu", "ns", &se), 0);
+	cr_assert_eq(series_add_label(se, "pid", "1"), 0);
+	cr_assert_eq(series_add_label(se, "pid", "2"), 0);
+	cr_assert_eq(se->labels.n, 1);
+	cr_assert_str_eq(labels_get(&se->labels, "pid"), "2");
+	cr_assert_eq(series_add_stack(se, 1, 1, &st), 0);
+	cr_assert_eq(stack_add_label(st, "comm", "a"), 0);
+	cr_assert_eq(stack_add_label(st, "comm", "b"), 0);
+	cr_assert_eq(st->labels.n, 1);
+	cr_assert_str_eq(labels_get(&st->labels, "comm"), "b");
+	snapshot_free(&s);
+}

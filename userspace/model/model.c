@@ -193,10 +193,24 @@ int snapshot_add_counter(struct snapshot *s, const char *metric, const char *uni
 	return 0;
 }
 
+/* A key is there once: a second value replaces the first (a run's JSON has each key once,
+ * and its reader refuses an object with a key twice). */
 static int labels_add(struct labels *l, const char *key, const char *value)
 {
-	struct label *p = realloc(l->v, (l->n + 1) * sizeof(*p));
+	struct label *p;
 
+	for (size_t i = 0; i < l->n; i++) {
+		if (!strcmp(l->v[i].key, key)) {
+			char *v = strdup(value);
+
+			if (!v)
+				return -ENOMEM;
+			free(l->v[i].value);
+			l->v[i].value = v;
+			return 0;
+		}
+	}
+	p = realloc(l->v, (l->n + 1) * sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	l->v = p;
