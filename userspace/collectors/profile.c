@@ -98,7 +98,9 @@ struct profile_ctx {
 	struct stack_counts *counts;
 	uint64_t over_cap;		/* samples of new stacks past MAX_DWARF_STACKS */
 	uint64_t unwind_failed;		/* records that could not be unwound at all */
-	int *gone;			/* processes to forget once the copies before are read */
+	/* processes to forget once the copies before are read: < 0 for one that exited
+	 * (-pid), > 0 for one that ran exec */
+	int *gone;
 	size_t ngone, gone_cap;
 };
 
@@ -427,7 +429,7 @@ static void forget_later(struct profile_ctx *ctx, int pid)
 
 		if (!v) {
 			/* forgotten now: at worst a few copies of it are not unwound */
-			unwinder_forget(ctx->unwinder, pid);
+			unwinder_forget(ctx->unwinder, pid < 0 ? -pid : pid);
 			return;
 		}
 		ctx->gone = v;
@@ -449,11 +451,12 @@ static int on_new(void *data, void *raw, size_t size)
 		pyframes_resolve(ctx->py, n->pystack);
 	else if (ctx->py && n->what == PROFILE_NEW_EXEC)
 		pyframes_exec(ctx->py, (int)n->tgid);
-	else if (ctx->py && n->what == PROFILE_NEW_EXIT)
+	else if (ctx->py && n->what == PROFILE_NEW_EXIT && !ctx->unwinder)
 		pyframes_exit(ctx->py, (int)n->tgid);
-	/* after exec its files are another program's; after exit there is no process */
+	/* after exec its files are another program's; after exit there is no process (and
+	 * the Python reader forgets it then too: its copies still queued would make it anew) */
 	if (ctx->unwinder && n->what != PROFILE_NEW_KEY)
-		forget_later(ctx, (int)n->tgid);
+		forget_later(ctx, n->what == PROFILE_NEW_EXIT ? -(int)n->tgid : (int)n->tgid);
 	return 0;
 }
 
@@ -504,10 +507,16 @@ static void drain(void *data)
 	ring_buffer__consume(ctx->rb);
 	if (!ctx->ustacks.rb)
 		return;
-	ring_drain_run(&ctx->ustacks);
+	/* stopped by its budget: the copies of the processes gone are still to be read */
+	if (!ring_drain_run(&ctx->ustacks))
+		return;
 	for (size_t i = 0; i < ctx->ngone; i++) {
-		unwinder_forget(ctx->unwinder, ctx->gone[i]);
-		unsee_pid(ctx, ctx->gone[i]);
+		int pid = ctx->gone[i] < 0 ? -ctx->gone[i] : ctx->gone[i];
+
+		unwinder_forget(ctx->unwinder, pid);
+		unsee_pid(ctx, pid);
+		if (ctx->py && ctx->gone[i] < 0)
+			pyframes_exit(ctx->py, pid);
 	}
 	ctx->ngone = 0;
 }

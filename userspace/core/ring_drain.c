@@ -51,16 +51,16 @@ int ring_drain_init(struct ring_drain *d, int map_fd, ring_buffer_sample_fn hand
 	return d->rb ? 0 : -errno;
 }
 
-void ring_drain_run(struct ring_drain *d)
+bool ring_drain_run(struct ring_drain *d)
 {
 	if (!d->rb)
-		return;
+		return true;
 	d->skipping = NULL;
 	d->end_ns = mono_now_ns() + d->budget_ns;
 	/* the final flush: its deadline may be past already (a second signal) */
 	if (loop_in_final(d->loop) && loop_final_expired(d->loop))
 		d->skipping = &d->cut;
-	ring_buffer__consume(d->rb);
+	return ring_buffer__consume(d->rb) >= 0;
 }
 
 void ring_drain_free(struct ring_drain *d)

@@ -11,6 +11,7 @@
 #ifndef TAILTRACE_RING_DRAIN_H
 #define TAILTRACE_RING_DRAIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <bpf/libbpf.h>
@@ -35,8 +36,9 @@ struct ring_drain {
  * 0, or -errno. */
 int ring_drain_init(struct ring_drain *d, int map_fd, ring_buffer_sample_fn handle, void *ctx,
 		    struct loop *loop, uint64_t budget_ns);
-/* One drain, from the loop's periodic work. */
-void ring_drain_run(struct ring_drain *d);
+/* One drain, from the loop's periodic work. Whether the ring was read to its end (not stopped
+ * by the budget): what follows the records read so far (a process's exit) applies only then. */
+bool ring_drain_run(struct ring_drain *d);
 void ring_drain_free(struct ring_drain *d);
 
 #endif
