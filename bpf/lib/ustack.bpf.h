@@ -60,13 +60,24 @@ static long ustack_vma_end(struct task_struct *task, struct vm_area_struct *vma,
 static __always_inline void ustack_put_back_returns(struct ustack_sample *s,
 						    struct task_struct *task, __u64 size)
 {
-	struct return_instance *ri = BPF_CORE_READ(task, utask, return_instances);
+	struct return_instance *ri;
+	__u64 tramp;
 	__u32 i;
 
-	for (i = 0; i < USTACK_URETPROBES_MAX && ri; i++) {
+	/* a kernel without uprobes has no such field: nothing to put back */
+	if (!bpf_core_field_exists(task->utask))
+		return;
+	ri = BPF_CORE_READ(task, utask, return_instances);
+	/* the trampoline is the first slot of the process's uprobe area */
+	tramp = BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
+	for (i = 0; i < USTACK_URETPROBES_MAX && ri && tramp; i++) {
 		__u64 at = BPF_CORE_READ(ri, stack), off = at - s->base;
 
-		if (at >= s->base && off + 8 <= size && off <= USTACK_MAX - 8)
+		/* only where the trampoline still is: an instance a longjmp or an exception
+		 * left stale (the kernel drops them at the next return) points at a slot that
+		 * is another frame's now */
+		if (at >= s->base && off + 8 <= size && off <= USTACK_MAX - 8 &&
+		    *(__u64 *)(s->stack + off) == tramp)
 			*(__u64 *)(s->stack + off) = BPF_CORE_READ(ri, orig_ret_vaddr);
 		ri = BPF_CORE_READ(ri, next);
 	}
