@@ -4,22 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
+#include "core/array.h"
 #include "core/safe_open.h"
 #include "core/slow_fs.h"
 
 bool slow_fs_type(const char *t)
 {
-	static const char *const slow[] = {
-		"fuse", "fuseblk", "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "ceph", "afs",
-		"glusterfs", "lustre", "gfs2", "ocfs2", "davfs", "coda", "ncpfs", "virtiofs",
-	};
-
-	if (!strncmp(t, "fuse.", 5))
-		return true;
-	for (size_t i = 0; i < sizeof(slow) / sizeof(slow[0]); i++)
-		if (!strcmp(t, slow[i]))
-			return true;
-	return false;
+	/* FUSE, whose daemon is any user's program (fusermount lets users mount). Not the
+	 * network filesystems: their servers are the host's, and a host with /home on NFS
+	 * would lose every name; nor virtiofs and 9p, a VM's host shares (a root of one). */
+	return !strcmp(t, "fuse") || !strcmp(t, "fuseblk") || !strncmp(t, "fuse.", 5);
 }
 
 int slow_fs_read(int pid, struct slow_fs *out)
@@ -34,8 +28,10 @@ int slow_fs_read(int pid, struct slow_fs *out)
 	else
 		snprintf(path, sizeof(path), "/proc/self/mountinfo");
 	f = safe_fopen(path, SAFE_TEXT_MAX);
-	if (!f)
+	if (!f) {
+		out->all = true;
 		return -errno;
+	}
 	/* "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw": the device third,
 	 * the type after the " - " that ends the optional fields */
 	while (getline(&line, &cap, f) > 0) {
@@ -45,15 +41,15 @@ int slow_fs_read(int pid, struct slow_fs *out)
 		if (!sep || sscanf(line, "%*s %*s %u:%u", &major, &minor) != 2 ||
 		    sscanf(sep + 3, "%63s", type) != 1 || !slow_fs_type(type))
 			continue;
-		if (out->n == SLOW_FS_MAX) {
-			out->full = true;
+		if (array_grow((void **)&out->dev, out->n, &out->cap, sizeof(*out->dev))) {
+			out->all = true;
 			break;
 		}
 		out->dev[out->n++] = makedev(major, minor);
 	}
 	free(line);
 	fclose(f);
-	return 0;
+	return out->all ? -ENOMEM : 0;
 }
 
 bool slow_fs_has(const struct slow_fs *s, dev_t dev)
@@ -61,5 +57,11 @@ bool slow_fs_has(const struct slow_fs *s, dev_t dev)
 	for (size_t i = 0; i < s->n; i++)
 		if (s->dev[i] == dev)
 			return true;
-	return s->full;
+	return s->all;
+}
+
+void slow_fs_free(struct slow_fs *s)
+{
+	free(s->dev);
+	memset(s, 0, sizeof(*s));
 }

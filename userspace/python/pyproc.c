@@ -150,7 +150,7 @@ enum pyproc_verdict pyproc_find(int pid, struct pyproc *out)
 		file[strcspn(file, "\n")] = 0;
 		base = strrchr(file, '/') + 1;
 		dev = makedev(major, minor);
-		/* a file on FUSE or a network filesystem is never opened: its server may never
+		/* a file on FUSE is never opened: its daemon may never
 		 * answer, and tailtrace would wait with it (such an interpreter shows native) */
 		if (!interpreter_name(base) || slow_fs_has(&slow, dev) ||
 		    tried(devs, inos, &ntried, dev, ino, &full))
@@ -162,6 +162,7 @@ enum pyproc_verdict pyproc_find(int pid, struct pyproc *out)
 	}
 	free(line);
 	fclose(f);
+	slow_fs_free(&slow);
 	return v;
 }
 

@@ -29,7 +29,7 @@ struct pyproc {
 
 /* Looks through pid's mappings for an interpreter (a file named python* or libpython*
  * with a _PyRuntime), read as mapped (safe_open_mapping). Each distinct file (device, inode)
- * is read once, at most PYPROC_FILES_MAX of them, none on FUSE or a network filesystem
+ * is read once, at most PYPROC_FILES_MAX of them, none on FUSE
  * (core/slow_fs.h), and a file read for another process (same device, inode, size and
  * change time) is not read again. PYPROC_NONE also when pid is gone or its maps cannot be
  * read. */

@@ -372,7 +372,7 @@ int symbolizer_cache_pid(struct symbolizer *s, int pid)
 	if (!stat(path, &st))
 		p->uid = st.st_uid;
 	read_jit_map(s, p);
-	/* A file of FUSE or a network filesystem is never touched: its daemon can stop
+	/* A file of a FUSE filesystem is never touched: its daemon can stop
 	 * answering, and a stat or open would then wait forever (not even SIGKILL ends it).
 	 * Its frames show module+offset. The process's mountinfo names each mount's device
 	 * and type without touching it. */
@@ -402,6 +402,7 @@ int symbolizer_cache_pid(struct symbolizer *s, int pid)
 		if (!m->ours)
 			file_of(s, pid, m);
 	}
+	slow_fs_free(&slow);
 	return 0;
 }
 

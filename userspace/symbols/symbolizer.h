@@ -62,7 +62,7 @@ struct symbolizer_stats {
 	uint64_t debug_files;	/* of those read, with a separate debug file */
 	uint64_t jit_maps;	/* perf JIT maps read */
 	uint64_t jit_refused;	/* JIT maps left unread: all of them together held too much */
-	uint64_t files_slow;	/* mappings of files on FUSE or network filesystems: not read */
+	uint64_t files_slow;	/* mappings of files on FUSE filesystems: not read */
 };
 void symbolizer_stats(const struct symbolizer *s, struct symbolizer_stats *st);
 /* The same as one string: "name", or "[unknown]" / "[path+0xoff]" when no function is

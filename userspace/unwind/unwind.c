@@ -334,7 +334,7 @@ static int read_maps(struct proc *p, struct unwinder *u)
 	f = safe_fopen(path, SAFE_TEXT_MAX);
 	if (!f)
 		return -ESRCH;
-	/* a file of FUSE or a network filesystem could block its reader forever: not a
+	/* a file of a FUSE filesystem could block its reader forever: not a
 	 * module (its frames end the stack) */
 	slow_fs_read(p->pid, &slow);
 	while (!err && getline(&line, &cap, f) > 0) {
@@ -372,6 +372,7 @@ static int read_maps(struct proc *p, struct unwinder *u)
 		err = group_end(p, u, &g);
 	free(line);
 	fclose(f);
+	slow_fs_free(&slow);
 	return err;
 }
 
