@@ -112,6 +112,14 @@ Test(func, cpp_and_rust_names)
 	cr_assert_eq(calls(j, "mycrate::spin"), 1, "%s", r.out);
 	json_free(j);
 	run_free(&r);
+	/* D0 and D1 both read Foo::~Foo(): the second keeps its symbol, two series apart */
+	j = run_json_ok(&r, (char *[]){ TT, "func", "Foo::~Foo*", "--format", "json", "--",
+				    TG("mangled"), "1", NULL });
+	cr_assert_eq(calls(j, "Foo::~Foo()") + calls(j, "_ZN3FooD0Ev") + calls(j, "_ZN3FooD1Ev"),
+		     2, "%s", r.out);
+	cr_assert_eq(calls(j, "Foo::~Foo()"), 1, "%s", r.out);
+	json_free(j);
+	run_free(&r);
 }
 
 Test(func, recursion_is_timed_per_level)

@@ -299,6 +299,15 @@ int uprobe_targets_add(struct uprobe_targets *t, const char *arg, pid_t pid,
 		/* C++ and Rust functions under the names their authors wrote, with the parameter
 		 * types that tell overloads apart */
 		ut->name = demangle_params(fs.v[i].name);
+		/* two functions can read the same (a destructor's D0 and D1, a constructor's C1
+		 * and C2, Rust's instances without their hash): the second keeps its symbol's
+		 * name, for series apart */
+		for (size_t k = 0; ut->name && k < t->n; k++) {
+			if (t->v[k].binary == binary && !strcmp(t->v[k].name, ut->name)) {
+				free(ut->name);
+				ut->name = NULL;
+			}
+		}
 		if (!ut->name)
 			ut->name = strdup(fs.v[i].name);
 		if (!ut->name)
