@@ -188,3 +188,9 @@ FILE *safe_fopen(const char *path, uint64_t max_bytes)
 		bounded_close(b);
 	return f;
 }
+
+bool safe_file_trusted(const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && (st->st_uid == 0 || st->st_uid == geteuid()) &&
+	       !(st->st_mode & (S_IWGRP | S_IWOTH));
+}

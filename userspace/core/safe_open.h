@@ -8,6 +8,7 @@
 #ifndef TAILTRACE_SAFE_OPEN_H
 #define TAILTRACE_SAFE_OPEN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -50,6 +51,10 @@ int safe_open_in_root(int pid, const char *path, uint64_t max_size, struct stat 
 /* safe_open's path as a stdio stream that ends (EOF) after max_bytes: for text that /proc
  * makes up from what a process controls. NULL with errno set. */
 FILE *safe_fopen(const char *path, uint64_t max_bytes);
+
+/* Whether a file with this fstat is root's own (or ours): a regular file owned by root or by
+ * us that no one else may write. What it claims (a build id, DWARF) may be believed. */
+bool safe_file_trusted(const struct stat *st);
 
 /* "a directory", "a FIFO", "a device", "a socket" for safe_open's errors of a file that is not
  * a regular one; NULL for any other err. */

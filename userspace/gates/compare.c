@@ -409,7 +409,8 @@ static void check_gap(struct compare_row *row, const struct hist *hb, const stru
 	if (sb <= 0 || sn <= 0)
 		return;
 	duration_format((uint64_t)at, v, sizeof(v));
-	if (fabs(sn / sb - 1) <= t) {
+	/* the same for a share that grew as for one that fell: by the log of their ratio */
+	if (fabs(log(sn / sb)) <= log(1 + t)) {
 		row->verdict = VERDICT_UNSTABLE;
 		snprintf(row->why, sizeof(row->why), "on a gap: calls above %.24s %.3g%% -> %.3g%%",
 			 v, 100 * sb, 100 * sn);

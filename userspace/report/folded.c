@@ -35,9 +35,10 @@ static void put_name(char **p, char *end, const struct frame *fr)
 			c += k ? k : 1;
 			continue;
 		}
-		for (; k && *p < end - 1; k--)
+		if (*p + k > end - 1)
+			break;	/* a character is written whole or not at all */
+		for (; k; k--)
 			*(*p)++ = (char)*c++;
-		c += k;	/* what did not fit */
 	}
 	for (const char *k = fr->kind == FRAME_KERNEL ? "_[k]" : ""; *k && *p < end - 1; k++)
 		*(*p)++ = *k;

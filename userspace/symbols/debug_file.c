@@ -154,9 +154,9 @@ struct link_search {
 };
 
 /* Checksums of the files read for debuglinks, by identity: a file is read whole once a run.
- * One file is at most CRC_FILE_MAX and all of them together CRC_BYTES_MAX: a process's folder
- * is its owner's, who could plant a 4 GiB (sparse) file of the linked name beside each of many
- * binaries (2 s of CPU each). Large debug files are found by build id, which reads no CRC. */
+ * A file another user could have written is at most CRC_FILE_MAX, all of them together
+ * CRC_BYTES_MAX: a process's folder is its owner's, who could plant a 4 GiB (sparse) file of
+ * the linked name beside each of many binaries (2 s of CPU each). */
 #define CRC_CACHE	64
 #define CRC_FILE_MAX	(1ull << 30)
 #define CRC_BYTES_MAX	(2ull << 30)
@@ -183,9 +183,14 @@ static int cached_crc(int fd, const struct stat *st, uint32_t *crc)
 			return 0;
 		}
 	}
-	if (crc_bytes + (uint64_t)st->st_size > CRC_BYTES_MAX)
-		return -EFBIG;
-	crc_bytes += (uint64_t)st->st_size;
+	/* a file only root could have written is root's own (a large debug file of its):
+	 * read whatever its size, and not counted */
+	if (!safe_file_trusted(st)) {
+		if ((uint64_t)st->st_size > CRC_FILE_MAX ||
+		    crc_bytes + (uint64_t)st->st_size > CRC_BYTES_MAX)
+			return -EFBIG;
+		crc_bytes += (uint64_t)st->st_size;
+	}
 	if (debug_file_crc(fd, crc))
 		return -EIO;
 	e = &crc_cache[crc_next];
@@ -200,7 +205,7 @@ static int try_link(const char *path, int pid, uint32_t crc)
 {
 	struct stat st;
 	uint32_t got;
-	int fd = safe_open_in_root(pid, path, CRC_FILE_MAX, &st);
+	int fd = safe_open_in_root(pid, path, SAFE_ELF_MAX, &st);
 
 	if (fd < 0)
 		return -ENOENT;

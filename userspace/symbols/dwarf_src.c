@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <elfutils/libdw.h>
+#include "core/safe_open.h"
 #include "symbols/dwarf_src.h"
 
 /* Nesting of scopes followed at most: real code stays far below. */
@@ -48,8 +49,7 @@ struct dwarf_src {
 
 bool dwarf_src_trusted(const struct stat *st)
 {
-	return S_ISREG(st->st_mode) && (st->st_uid == 0 || st->st_uid == geteuid()) &&
-	       !(st->st_mode & (S_IWGRP | S_IWOTH));
+	return safe_file_trusted(st);
 }
 
 struct dwarf_src *dwarf_src_open(int fd)
