@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@ struct mapping {
 	bool file_tried;
 	bool ours;		/* path names the same file in our mount namespace */
 	bool vdso;		/* the kernel's [vdso] (path NULL) */
+	bool vdso_ours;		/* ... whose ELF header is our own vdso's (checked while it ran) */
 };
 
 struct proc_maps {
@@ -258,6 +260,7 @@ static void keep_files(const struct proc_maps *old, struct proc_maps *fresh)
 			m->file = old->v[j].file;
 			m->file_tried = old->v[j].file_tried;
 			m->ours = old->v[j].ours;
+			m->vdso_ours = old->v[j].vdso_ours;
 		}
 	}
 }
@@ -300,6 +303,29 @@ static void read_jit_map(struct symbolizer *s, struct proc_maps *p)
 	s->st.jit_maps++;
 }
 
+/* Whether pid's [vdso] at m is the image we map: the same ELF header (class, machine, the
+ * tables' places) read from its memory. A 32-bit process's vdso is another image, maybe of
+ * the same size. */
+static bool same_vdso(int pid, const struct mapping *m)
+{
+	const void *ours = (const void *)getauxval(AT_SYSINFO_EHDR);
+	unsigned char hdr[64];
+	char path[64];
+	bool same;
+	int fd;
+
+	if (!ours)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	same = pread(fd, hdr, sizeof(hdr), (off_t)m->start) == (ssize_t)sizeof(hdr) &&
+	       !memcmp(hdr, ours, sizeof(hdr));
+	close(fd);
+	return same;
+}
+
 int symbolizer_cache_pid(struct symbolizer *s, int pid)
 {
 	struct proc_maps fresh = { .pid = pid }, *p;
@@ -335,9 +361,9 @@ int symbolizer_cache_pid(struct symbolizer *s, int pid)
 			continue;
 		if (array_grow((void **)&fresh.v, fresh.n, &fresh.cap, sizeof(*fresh.v)))
 			break;
-		fresh.v[fresh.n] = (struct mapping){ start, end, pgoff, makedev(major, minor), ino,
-						     NULL, NULL, false, false,
-						     !strcmp(line + name, "[vdso]") };
+		fresh.v[fresh.n] = (struct mapping){ .start = start, .end = end, .pgoff = pgoff,
+						     .dev = makedev(major, minor), .ino = ino,
+						     .vdso = !strcmp(line + name, "[vdso]") };
 		if (line[name] == '/' && !(fresh.v[fresh.n].path = strdup(line + name)))
 			continue;
 		fresh.n++;
@@ -390,6 +416,10 @@ int symbolizer_cache_pid(struct symbolizer *s, int pid)
 	for (size_t i = 0; i < p->n; i++) {
 		struct mapping *m = &p->v[i];
 
+		if (m->vdso && !m->file_tried) {
+			m->file_tried = true;
+			m->vdso_ours = same_vdso(pid, m);
+		}
 		if (!m->path || m->file_tried)
 			continue;
 		if (slow_fs_has(&slow, m->dev)) {
@@ -578,7 +608,7 @@ static size_t user_frames(struct symbolizer *s, int pid, uint64_t addr, bool cal
 	}
 	if (m && m->vdso) {
 		off = addr - m->start;
-		file = vdso_file(s, m->end - m->start);
+		file = m->vdso_ours ? vdso_file(s, m->end - m->start) : NULL;
 	} else if (m && m->path) {
 		off = addr - m->start + m->pgoff;
 		file = file_of(s, pid, m);
