@@ -39,9 +39,10 @@ Test(python, an_interpreter_on_a_hung_fuse_mount_is_never_opened, .timeout = 90)
 	snprintf(pid, sizeof(pid), "%d", app.pid);
 	run_cmd(&r, 60, (char *[]){ TT, "profile", "-p", pid, "-F", "199", "-d", "2s", "--format",
 				    "folded", NULL });
+	/* the daemon first: a process that faults on the mount waits for it, even killed */
 	kill(app.pid, SIGKILL);
-	bg_finish(&app, SIGKILL, 10, &ra);
 	bg_finish(&fuse, SIGKILL, 10, &rf);
+	bg_finish(&app, SIGKILL, 10, &ra);
 	umount2(mnt, MNT_DETACH);
 	rmdir(mnt);
 	rmdir(dir);
