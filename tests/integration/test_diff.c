@@ -326,7 +326,7 @@ Test(diff, series_in_one_side_only_and_a_warning)
 		cr_assert_eq(r.status, 0, "%s", r.err);
 		run_free(&r);
 		rec = path;
-		r = diff((char *[]){ rerun(0), rec, NULL });
+		r = diff((char *[]){ rerun(0), rec, "--threshold", "500%", NULL });
 		cr_assert_eq(r.status, 0, "exit %d\n%s%s", r.status, r.out, r.err);
 		cr_assert(strstr(r.err, "warning: not comparable?") &&
 			  strstr(r.err, "'tailtrace func'") && strstr(r.err, "'tailtrace record'"),
