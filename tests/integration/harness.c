@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <grp.h>
 #include <sys/resource.h>
@@ -675,4 +677,39 @@ void kill_bg(pid_t pid)
 {
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
+}
+
+void fuse_trap_mount(struct fuse_trap *t, const char *serve, const char *name)
+{
+	if (access("/dev/fuse", R_OK | W_OK))
+		cr_skip_test("no /dev/fuse: the kernel has no FUSE");
+	snprintf(t->dir, sizeof(t->dir), "/tmp/tt-fuse-XXXXXX");
+	cr_assert(mkdtemp(t->dir));
+	snprintf(t->mnt, sizeof(t->mnt), "%s/mnt", t->dir);
+	snprintf(t->file, sizeof(t->file), "%s/%s", t->mnt, name);
+	cr_assert_eq(mkdir(t->mnt, 0755), 0);
+	/* fuse_stall exits after 40 s whatever happens, which bounds a failure */
+	bg_start(&t->fuse, (char *[]){ (char *)target("fuse_stall"), t->mnt, (char *)serve, "40",
+				       (char *)name, NULL });
+	bg_wait_for(&t->fuse, "mounted", 10);
+}
+
+void fuse_trap_profile(struct fuse_trap *t, struct bg *app, struct run *r)
+{
+	struct run rf, ra;
+	char pid[16];
+
+	kill(t->fuse.pid, SIGUSR1);	/* from now on, nothing on the mount answers */
+	usleep(100000);
+	snprintf(pid, sizeof(pid), "%d", app->pid);
+	run_cmd(r, 30, (char *[]){ (char *)tt_bin(), "profile", "-p", pid, "-F", "199", "-d", "2s",
+				   "--format", "folded", NULL });
+	kill(app->pid, SIGKILL);
+	bg_finish(&t->fuse, SIGKILL, 10, &rf);
+	bg_finish(app, SIGKILL, 10, &ra);
+	umount2(t->mnt, MNT_DETACH);
+	rmdir(t->mnt);
+	rmdir(t->dir);
+	run_free(&rf);
+	run_free(&ra);
 }

@@ -78,6 +78,21 @@ struct bad_case {
 };
 void expect_each(struct bad_case *cases, size_t n);
 
+/*
+ * A FUSE mount that stops answering (tests/targets/fuse_stall), in a folder of its own: file
+ * (the file served, from the targets) is reached as t->file. fuse_trap_mount skips the test
+ * when the kernel has no FUSE. fuse_trap_profile stalls the mount, runs tailtrace profile
+ * -p on app (started from the mount, ready) for 2 s into *r, then ends app and the daemon
+ * (the daemon first: a process faulting on the mount waits for it, even killed) and
+ * removes the mount and its folder.
+ */
+struct fuse_trap {
+	char dir[32], mnt[64], file[128];
+	struct bg fuse;
+};
+void fuse_trap_mount(struct fuse_trap *t, const char *serve, const char *name);
+void fuse_trap_profile(struct fuse_trap *t, struct bg *app, struct run *r);
+
 /* Starts a command in the background (not meant to hold any BPF object); returns its pid. */
 pid_t spawn_bg(char *const argv[]);
 void kill_bg(pid_t pid);

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "harness.h"
@@ -18,40 +17,18 @@
  * tailtrace never opens it: the run ends on time, the process's stacks native. */
 Test(python, an_interpreter_on_a_hung_fuse_mount_is_never_opened, .timeout = 90)
 {
-	char dir[] = "/tmp/tt-pyfuse-XXXXXX", mnt[64], file[96];
-	struct bg fuse, app;
-	struct run r, rf, ra;
-	char pid[16];
+	struct fuse_trap t;
+	struct bg app;
+	struct run r;
 
-	if (access("/dev/fuse", R_OK | W_OK))
-		cr_skip_test("no /dev/fuse: the kernel has no FUSE");
-	cr_assert(mkdtemp(dir));
-	snprintf(mnt, sizeof(mnt), "%s/mnt", dir);
-	snprintf(file, sizeof(file), "%s/python_fuse.so", mnt);
-	cr_assert_eq(mkdir(mnt, 0755), 0);
-	bg_start(&fuse, (char *[]){ TG("fuse_stall"), mnt, TG("chain"), "40", "python_fuse.so",
-				    NULL });
-	bg_wait_for(&fuse, "mounted", 10);
-	bg_start(&app, (char *[]){ TG("mapfile"), file, "1", "30", NULL });
+	fuse_trap_mount(&t, TG("chain"), "python_fuse.so");
+	bg_start(&app, (char *[]){ TG("mapfile"), t.file, "1", "30", NULL });
 	bg_wait_for(&app, "ready", 10);
-	kill(fuse.pid, SIGUSR1);	/* from now on, nothing on the mount answers */
-	usleep(100000);
-	snprintf(pid, sizeof(pid), "%d", app.pid);
-	run_cmd(&r, 60, (char *[]){ TT, "profile", "-p", pid, "-F", "199", "-d", "2s", "--format",
-				    "folded", NULL });
-	/* the daemon first: a process that faults on the mount waits for it, even killed */
-	kill(app.pid, SIGKILL);
-	bg_finish(&fuse, SIGKILL, 10, &rf);
-	bg_finish(&app, SIGKILL, 10, &ra);
-	umount2(mnt, MNT_DETACH);
-	rmdir(mnt);
-	rmdir(dir);
+	fuse_trap_profile(&t, &app, &r);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_lt(r.seconds, 10, "a 2 s run took %.1f s: it waited on the mount", r.seconds);
 	cr_assert(strstr(r.out, "spin_ns"), "the process's native frames:\n%s", r.out);
 	run_free(&r);
-	run_free(&ra);
-	run_free(&rf);
 }
 
 /* 20,000 code objects that share one location table of 262,000 bytes, called at random: the
