@@ -307,57 +307,51 @@ static void assert_doze(const struct json_value *j, const char *series, const ch
 		      "<- <module>", series, (unsigned long long)slept, (unsigned long long)total);
 }
 
-Test(python, sched_offcpu_shows_the_function_that_slept, .timeout = 90)
+/* tailtrace with args, then sleeper.py 2 under PY: the stacks of series (of state, when not
+ * NULL) show Napper.doze where it slept. */
+static void sleeper_shows_doze(char *const args[], const char *series, const char *state)
 {
-	char script[4096];
+	char *argv[16] = { TT };
 	struct json_value *j;
 	struct run r;
+	int n = 1;
 
 	if (access(PY, X_OK))
 		cr_skip_test("no %s (make deps installs it)", PY);
-	snprintf(script, sizeof(script), "%s", target("python/sleeper.py"));
-	j = run_json_ok(&r, (char *[]){ TT, "sched", "--offcpu-stacks=5ms", "--format", "json",
-					"--", PY, script, "2", NULL });
-	assert_doze(j, "sched.offcpu_stack", NULL);
+	for (int i = 0; args[i] && n < 12; i++)
+		argv[n++] = args[i];
+	argv[n++] = "--";
+	argv[n++] = PY;
+	argv[n++] = (char *)target("python/sleeper.py");
+	argv[n++] = "2";
+	argv[n] = NULL;
+	j = run_json_ok(&r, argv);
+	assert_doze(j, series, state);
 	json_free(j);
 	run_free(&r);
+}
+
+Test(python, sched_offcpu_shows_the_function_that_slept, .timeout = 90)
+{
+	sleeper_shows_doze((char *[]){ "sched", "--offcpu-stacks=5ms", "--format", "json", NULL },
+			   "sched.offcpu_stack", NULL);
 }
 
 /* profile --wall: the time a Python thread is blocked, under the Python function that
  * blocked. */
 Test(python, wall_blocked_time_shows_the_function_that_slept, .timeout = 90)
 {
-	char script[4096];
-	struct json_value *j;
-	struct run r;
-
-	if (access(PY, X_OK))
-		cr_skip_test("no %s (make deps installs it)", PY);
-	snprintf(script, sizeof(script), "%s", target("python/sleeper.py"));
-	j = run_json_ok(&r, (char *[]){ TT, "profile", "--wall", "--format", "json", "--", PY,
-					script, "2", NULL });
-	assert_doze(j, "profile.wall", "blocked");
-	json_free(j);
-	run_free(&r);
+	sleeper_shows_doze((char *[]){ "profile", "--wall", "--format", "json", NULL },
+			   "profile.wall", "blocked");
 }
 
 /* func --stacks: a slow call made from Python (time.sleep's clock_nanosleep, in libc) shows
  * the Python functions that made it. */
 Test(python, slow_call_stacks_show_the_python_caller, .timeout = 90)
 {
-	char script[4096];
-	struct json_value *j;
-	struct run r;
-
-	if (access(PY, X_OK))
-		cr_skip_test("no %s (make deps installs it)", PY);
-	snprintf(script, sizeof(script), "%s", target("python/sleeper.py"));
-	j = run_json_ok(&r, (char *[]){ TT, "func", "libc:clock_nanosleep", "--slower-than",
-					"5ms", "--stacks", "--format", "json", "--", PY, script,
-					"2", NULL });
-	assert_doze(j, "func.slow_stack", NULL);
-	json_free(j);
-	run_free(&r);
+	sleeper_shows_doze((char *[]){ "func", "libc:clock_nanosleep", "--slower-than", "5ms",
+				       "--stacks", "--format", "json", NULL },
+			   "func.slow_stack", NULL);
 }
 
 /* A process whose frames are garbage: tailtrace ends in time, every stack of it native. */
